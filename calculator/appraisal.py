@@ -1,0 +1,281 @@
+"""Appraisal mode, vectorised over every row of every project (METHOD 2).
+
+All cost rows of all projects form one set of arrays, all outcome rows another; year
+profiles are ``(rows x years)`` matrices and per-project figures are grouped sums
+(``np.bincount``), so the work is a fixed number of array operations however many
+projects a run holds.  Nothing here loops over rows or projects.
+
+Notation follows METHOD: ``DF(t)`` discount factors, ``C(t)`` net costs in year t,
+``B(t)`` benefits, ``n`` net outcomes, ``v_base`` unit value at base-year prices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .discounting import discount_factors, flat_rate_factors
+from .inputs import RunInput
+from .reference import ReferenceData
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CATEGORIES = ("fiscal", "economic", "social")
+
+
+@dataclass(frozen=True)
+class DiscountGrid:
+    """Discount factors for every distinct discount setting of a run: ``factors[k, t]``."""
+
+    specs: list[str | float]
+    factors: FloatArray
+
+    def index(self, settings: pd.Series) -> IntArray:
+        lookup = {spec: k for k, spec in enumerate(self.specs)}
+        return np.fromiter((lookup[s] for s in settings), dtype=np.int64, count=len(settings))
+
+
+def discount_grid(specs: pd.Series, years: int, reference: ReferenceData) -> DiscountGrid:
+    """DF(t) for each distinct value of ``specs`` (a schedule name or a flat rate), METHOD 1.4."""
+    unique: list[str | float] = list(dict.fromkeys(specs.tolist()))
+    rows = []
+    for spec in unique:
+        if isinstance(spec, str):
+            rows.append(discount_factors(reference.discount_schedules.rates(spec, years)))
+        else:
+            rows.append(flat_rate_factors(float(spec), years))
+    factors = np.vstack(rows) if rows else np.ones((0, years))
+    return DiscountGrid(unique, factors)
+
+
+def grouped_sum(groups: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
+    """Sum ``values`` (1-D, or rows x columns) by ``groups``; one bincount per column."""
+    if values.ndim == 1:
+        return np.bincount(groups, weights=values, minlength=n_groups)
+    out = np.empty((n_groups, values.shape[1]))
+    for column in range(values.shape[1]):
+        out[:, column] = np.bincount(groups, weights=values[:, column], minlength=n_groups)
+    return out
+
+
+def first_year(mask: npt.NDArray[np.bool_]) -> FloatArray:
+    """The first column where ``mask`` is true in each row, NaN where it never is."""
+    found = mask.any(axis=1)
+    return np.where(found, mask.argmax(axis=1), np.nan)
+
+
+def year_profile(first: FloatArray, duration: FloatArray, drop_off: FloatArray,
+                 years: int) -> FloatArray:
+    """f(t) = (1 - drop_off)^(t - b) for b <= t < b + duration, else 0 (METHOD 2.2)."""
+    t = np.arange(years, dtype=np.float64)
+    k = t[None, :] - first[:, None]
+    active = (k >= 0) & (k < duration[:, None])
+    decay = np.power(1.0 - drop_off[:, None], np.where(active, k, 0.0))
+    return np.where(active, decay, 0.0)
+
+
+@dataclass(frozen=True)
+class CostRows:
+    """Each cost row costed (METHOD 2.1), with the figures a person needs to trace it."""
+
+    amount: FloatArray  # at price-year prices, before OB
+    price_year: npt.NDArray[np.object_]
+    agency: npt.NDArray[np.object_]
+    real: FloatArray  # at base-year prices
+    optimism_bias: FloatArray
+    net: FloatArray  # signed: + costs, - offsets, OB applied
+    discount_factor: FloatArray
+    pv: FloatArray
+    unit_value: FloatArray  # the unit cost's value, or the hourly/annual staff cost
+
+
+def cost_rows(run: RunInput, reference: ReferenceData, grid: DiscountGrid,
+              project_spec: IntArray, ob_on: bool) -> CostRows:
+    """Cost every row: from an amount, a unit cost x quantity, or a salary build-up."""
+    costs = run.lists["costs"]
+    base = run.settings.base_year
+    table = run.unit_costs.rows
+    code = costs["unit_cost_code"]
+    from_table = code.notna().to_numpy()
+    from_salary = costs["salary"].notna().to_numpy()
+    quantity = costs["quantity"].fillna(1.0).to_numpy(dtype=np.float64)
+
+    unit_value = np.full(len(costs), np.nan)
+    unit_value[from_table] = code[from_table].map(table["value"]).to_numpy(dtype=np.float64)
+    annual_staff = (costs["salary"] * (1 + costs["on_costs"].fillna(0.0))
+                    * (1 + costs["overheads"].fillna(0.0))).to_numpy(dtype=np.float64)
+    hours = costs["productive_hours"].to_numpy(dtype=np.float64)
+    staff_unit = np.where(np.isnan(hours), annual_staff, annual_staff / hours)
+    unit_value = np.where(from_salary, staff_unit, unit_value)
+
+    amount = np.where(from_table | from_salary, quantity * unit_value,
+                      costs["amount"].to_numpy(dtype=np.float64))
+    price_year = costs["price_year"].fillna(base).to_numpy(dtype=object, copy=True)
+    price_year[from_table] = code[from_table].map(table["price_year"]).to_numpy(dtype=object)
+    agency = costs["agency"].to_numpy(dtype=object).copy()
+    use_table_agency = from_table & pd.isna(agency)
+    agency[use_table_agency] = code[use_table_agency].map(table["agency"]).to_numpy(dtype=object)
+
+    real = amount * reference.deflators.factors(price_year, base)
+    grades = costs["confidence_grade"].fillna(1).to_numpy(dtype=np.int64)
+    ob = reference.optimism_bias.lookup(grades) if ob_on else np.zeros(len(costs))
+    sign = np.where(costs["kind"].to_numpy() == "offset", -1.0, 1.0)
+    net = sign * real * (1.0 + sign * ob)
+    p = costs["_p"].to_numpy(dtype=np.int64)
+    year = costs["year"].to_numpy(dtype=np.int64)
+    df = grid.factors[project_spec[p], year] if len(costs) else np.zeros(0)
+    return CostRows(amount, price_year, agency, real, ob, net, df, net * df, unit_value)
+
+
+@dataclass(frozen=True)
+class OutcomeRows:
+    """Each outcome row valued (METHOD 2.2): net outcomes, unit value, OB and PVs."""
+
+    n: FloatArray
+    v_base: FloatArray
+    grade: IntArray
+    optimism_bias: FloatArray
+    category: IntArray  # index into CATEGORIES
+    agency: npt.NDArray[np.object_]
+    cashable: npt.NDArray[np.bool_]
+    benefits: FloatArray  # B(t), rows x years, real, undiscounted
+    discounted: FloatArray  # DF_o(t) * B(t)
+    pv: FloatArray  # sum over t
+
+
+def outcome_rows(run: RunInput, reference: ReferenceData, grid: DiscountGrid,
+                 outcome_spec: IntArray, ob_on: bool) -> OutcomeRows:
+    outcomes = run.lists["outcomes"]
+    T = run.settings.appraisal_years
+    table = run.unit_costs.rows
+    code = outcomes["unit_cost_code"]
+    value = code.map(table["value"]).to_numpy(dtype=np.float64)
+    price_year = code.map(table["price_year"]).to_numpy(dtype=object)
+    v_base = value * reference.deflators.factors(price_year, run.settings.base_year)
+    grade = (outcomes["confidence_grade"].fillna(code.map(table["confidence_grade"]))
+             .fillna(6).to_numpy(dtype=np.int64))
+    ob = reference.optimism_bias.lookup(grade) if ob_on else np.zeros(len(outcomes))
+
+    def col(name: str) -> FloatArray:
+        return outcomes[name].to_numpy(dtype=np.float64)
+
+    n = (col("cohort") * col("engagement") * col("success") * (1 - col("deadweight"))
+         * (1 - col("displacement")) * col("attribution"))
+    yearly = n * col("quantity") * v_base * (1 - ob)
+    profile = year_profile(col("cohort_year") + col("lag"), col("duration"), col("drop_off"), T)
+    benefits = yearly[:, None] * profile
+    discounted = benefits * grid.factors[outcome_spec]
+    category = code.map(table["category"]).map({c: i for i, c in enumerate(CATEGORIES)})
+    return OutcomeRows(
+        n=n,
+        v_base=v_base,
+        grade=grade,
+        optimism_bias=ob,
+        category=category.to_numpy(dtype=np.int64),
+        agency=code.map(table["agency"]).to_numpy(dtype=object),
+        cashable=code.map(table["cashable"]).to_numpy(dtype=bool),
+        benefits=benefits,
+        discounted=discounted,
+        pv=discounted.sum(axis=1),
+    )
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """Per-project appraisal figures (arrays over projects) and the row-level detail."""
+
+    pv_costs: FloatArray
+    pv_by_category: FloatArray  # projects x 3
+    pv_fiscal_cashable: FloatArray
+    payback_year: FloatArray
+    payback_year_undiscounted: FloatArray
+    project_df: FloatArray  # projects x years
+    costs_by_year: FloatArray  # C(t), projects x years
+    benefits_by_year: FloatArray  # projects x 3 x years, undiscounted
+    fiscal_pv_by_year: FloatArray  # projects x years
+    switching_value: FloatArray  # per outcome row
+    costs: CostRows
+    outcomes: OutcomeRows
+
+
+def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
+    """Every METHOD 2 figure for every project of ``run`` at once."""
+    P = len(run.projects)
+    T = run.settings.appraisal_years
+    ob_on = run.settings.apply_optimism_bias
+    project_discount = run.projects["discount"].where(run.projects["discount"].notna(),
+                                                      run.settings.discount)
+    outcomes = run.lists["outcomes"]
+    op = outcomes["_p"].to_numpy(dtype=np.int64)
+    outcome_discount = outcomes["discount"].where(
+        outcomes["discount"].notna(), pd.Series(project_discount.to_numpy()[op], dtype=object))
+    grid = discount_grid(pd.concat([project_discount, outcome_discount]), T, reference)
+    project_spec = grid.index(project_discount)
+    outcome_spec = grid.index(outcome_discount)
+
+    costs = cost_rows(run, reference, grid, project_spec, ob_on)
+    cp = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
+    year = run.lists["costs"]["year"].to_numpy(dtype=np.int64)
+    costs_by_year = np.bincount(cp * T + year, weights=costs.net, minlength=P * T).reshape(P, T)
+    project_df = grid.factors[project_spec]
+    pv_costs = (costs_by_year * project_df).sum(axis=1)
+
+    rows = outcome_rows(run, reference, grid, outcome_spec, ob_on)
+    group = op * 3 + rows.category
+    benefits_by_year = grouped_sum(group, rows.benefits, P * 3).reshape(P, 3, T)
+    pv_by_category = np.bincount(group, weights=rows.pv, minlength=P * 3).reshape(P, 3)
+    fiscal = rows.category == 0
+    fiscal_pv_by_year = grouped_sum(op[fiscal], rows.discounted[fiscal], P)
+    pv_fiscal_cashable = np.bincount(op[fiscal & rows.cashable],
+                                     weights=rows.pv[fiscal & rows.cashable], minlength=P)
+
+    # payback (METHOD 2.3): first year cumulative fiscal benefit covers cumulative cost
+    cum_fiscal = fiscal_pv_by_year.cumsum(axis=1)
+    payback = first_year((cum_fiscal >= (costs_by_year * project_df).cumsum(axis=1))
+                         & (cum_fiscal > 0))
+    cum_fiscal_real = benefits_by_year[:, 0, :].cumsum(axis=1)
+    payback_real = first_year((cum_fiscal_real >= costs_by_year.cumsum(axis=1))
+                              & (cum_fiscal_real > 0))
+
+    # switching value of each outcome row's success rate (METHOD 2.3)
+    f_o = np.where(fiscal, rows.pv, 0.0)
+    success = outcomes["success"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_star = success * (pv_costs[op] - (pv_by_category[op, 0] - f_o)) / f_o
+    valid = (f_o != 0) & (s_star >= 0) & (s_star <= 1) & (pv_costs[op] > 0)
+    switching = np.where(valid, s_star, np.nan)
+
+    return Appraisal(
+        pv_costs=pv_costs,
+        pv_by_category=pv_by_category,
+        pv_fiscal_cashable=pv_fiscal_cashable,
+        payback_year=payback,
+        payback_year_undiscounted=payback_real,
+        project_df=project_df,
+        costs_by_year=costs_by_year,
+        benefits_by_year=benefits_by_year,
+        fiscal_pv_by_year=fiscal_pv_by_year,
+        switching_value=switching,
+        costs=costs,
+        outcomes=rows,
+    )
+
+
+def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """numerator / denominator, NaN where the denominator is not positive (METHOD 2.3)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+VFM_BANDS = ("poor", "low", "medium", "high", "very high")
+VFM_EDGES = np.array([1.0, 1.5, 2.0, 4.0])
+
+
+def value_for_money_band(public_value_roi: FloatArray) -> npt.NDArray[np.object_]:
+    """poor < 1 <= low < 1.5 <= medium < 2 <= high < 4 <= very high; None for no ratio."""
+    index = np.searchsorted(VFM_EDGES, public_value_roi, side="right")
+    bands = np.array(VFM_BANDS, dtype=object)[np.minimum(index, 4)]
+    return np.where(np.isnan(public_value_roi), None, bands)
