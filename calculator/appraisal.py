@@ -243,7 +243,7 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     # switching value of each outcome row's success rate (METHOD 2.3)
     f_o = np.where(fiscal, rows.pv, 0.0)
     success = outcomes["success"].to_numpy(dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         s_star = success * (pv_costs[op] - (pv_by_category[op, 0] - f_o)) / f_o
     valid = (f_o != 0) & (s_star >= 0) & (s_star <= 1) & (pv_costs[op] > 0)
     switching = np.where(valid, s_star, np.nan)

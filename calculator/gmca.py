@@ -1,0 +1,265 @@
+"""Import the GMCA (New Economy) Unit Cost Database v1.4 and report its data-quality problems.
+
+The project's extraction of the workbook (``unit_costs/sources/gmca_unit_cost_database_v1_4.json``)
+is the seed of the default national table, and it is imperfect: parents that are not the sum
+of their parts, values that cannot be right for their unit, an entry lost by the extraction,
+multi-year figures whose unit reads like a rate.  A figure that is quietly wrong does more
+harm than one that is missing, so the importer keeps **every** entry and reports every
+problem it can detect as a warning naming the entry's code, its position in the file and the
+field.  Nothing is dropped and nothing is corrected beyond spelling (agency capitalisation,
+placeholder text); deciding what to use is left to the table builder and to the person
+reading :func:`quality_report`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidPriceYear, Problem
+from .gmca_checks import CHECKS, KINDS, QualityProblem, hierarchy_parent, warn
+from .prices import DeflatorTable, parse_price_year
+from .unit_costs import COLUMNS, validate_rows
+
+__all__ = ["KINDS", "GmcaImport", "QualityProblem", "import_gmca", "quality_report"]
+
+SOURCE = "GMCA Unit Cost Database v1.4 (March 2015)"
+
+#: Agencies as METHOD 1.1 and the database spell them; other spellings are normalised to these.
+KNOWN_AGENCIES = (
+    "Local Authority",
+    "NHS",
+    "Police",
+    "Criminal Justice System",
+    "DWP",
+    "HM Revenue and Customs",
+    "Department for Education",
+    "HM Treasury",
+    "Ministry of Justice",
+    "Probation",
+    "Court",
+    "Prison / Young Offenders Institute",
+    "Fire Service",
+    "Schools",
+    "Multiple",
+)
+
+_PLACEHOLDERS = {"-", "--", "n/a", "na", "none", "null", "?"}
+_WORKBOOK_ROW = re.compile(r"^=IF\(H(\d+)>0")
+_ENTRY_FIELDS = (
+    "code",
+    "detail",
+    "description",
+    "unit",
+    "cost_gbp",
+    "agency",
+    "agency_detail",
+    "source_detail",
+)
+
+
+@dataclass(frozen=True)
+class GmcaImport:
+    """The database as unit cost rows, with every data-quality warning found on the way.
+
+    ``rows`` is indexed by code with the columns of :data:`calculator.unit_costs.COLUMNS`,
+    typed as :func:`~calculator.unit_costs.validate_rows` returns them.  ``entries`` keeps
+    what a table row has no column for: theme, sheet, detail, the entry's 1-based position
+    in the file and its workbook row.
+    """
+
+    rows: pd.DataFrame
+    problems: list[Problem]
+    entries: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def problem_kind(problem: Problem) -> str:
+    """The kind of a warning; plain problems from the hierarchy check are recognised too."""
+    if isinstance(problem, QualityProblem):
+        return problem.kind
+    return "hierarchy_mismatch" if hierarchy_parent(problem) else "invalid"
+
+
+def problem_code(problem: Problem) -> str | None:
+    """The code a warning is about, if it names one."""
+    if isinstance(problem, QualityProblem):
+        return problem.code
+    return hierarchy_parent(problem)
+
+
+def flags_by_code(problems: Iterable[Problem]) -> dict[str, list[str]]:
+    """Each code's warning kinds, in :data:`KINDS` order, each once."""
+    found: dict[str, set[str]] = {}
+    for p in problems:
+        code = problem_code(p)
+        if code:
+            found.setdefault(code, set()).add(problem_kind(p))
+    order = list(KINDS)
+    return {
+        c: sorted(k, key=lambda x: order.index(x) if x in order else len(order))
+        for c, k in found.items()
+    }
+
+
+def quality_report(problems: Iterable[Problem], *, detail: bool = True) -> str:
+    """A person's summary: how many warnings of each kind, then (``detail``) each one."""
+    problems = list(problems)
+    counts = Counter(problem_kind(p) for p in problems)
+    kinds = [k for k in KINDS if counts[k]] + sorted(k for k in counts if k not in KINDS)
+    lines = [f"{len(problems)} data-quality warning{'s' if len(problems) != 1 else ''}"]
+    lines += [f"  {counts[k]:4d}  {k}: {KINDS.get(k, k)}" for k in kinds]
+    if detail:
+        for kind in kinds:
+            lines += ["", f"{kind}:"]
+            lines += [f"  {p}" for p in problems if problem_kind(p) == kind]
+    return "\n".join(lines)
+
+
+def import_gmca(path: Path | str, deflators: DeflatorTable | None) -> GmcaImport:
+    """Load every entry of the GMCA extraction at ``path`` as unit cost rows, with warnings.
+
+    ``deflators`` (optional) lets the price years be checked against the table a run will use.
+    """
+    path = Path(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entries, issues = _entries(data, path.name)
+    agency, agency_detail, more = _agencies(entries, path.name)
+    issues += more
+    plain = entries["detail"].isin(["", "-"])
+    where = entries["sheet"].where(plain, entries["sheet"] + "/" + entries["detail"])
+    group = entries["sheet"].where(plain, entries["sheet"] + " / " + entries["detail"])
+    records = [
+        (
+            int(e.position),
+            {
+                "code": e.code,
+                "name": e.description,
+                "unit": e.unit,
+                "value": e.cost_gbp,
+                "price_year": e.source_detail,
+                "agency": agency[i],
+                "agency_detail": agency_detail[i],
+                "category": "fiscal",
+                "cashable": "false",
+                "group": group.iat[i],
+                "source": f"{SOURCE}, {where.iat[i]}; price year {_year_label(e.source_detail)}",
+            },
+        )
+        for i, e in enumerate(entries.itertuples(index=False))
+    ]
+    rows, invalid = validate_rows(
+        records, COLUMNS, file=path.name, deflators=deflators, row_label="entry"
+    )
+    codes = dict(zip(entries["position"], entries["code"], strict=True))
+    kind_of = {"value": "missing_value", "price_year": "price_year", "agency": "missing_agency"}
+    for p in invalid:
+        code = codes.get(p.row or 0, "")
+        kind = kind_of.get(p.field or "", "invalid")
+        issues.append(warn(path.name, p.row or 0, code, kind, f"{code}: {p.message}", p.field))
+    info = entries.set_index("code")
+    frame = rows.join(info[["position", "sheet", "detail", "workbook_row"]])
+    for check in CHECKS:
+        issues += check(frame, path.name)
+    issues.sort(key=lambda p: (p.row or 0, list(KINDS).index(problem_kind(p))))
+    flags = flags_by_code(issues)
+    rows["notes"] = [
+        f"Workbook sheet '{s}', row {r}."
+        + (f" Data-quality warnings: {', '.join(flags[c])}." if c in flags else "")
+        for c, s, r in zip(rows.index, frame["sheet"], frame["workbook_row"], strict=True)
+    ]
+    return GmcaImport(rows=rows, problems=list(issues), entries=info)
+
+
+def _year_label(text: str) -> str:
+    """The canonical price year for a source text, or the text itself if it is not one."""
+    try:
+        return parse_price_year(text)
+    except InvalidPriceYear:
+        return text or "unknown"
+
+
+def _entries(data: dict[str, Any], file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """One row per entry in file order; duplicate codes get a ``~2`` suffix and a warning."""
+    issues: list[Problem] = []
+    records: list[dict[str, Any]] = []
+    for theme, block in data.get("categories", {}).items():
+        items = block.get("entries", [])
+        if block.get("count") is not None and block["count"] != len(items):
+            message = f"theme '{theme}' says it has {block['count']} entries but holds {len(items)}"
+            issues.append(warn(file, len(records) + 1, "", "count_mismatch", message, None))
+        for entry in items:
+            match = _WORKBOOK_ROW.match(str(entry.get("notes") or ""))
+            record = {k: entry.get(k) for k in _ENTRY_FIELDS}
+            record.update(theme=theme, sheet=str(block.get("sheet") or theme))
+            record.update(position=len(records) + 1, workbook_row=int(match[1]) if match else -1)
+            records.append(record)
+    total = data.get("total_entries")
+    if total is not None and total != len(records):
+        message = f"the file says it has {total} entries but holds {len(records)}"
+        issues.append(warn(file, 1, "", "count_mismatch", message, None))
+    columns = ["theme", "sheet", *_ENTRY_FIELDS, "position", "workbook_row"]
+    entries = pd.DataFrame.from_records(records, columns=columns)
+    for col in _ENTRY_FIELDS:
+        if col != "cost_gbp":
+            entries[col] = [("" if v is None else " ".join(str(v).split())) for v in entries[col]]
+    entries["cost_gbp"] = pd.to_numeric(entries["cost_gbp"], errors="coerce")
+    for i in np.flatnonzero((entries["code"] == "").to_numpy()):
+        code = entries.at[i, "code"] = f"GMCA-UNCODED-{entries.at[i, 'position']}"
+        message = f"{code}: entry has no code; named after its position"
+        issues.append(warn(file, entries.at[i, "position"], code, "invalid", message, "code"))
+    seen = entries.groupby("code").cumcount().to_numpy()
+    for i in np.flatnonzero(seen > 0):
+        original = entries.at[i, "code"]
+        first = entries.loc[entries["code"] == original, "position"].iloc[0]
+        code = entries.at[i, "code"] = f"{original}~{seen[i] + 1}"
+        message = f"{original} is used again (first at entry {first}); both kept, this as {code}"
+        issues.append(
+            warn(file, entries.at[i, "position"], code, "duplicate_code", message, "code")
+        )
+    return entries, issues
+
+
+def _agencies(entries: pd.DataFrame, file: str) -> tuple[list[str], list[str], list[Problem]]:
+    """Agency and agency detail with spelling made consistent, and a warning for each change.
+
+    A spelling that matches a known agency ignoring case takes the known spelling; another
+    agency detail takes its most common spelling in the file.  Placeholders become blank.
+    """
+    known = {a.lower(): a for a in KNOWN_AGENCIES}
+    spellings = Counter(d for d in entries["agency_detail"] if d)
+    for spelling, _ in sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0])):
+        known.setdefault(spelling.lower(), spelling)
+    issues: list[Problem] = []
+    out: dict[str, list[str]] = {"agency": [], "agency_detail": []}
+    for e in entries.itertuples(index=False):
+        for col in out:
+            raw = str(getattr(e, col))
+            value = "" if raw.lower() in _PLACEHOLDERS else known.get(raw.lower(), raw)
+            out[col].append(value)
+            if value != raw:
+                change = f"'{raw}' read as '{value}'" if value else f"placeholder '{raw}' dropped"
+                issues.append(
+                    warn(
+                        file,
+                        e.position,
+                        e.code,
+                        "agency_spelling",
+                        f"{e.code}: {col} {change}",
+                        col,
+                    )
+                )
+        if out["agency"][-1] == "Multiple":
+            message = (
+                f"{e.code}: agency is 'Multiple', so benefits by agency cannot place it; "
+                "use its parts or name the agency that bears it"
+            )
+            issues.append(warn(file, e.position, e.code, "multiple_agency", message, "agency"))
+    return out["agency"], out["agency_detail"], issues
