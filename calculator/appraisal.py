@@ -54,7 +54,7 @@ def discount_grid(specs: pd.Series, years: int, reference: ReferenceData) -> Dis
 def grouped_sum(groups: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
     """Sum ``values`` (1-D, or rows x columns) by ``groups``; one bincount per column."""
     if values.ndim == 1:
-        return np.bincount(groups, weights=values, minlength=n_groups)
+        return np.asarray(np.bincount(groups, weights=values, minlength=n_groups), np.float64)
     out = np.empty((n_groups, values.shape[1]))
     for column in range(values.shape[1]):
         out[:, column] = np.bincount(groups, weights=values[:, column], minlength=n_groups)
@@ -64,11 +64,12 @@ def grouped_sum(groups: IntArray, values: FloatArray, n_groups: int) -> FloatArr
 def first_year(mask: npt.NDArray[np.bool_]) -> FloatArray:
     """The first column where ``mask`` is true in each row, NaN where it never is."""
     found = mask.any(axis=1)
-    return np.where(found, mask.argmax(axis=1), np.nan)
+    return np.where(found, mask.argmax(axis=1), np.nan).astype(np.float64)
 
 
-def year_profile(first: FloatArray, duration: FloatArray, drop_off: FloatArray,
-                 years: int) -> FloatArray:
+def year_profile(
+    first: FloatArray, duration: FloatArray, drop_off: FloatArray, years: int
+) -> FloatArray:
     """f(t) = (1 - drop_off)^(t - b) for b <= t < b + duration, else 0 (METHOD 2.2)."""
     t = np.arange(years, dtype=np.float64)
     k = t[None, :] - first[:, None]
@@ -92,8 +93,9 @@ class CostRows:
     unit_value: FloatArray  # the unit cost's value, or the hourly/annual staff cost
 
 
-def cost_rows(run: RunInput, reference: ReferenceData, grid: DiscountGrid,
-              project_spec: IntArray, ob_on: bool) -> CostRows:
+def cost_rows(
+    run: RunInput, reference: ReferenceData, grid: DiscountGrid, project_spec: IntArray, ob_on: bool
+) -> CostRows:
     """Cost every row: from an amount, a unit cost x quantity, or a salary build-up."""
     costs = run.lists["costs"]
     base = run.settings.base_year
@@ -105,14 +107,16 @@ def cost_rows(run: RunInput, reference: ReferenceData, grid: DiscountGrid,
 
     unit_value = np.full(len(costs), np.nan)
     unit_value[from_table] = code[from_table].map(table["value"]).to_numpy(dtype=np.float64)
-    annual_staff = (costs["salary"] * (1 + costs["on_costs"].fillna(0.0))
-                    * (1 + costs["overheads"].fillna(0.0))).to_numpy(dtype=np.float64)
+    annual_staff = (
+        costs["salary"] * (1 + costs["on_costs"].fillna(0.0)) * (1 + costs["overheads"].fillna(0.0))
+    ).to_numpy(dtype=np.float64)
     hours = costs["productive_hours"].to_numpy(dtype=np.float64)
     staff_unit = np.where(np.isnan(hours), annual_staff, annual_staff / hours)
     unit_value = np.where(from_salary, staff_unit, unit_value)
 
-    amount = np.where(from_table | from_salary, quantity * unit_value,
-                      costs["amount"].to_numpy(dtype=np.float64))
+    amount = np.where(
+        from_table | from_salary, quantity * unit_value, costs["amount"].to_numpy(dtype=np.float64)
+    )
     price_year = costs["price_year"].fillna(base).to_numpy(dtype=object, copy=True)
     price_year[from_table] = code[from_table].map(table["price_year"]).to_numpy(dtype=object)
     agency = costs["agency"].to_numpy(dtype=object).copy()
@@ -146,8 +150,9 @@ class OutcomeRows:
     pv: FloatArray  # sum over t
 
 
-def outcome_rows(run: RunInput, reference: ReferenceData, grid: DiscountGrid,
-                 outcome_spec: IntArray, ob_on: bool) -> OutcomeRows:
+def outcome_rows(
+    run: RunInput, reference: ReferenceData, grid: DiscountGrid, outcome_spec: IntArray, ob_on: bool
+) -> OutcomeRows:
     outcomes = run.lists["outcomes"]
     T = run.settings.appraisal_years
     table = run.unit_costs.rows
@@ -155,15 +160,25 @@ def outcome_rows(run: RunInput, reference: ReferenceData, grid: DiscountGrid,
     value = code.map(table["value"]).to_numpy(dtype=np.float64)
     price_year = code.map(table["price_year"]).to_numpy(dtype=object)
     v_base = value * reference.deflators.factors(price_year, run.settings.base_year)
-    grade = (outcomes["confidence_grade"].fillna(code.map(table["confidence_grade"]))
-             .fillna(6).to_numpy(dtype=np.int64))
+    grade = (
+        outcomes["confidence_grade"]
+        .fillna(code.map(table["confidence_grade"]))
+        .fillna(6)
+        .to_numpy(dtype=np.int64)
+    )
     ob = reference.optimism_bias.lookup(grade) if ob_on else np.zeros(len(outcomes))
 
     def col(name: str) -> FloatArray:
         return outcomes[name].to_numpy(dtype=np.float64)
 
-    n = (col("cohort") * col("engagement") * col("success") * (1 - col("deadweight"))
-         * (1 - col("displacement")) * col("attribution"))
+    n = (
+        col("cohort")
+        * col("engagement")
+        * col("success")
+        * (1 - col("deadweight"))
+        * (1 - col("displacement"))
+        * col("attribution")
+    )
     yearly = n * col("quantity") * v_base * (1 - ob)
     profile = year_profile(col("cohort_year") + col("lag"), col("duration"), col("drop_off"), T)
     benefits = yearly[:, None] * profile
@@ -174,7 +189,7 @@ def outcome_rows(run: RunInput, reference: ReferenceData, grid: DiscountGrid,
         v_base=v_base,
         grade=grade,
         optimism_bias=ob,
-        category=category.to_numpy(dtype=np.int64),
+        category=np.asarray(category.to_numpy(dtype=np.int64), dtype=np.int64),
         agency=code.map(table["agency"]).to_numpy(dtype=object),
         cashable=code.map(table["cashable"]).to_numpy(dtype=bool),
         benefits=benefits,
@@ -206,12 +221,14 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     P = len(run.projects)
     T = run.settings.appraisal_years
     ob_on = run.settings.apply_optimism_bias
-    project_discount = run.projects["discount"].where(run.projects["discount"].notna(),
-                                                      run.settings.discount)
+    project_discount = run.projects["discount"].where(
+        run.projects["discount"].notna(), run.settings.discount
+    )
     outcomes = run.lists["outcomes"]
     op = outcomes["_p"].to_numpy(dtype=np.int64)
     outcome_discount = outcomes["discount"].where(
-        outcomes["discount"].notna(), pd.Series(project_discount.to_numpy()[op], dtype=object))
+        outcomes["discount"].notna(), pd.Series(project_discount.to_numpy()[op], dtype=object)
+    )
     grid = discount_grid(pd.concat([project_discount, outcome_discount]), T, reference)
     project_spec = grid.index(project_discount)
     outcome_spec = grid.index(outcome_discount)
@@ -219,26 +236,27 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     costs = cost_rows(run, reference, grid, project_spec, ob_on)
     cp = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
     year = run.lists["costs"]["year"].to_numpy(dtype=np.int64)
-    costs_by_year = np.bincount(cp * T + year, weights=costs.net, minlength=P * T).reshape(P, T)
+    costs_by_year = grouped_sum(cp * T + year, costs.net, P * T).reshape(P, T)
     project_df = grid.factors[project_spec]
     pv_costs = (costs_by_year * project_df).sum(axis=1)
 
     rows = outcome_rows(run, reference, grid, outcome_spec, ob_on)
     group = op * 3 + rows.category
     benefits_by_year = grouped_sum(group, rows.benefits, P * 3).reshape(P, 3, T)
-    pv_by_category = np.bincount(group, weights=rows.pv, minlength=P * 3).reshape(P, 3)
+    pv_by_category = grouped_sum(group, rows.pv, P * 3).reshape(P, 3)
     fiscal = rows.category == 0
     fiscal_pv_by_year = grouped_sum(op[fiscal], rows.discounted[fiscal], P)
-    pv_fiscal_cashable = np.bincount(op[fiscal & rows.cashable],
-                                     weights=rows.pv[fiscal & rows.cashable], minlength=P)
+    pv_fiscal_cashable = grouped_sum(op[fiscal & rows.cashable], rows.pv[fiscal & rows.cashable], P)
 
     # payback (METHOD 2.3): first year cumulative fiscal benefit covers cumulative cost
     cum_fiscal = fiscal_pv_by_year.cumsum(axis=1)
-    payback = first_year((cum_fiscal >= (costs_by_year * project_df).cumsum(axis=1))
-                         & (cum_fiscal > 0))
+    payback = first_year(
+        (cum_fiscal >= (costs_by_year * project_df).cumsum(axis=1)) & (cum_fiscal > 0)
+    )
     cum_fiscal_real = benefits_by_year[:, 0, :].cumsum(axis=1)
-    payback_real = first_year((cum_fiscal_real >= costs_by_year.cumsum(axis=1))
-                              & (cum_fiscal_real > 0))
+    payback_real = first_year(
+        (cum_fiscal_real >= costs_by_year.cumsum(axis=1)) & (cum_fiscal_real > 0)
+    )
 
     # switching value of each outcome row's success rate (METHOD 2.3)
     f_o = np.where(fiscal, rows.pv, 0.0)
@@ -277,5 +295,6 @@ VFM_EDGES = np.array([1.0, 1.5, 2.0, 4.0])
 def value_for_money_band(public_value_roi: FloatArray) -> npt.NDArray[np.object_]:
     """poor < 1 <= low < 1.5 <= medium < 2 <= high < 4 <= very high; None for no ratio."""
     index = np.searchsorted(VFM_EDGES, public_value_roi, side="right")
-    bands = np.array(VFM_BANDS, dtype=object)[np.minimum(index, 4)]
-    return np.where(np.isnan(public_value_roi), None, bands)
+    bands: npt.NDArray[np.object_] = np.array(VFM_BANDS, dtype=object)[np.minimum(index, 4)]
+    bands[np.isnan(public_value_roi)] = None
+    return bands

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .appraisal import FloatArray, ratio
+from .appraisal import FloatArray, grouped_sum, ratio
 from .inputs import RunInput
 from .reference import ReferenceData
 
@@ -46,8 +46,9 @@ class CaseLevel:
     per_case: pd.DataFrame
 
 
-def sample_confidence_level(n: FloatArray, population: FloatArray,
-                            margin: FloatArray) -> FloatArray:
+def sample_confidence_level(
+    n: FloatArray, population: FloatArray, margin: FloatArray
+) -> FloatArray:
     """Confidence that the sample mean is within ``margin`` (p = 0.5, finite population).
 
     >>> round(float(sample_confidence_level(np.array([121.0]), np.array([246.0]),
@@ -62,8 +63,9 @@ def sample_confidence_level(n: FloatArray, population: FloatArray,
     return np.where((population > 0) & (n > 0), level, np.nan)
 
 
-def bootstrap_interval(benefit: FloatArray, cost: FloatArray, resamples: int,
-                       seed: int, key: str) -> tuple[float, float]:
+def bootstrap_interval(
+    benefit: FloatArray, cost: FloatArray, resamples: int, seed: int, key: str
+) -> tuple[float, float]:
     """2.5th and 97.5th percentiles of observed FROI over case resamples."""
     n = len(benefit)
     if n == 0:
@@ -74,7 +76,7 @@ def bootstrap_interval(benefit: FloatArray, cost: FloatArray, resamples: int,
         size = min(BOOTSTRAP_CHUNK, resamples - start)
         pick = rng.integers(0, n, size=(size, n))
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios[start:start + size] = benefit[pick].sum(axis=1) / cost[pick].sum(axis=1)
+            ratios[start : start + size] = benefit[pick].sum(axis=1) / cost[pick].sum(axis=1)
     finite = ratios[np.isfinite(ratios)]
     if finite.size == 0:
         return math.nan, math.nan
@@ -97,18 +99,23 @@ def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
     cost = cases["cost"].to_numpy(dtype=np.float64) * deflators.factors(cost_year, base)[cp]
     code = outcomes["unit_cost_code"]
     v_base = code.map(table["value"]).to_numpy(dtype=np.float64) * deflators.factors(
-        code.map(table["price_year"]).to_numpy(dtype=object), base)
+        code.map(table["price_year"]).to_numpy(dtype=object), base
+    )
     case_index = pd.MultiIndex.from_frame(cases[["_p", "case_id"]])
     owner = case_index.get_indexer(pd.MultiIndex.from_frame(outcomes[["_p", "case_id"]]))
-    benefit = np.bincount(owner, weights=outcomes["quantity"].to_numpy(dtype=np.float64) * v_base,
-                          minlength=len(cases))
+    benefit = grouped_sum(
+        owner,
+        outcomes["quantity"].to_numpy(dtype=np.float64) * v_base,
+        len(cases),
+    )
 
     n = np.bincount(cp, minlength=P).astype(np.float64)
-    total_benefit = np.bincount(cp, weights=benefit, minlength=P)
-    total_cost = np.bincount(cp, weights=cost, minlength=P)
+    total_benefit = grouped_sum(cp, benefit, P)
+    total_cost = grouped_sum(cp, cost, P)
     mean_benefit = ratio(total_benefit, n)
     running = projects["annual_running_cost"].to_numpy(dtype=np.float64) * deflators.factors(
-        projects["service_price_year"].fillna(base).to_numpy(dtype=object), base)
+        projects["service_price_year"].fillna(base).to_numpy(dtype=object), base
+    )
     throughput = projects["annual_throughput"].to_numpy(dtype=np.float64)
 
     # the projection: one team (the whole service) unless the service lists teams
@@ -119,12 +126,12 @@ def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
         case_team = team_key.get_indexer(pd.MultiIndex.from_frame(cases[["_p", "team"]]))
         counted = case_team >= 0
         team_n = np.bincount(case_team[counted], minlength=len(teams))
-        team_benefit = np.bincount(case_team[counted], weights=benefit[counted],
-                                   minlength=len(teams))
+        team_benefit = grouped_sum(case_team[counted], benefit[counted], len(teams))
         team_projection = ratio(team_benefit, team_n.astype(np.float64)) * teams[
-            "annual_throughput"].to_numpy(dtype=np.float64)
+            "annual_throughput"
+        ].to_numpy(dtype=np.float64)
         tp = teams["_p"].to_numpy(dtype=np.int64)
-        by_team = np.bincount(tp, weights=np.nan_to_num(team_projection), minlength=P)
+        by_team = grouped_sum(tp, np.nan_to_num(team_projection), P)
         has_teams = np.bincount(tp, minlength=P) > 0
         projected = np.where(has_teams, by_team, projected)
 
@@ -135,10 +142,10 @@ def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
     bounds = np.searchsorted(cp[order], np.arange(P + 1))
     ids = run.project_ids
     for p in np.flatnonzero(n > 0):  # one vectorised bootstrap per case-level project
-        rows = order[bounds[p]:bounds[p + 1]]
-        low[p], high[p] = bootstrap_interval(benefit[rows], cost[rows],
-                                             run.settings.bootstrap_resamples,
-                                             run.settings.seed, ids[p])
+        rows = order[bounds[p] : bounds[p + 1]]
+        low[p], high[p] = bootstrap_interval(
+            benefit[rows], cost[rows], run.settings.bootstrap_resamples, run.settings.seed, ids[p]
+        )
     per_case = cases[["_p", "_row", "case_id", "team"]].copy()
     per_case["cost"] = cost
     per_case["benefit"] = benefit

@@ -48,8 +48,15 @@ def _read_json(path: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput([Problem(f"is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                                    f"column {exc.colno}", file=path)], path) from None
+        raise InvalidInput(
+            [
+                Problem(
+                    f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                    file=path,
+                )
+            ],
+            path,
+        ) from None
 
 
 def cmd_compute(args: argparse.Namespace) -> int:
@@ -60,8 +67,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
     results = compute(doc, reference)
     out = results.to_dict()
     out["run"]["input_file"] = args.input
-    text = json.dumps(out, indent=2 if args.pretty else None, allow_nan=False,
-                      ensure_ascii=False)
+    text = json.dumps(out, indent=2 if args.pretty else None, allow_nan=False, ensure_ascii=False)
     print(text)
     for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -81,16 +87,25 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = table.rows
     if args.search:
         needle = args.search.lower()
-        hay = (rows.index.str.lower() + " " + rows["name"].str.lower() + " "
-               + rows["agency"].str.lower())
+        hay = (
+            rows.index.str.lower()
+            + " "
+            + rows["name"].str.lower()
+            + " "
+            + rows["agency"].str.lower()
+        )
         rows = rows[hay.str.contains(needle, regex=False)]
-    print(f"# {table.label} ({len(table)} rows, sha256 {table.sha256[:12]}); "
-          f"showing {len(rows)}")
+    print(f"# {table.label} ({len(table)} rows, sha256 {table.sha256[:12]}); showing {len(rows)}")
     for code, row in rows.iterrows():
-        grade = "-" if row["confidence_grade"] != row["confidence_grade"] else int(
-            row["confidence_grade"])
-        print(f"{code}\t£{row['value']:,.2f} {row['unit'].lower()} ({row['price_year']})\t"
-              f"grade {grade}\t{row['agency']}\t{row['name']}")
+        grade = (
+            "-"
+            if row["confidence_grade"] != row["confidence_grade"]
+            else int(row["confidence_grade"])
+        )
+        print(
+            f"{code}\t£{row['value']:,.2f} {row['unit'].lower()} ({row['price_year']})\t"
+            f"grade {grade}\t{row['agency']}\t{row['name']}"
+        )
     return 0
 
 
@@ -102,10 +117,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     record = table.row(args.code)
     deflators = load_deflators(args.deflators or DEFAULT_DIR / "gdp_deflators.csv")
     record["value_at_base_year"] = record["value"] * deflators.factor(
-        record["price_year"], deflators.latest_year)
+        record["price_year"], deflators.latest_year
+    )
     record["base_year"] = deflators.latest_year
-    record["table"] = {"name": table.meta.name, "version": table.meta.version,
-                       "sha256": table.sha256}
+    record["table"] = {
+        "name": table.meta.name,
+        "version": table.meta.version,
+        "sha256": table.sha256,
+    }
     grade = record["confidence_grade"]
     record["confidence_grade"] = None if grade != grade else int(grade)
     print(json.dumps(record, indent=2, ensure_ascii=False, default=str))
@@ -137,9 +156,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     if source.suffix.lower() == ".json":
         imported = import_gmca(source, deflators)
         rows, problems = imported.rows, imported.problems
-        meta = TableMeta(name=args.name or "GMCA Unit Cost Database", version=args.version or
-                         "1.4", publisher="Greater Manchester Combined Authority",
-                         source=source.name)
+        meta = TableMeta(
+            name=args.name or "GMCA Unit Cost Database",
+            version=args.version or "1.4",
+            publisher="Greater Manchester Combined Authority",
+            source=source.name,
+        )
     else:
         table = load_table(source, deflators)
         rows, problems, meta = table.rows, list(table.quality), table.meta
@@ -150,8 +172,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         write_meta(out, meta)
         print(f"wrote {len(rows)} rows to {out} (sha256 {table_hash(rows)})")
     else:
-        print(f"{len(rows)} rows read; {len(hierarchy_problems(rows))} hierarchy mismatch(es); "
-              "give -o FILE.csv to write the table")
+        print(
+            f"{len(rows)} rows read; {len(hierarchy_problems(rows))} hierarchy mismatch(es); "
+            "give -o FILE.csv to write the table"
+        )
     return 0
 
 
@@ -159,16 +183,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="froi", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"froi {ENGINE_VERSION}")
     tables = argparse.ArgumentParser(add_help=False)
-    tables.add_argument("--unit-costs", metavar="CSV", help="unit cost table to use instead of "
-                        "the default national table")
+    tables.add_argument(
+        "--unit-costs",
+        metavar="CSV",
+        help="unit cost table to use instead of the default national table",
+    )
     tables.add_argument("--deflators", metavar="CSV", help="GDP deflator table to use")
     sub = parser.add_subparsers(dest="command", required=True)
 
     compute = sub.add_parser("compute", parents=[tables], help="compute FROI for an input")
     compute.add_argument("input", help="input JSON file (METHOD section 6), or - for stdin")
     compute.add_argument("--optimism-bias", metavar="CSV", help="optimism bias table to use")
-    compute.add_argument("--discount-schedules", metavar="CSV",
-                         help="discount schedules to use")
+    compute.add_argument("--discount-schedules", metavar="CSV", help="discount schedules to use")
     compute.add_argument("--pretty", action="store_true", help="indent the JSON")
     compute.set_defaults(func=cmd_compute)
 
@@ -197,8 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except InvalidInput as exc:
-        _print_problems(exc.problems, f"{len(exc.problems)} problem(s) in {exc.context}; "
-                        "nothing was computed:")
+        _print_problems(
+            exc.problems, f"{len(exc.problems)} problem(s) in {exc.context}; nothing was computed:"
+        )
         return 2
     except FroiError as exc:
         print(f"error: {exc}", file=sys.stderr)

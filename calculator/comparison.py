@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .appraisal import FloatArray, ratio
+from .appraisal import FloatArray, grouped_sum, ratio
 from .inputs import RunInput
 from .reference import ReferenceData
 
@@ -51,8 +51,9 @@ def usage_rows(run: RunInput, reference: ReferenceData) -> pd.DataFrame:
         frames.append(frame)
     usage = pd.concat(frames, ignore_index=True)
     code = usage["unit_cost_code"]
-    factor = reference.deflators.factors(code.map(table["price_year"]).to_numpy(dtype=object),
-                                         run.settings.base_year)
+    factor = reference.deflators.factors(
+        code.map(table["price_year"]).to_numpy(dtype=object), run.settings.base_year
+    )
     usage["agency"] = code.map(table["agency"]).to_numpy(dtype=object)
     usage["v_base"] = code.map(table["value"]).to_numpy(dtype=np.float64) * factor
     usage["cost"] = usage["quantity"].to_numpy(dtype=np.float64) * usage["v_base"]
@@ -68,23 +69,30 @@ def compare(run: RunInput, reference: ReferenceData, pv_costs: FloatArray) -> Co
     p = usage["_p"].to_numpy(dtype=np.int64)
     is_i = (usage["group"] == "intervention").to_numpy()
     cost = usage["cost"].to_numpy(dtype=np.float64)
-    u_i = np.bincount(p[is_i], weights=cost[is_i], minlength=P)
-    u_c = np.bincount(p[~is_i], weights=cost[~is_i], minlength=P)
+    u_i = grouped_sum(p[is_i], cost[is_i], P)
+    u_c = grouped_sum(p[~is_i], cost[~is_i], P)
     c_i = ratio(u_i, n_i)
     c_c = ratio(u_c, n_c)
     avoided = c_c - c_i
     delivery = ratio(pv_costs, n_i)
     net = avoided - delivery
 
-    per_agency = usage.pivot_table(index=["_p", "agency"], columns="group", values="cost",
-                                   aggfunc="sum", fill_value=0.0, observed=True)
+    per_agency = usage.pivot_table(
+        index=["_p", "agency"],
+        columns="group",
+        values="cost",
+        aggfunc="sum",
+        fill_value=0.0,
+        observed=True,
+    )
     per_agency = per_agency.reindex(columns=["intervention", "comparison"], fill_value=0.0)
     by_agency = per_agency.reset_index()
     ap = by_agency["_p"].to_numpy(dtype=np.int64)
     by_agency["cost_per_case_intervention"] = ratio(by_agency["intervention"].to_numpy(), n_i[ap])
     by_agency["cost_per_case_comparison"] = ratio(by_agency["comparison"].to_numpy(), n_c[ap])
-    by_agency["costs_avoided_per_case"] = (by_agency["cost_per_case_comparison"]
-                                           - by_agency["cost_per_case_intervention"])
+    by_agency["costs_avoided_per_case"] = (
+        by_agency["cost_per_case_comparison"] - by_agency["cost_per_case_intervention"]
+    )
     by_agency["costs_avoided_total"] = by_agency["costs_avoided_per_case"] * n_i[ap]
     by_agency = by_agency.drop(columns=["intervention", "comparison"])
     by_agency.columns.name = None

@@ -59,7 +59,7 @@ def discount_factors(rates: FloatArray) -> FloatArray:
     rates = np.asarray(rates, dtype=np.float64)
     growth = 1.0 + rates
     growth[..., 0] = 1.0
-    return 1.0 / np.cumprod(growth, axis=-1)
+    return np.asarray(1.0 / np.cumprod(growth, axis=-1), dtype=np.float64)
 
 
 def flat_rate_factors(rate: float, years: int) -> FloatArray:

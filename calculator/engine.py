@@ -28,32 +28,64 @@ from .reference import ReferenceData
 
 #: Summary columns, in the order they are reported.
 SUMMARY_COLUMNS = (
-    "project_id", "name", "organisation", "mode", "participants",
-    "pv_costs", "pv_fiscal", "pv_economic", "pv_social", "pv_benefits",
-    "froi", "economic_roi", "public_value_roi", "net_fiscal_benefit", "npv",
-    "payback_year", "payback_year_undiscounted", "pv_fiscal_cashable",
-    "pv_fiscal_non_cashable", "value_for_money_band",
-    "cost_per_participant", "fiscal_benefit_per_participant",
+    "project_id",
+    "name",
+    "organisation",
+    "mode",
+    "participants",
+    "pv_costs",
+    "pv_fiscal",
+    "pv_economic",
+    "pv_social",
+    "pv_benefits",
+    "froi",
+    "economic_roi",
+    "public_value_roi",
+    "net_fiscal_benefit",
+    "npv",
+    "payback_year",
+    "payback_year_undiscounted",
+    "pv_fiscal_cashable",
+    "pv_fiscal_non_cashable",
+    "value_for_money_band",
+    "cost_per_participant",
+    "fiscal_benefit_per_participant",
     "net_fiscal_benefit_per_participant",
     # comparison mode
-    "intervention_cases", "comparison_cases", "cost_per_case_intervention",
-    "cost_per_case_comparison", "costs_avoided_per_case", "delivery_cost_per_case",
-    "net_saving_per_case", "costs_avoided_total", "delivery_cost_total", "net_saving_total",
+    "intervention_cases",
+    "comparison_cases",
+    "cost_per_case_intervention",
+    "cost_per_case_comparison",
+    "costs_avoided_per_case",
+    "delivery_cost_per_case",
+    "net_saving_per_case",
+    "costs_avoided_total",
+    "delivery_cost_total",
+    "net_saving_total",
     # case-level mode
-    "cases", "total_case_benefits", "total_case_costs", "observed_froi",
-    "observed_froi_interval_low", "observed_froi_interval_high", "mean_benefit_per_case",
-    "mean_cost_per_case", "annual_running_cost", "annual_throughput",
-    "projected_annual_benefits", "projected_annual_froi", "sample_confidence_level",
+    "cases",
+    "total_case_benefits",
+    "total_case_costs",
+    "observed_froi",
+    "observed_froi_interval_low",
+    "observed_froi_interval_high",
+    "mean_benefit_per_case",
+    "mean_cost_per_case",
+    "annual_running_cost",
+    "annual_throughput",
+    "projected_annual_benefits",
+    "projected_annual_froi",
+    "sample_confidence_level",
 )
-COMPARISON_ONLY = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("intervention_cases"):
-                                  SUMMARY_COLUMNS.index("cases")]
-CASE_ONLY = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("cases"):]
+COMPARISON_ONLY = SUMMARY_COLUMNS[
+    SUMMARY_COLUMNS.index("intervention_cases") : SUMMARY_COLUMNS.index("cases")
+]
+CASE_ONLY = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("cases") :]
 
 
 def input_hash(doc: Any) -> str:
     """SHA-256 of the input document in canonical JSON (sorted keys, compact)."""
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -76,12 +108,19 @@ class Results:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of METHOD 6: ``{"run": provenance, "projects": [...]}``."""
         details = {
-            "years": self.years, "outcomes": self.outcomes, "costs": self.costs,
-            "agencies": self.agencies, "comparison_by_agency": self.comparison_agencies,
-            "usage": self.usage, "cases": self.cases,
+            "years": self.years,
+            "outcomes": self.outcomes,
+            "costs": self.costs,
+            "agencies": self.agencies,
+            "comparison_by_agency": self.comparison_agencies,
+            "usage": self.usage,
+            "cases": self.cases,
         }
-        grouped = {name: {p: g.drop(columns="_p") for p, g in frame.groupby("_p")}
-                   for name, frame in details.items() if len(frame)}
+        grouped = {
+            name: {p: g.drop(columns="_p") for p, g in frame.groupby("_p")}
+            for name, frame in details.items()
+            if len(frame)
+        }
         warnings_by_project: dict[str | None, list[dict[str, Any]]] = {}
         for w in self.warnings:
             warnings_by_project.setdefault(w.project, []).append(w.as_dict())
@@ -89,26 +128,31 @@ class Results:
         for p, record in enumerate(_records(self.summary)):
             mode = record["mode"]
             drop = (COMPARISON_ONLY if mode != "comparison" else ()) + (
-                CASE_ONLY if mode != "case_level" else ())
+                CASE_ONLY if mode != "case_level" else ()
+            )
             out = {k: v for k, v in record.items() if k not in drop}
             if mode == "case_level":
-                out["observed_froi_interval"] = [out.pop("observed_froi_interval_low"),
-                                                 out.pop("observed_froi_interval_high")]
+                out["observed_froi_interval"] = [
+                    out.pop("observed_froi_interval_low"),
+                    out.pop("observed_froi_interval_high"),
+                ]
             agencies = grouped.get("agencies", {}).get(p)
             out["fiscal_by_agency"] = _by_agency(agencies, "pv_fiscal")
             out["costs_by_agency"] = _by_agency(agencies, "pv_costs")
             for name in ("years", "outcomes", "costs"):
                 out[name] = _records(grouped.get(name, {}).get(p))
             if mode == "comparison":
-                out["comparison_by_agency"] = _records(grouped.get("comparison_by_agency",
-                                                                   {}).get(p))
+                out["comparison_by_agency"] = _records(
+                    grouped.get("comparison_by_agency", {}).get(p)
+                )
             if mode == "case_level":
                 out["cases_detail"] = _records(grouped.get("cases", {}).get(p))
             out["warnings"] = warnings_by_project.get(record["project_id"], [])
             projects.append(out)
-        return {"run": {**self.provenance,
-                        "warnings": warnings_by_project.get(None, [])},
-                "projects": projects}
+        return {
+            "run": {**self.provenance, "warnings": warnings_by_project.get(None, [])},
+            "projects": projects,
+        }
 
 
 def _clean(value: Any) -> Any:
@@ -125,8 +169,10 @@ def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     if frame is None or frame.empty:
         return []
     columns = list(frame.columns)
-    return [{c: _clean(v) for c, v in zip(columns, row, strict=True)}
-            for row in frame.itertuples(index=False, name=None)]
+    return [
+        {c: _clean(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
 
 
 def _by_agency(frame: pd.DataFrame | None, column: str) -> dict[str, float]:
@@ -136,8 +182,7 @@ def _by_agency(frame: pd.DataFrame | None, column: str) -> dict[str, float]:
     return {str(a): float(v) for a, v in zip(rows["agency"], rows[column], strict=True)}
 
 
-def compute(doc: Any, reference: ReferenceData, *, computed_at: datetime | None = None
-            ) -> Results:
+def compute(doc: Any, reference: ReferenceData, *, computed_at: datetime | None = None) -> Results:
     """Check ``doc`` (the canonical input, METHOD 6) and compute every project.
 
     Raises :class:`~calculator.errors.InvalidInput` listing every problem, before
@@ -147,8 +192,13 @@ def compute(doc: Any, reference: ReferenceData, *, computed_at: datetime | None 
     return compute_run(run, reference, input_sha256=input_hash(doc), computed_at=computed_at)
 
 
-def compute_run(run: RunInput, reference: ReferenceData, *, input_sha256: str = "",
-                computed_at: datetime | None = None) -> Results:
+def compute_run(
+    run: RunInput,
+    reference: ReferenceData,
+    *,
+    input_sha256: str = "",
+    computed_at: datetime | None = None,
+) -> Results:
     """Compute an already checked run (see :func:`calculator.inputs.read_input`)."""
     appraisal = appraise(run, reference)
     comparison = compare(run, reference, appraisal.pv_costs)
@@ -174,8 +224,8 @@ def compute_run(run: RunInput, reference: ReferenceData, *, input_sha256: str = 
         comparison_agencies=comparison.by_agency,
         usage=comparison.usage,
         cases=cases.per_case.assign(
-            case_froi=ratio(cases.per_case["benefit"].to_numpy(),
-                            cases.per_case["cost"].to_numpy())),
+            case_froi=ratio(cases.per_case["benefit"].to_numpy(), cases.per_case["cost"].to_numpy())
+        ),
         warnings=warnings,
         provenance=provenance,
         run=run,
@@ -193,8 +243,9 @@ def _summary(run: RunInput, a: Appraisal, c: Comparison, k: CaseLevel) -> pd.Dat
     net_fiscal = pv_fiscal - a.pv_costs
     # the headline FROI of each mode (docs/method.md): appraisal PV fiscal / PV costs,
     # comparison the costs-avoided ratio, case level the observed FROI
-    froi = np.select([mode == "comparison", mode == "case_level"],
-                     [c.froi, k.observed_froi], appraisal_froi)
+    froi = np.select(
+        [mode == "comparison", mode == "case_level"], [c.froi, k.observed_froi], appraisal_froi
+    )
     band_ratio = np.where(mode == "appraisal", public_value_roi, froi)
     columns: dict[str, Any] = {
         "project_id": projects["project_id"],
@@ -257,19 +308,22 @@ def _per(value: np.ndarray, participants: np.ndarray) -> np.ndarray:
 def _years(run: RunInput, a: Appraisal) -> pd.DataFrame:
     P, T = a.costs_by_year.shape
     discounted_costs = a.costs_by_year * a.project_df
-    frame = pd.DataFrame({
-        "_p": np.repeat(np.arange(P), T),
-        "t": np.tile(np.arange(T), P),
-        "discount_factor": a.project_df.ravel(),
-        "costs": a.costs_by_year.ravel(),
-        "fiscal": a.benefits_by_year[:, 0, :].ravel(),
-        "economic": a.benefits_by_year[:, 1, :].ravel(),
-        "social": a.benefits_by_year[:, 2, :].ravel(),
-        "pv_costs": discounted_costs.ravel(),
-        "pv_fiscal": a.fiscal_pv_by_year.ravel(),
-        "cumulative_fiscal_net": (a.fiscal_pv_by_year.cumsum(axis=1)
-                                  - discounted_costs.cumsum(axis=1)).ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "_p": np.repeat(np.arange(P), T),
+            "t": np.tile(np.arange(T), P),
+            "discount_factor": a.project_df.ravel(),
+            "costs": a.costs_by_year.ravel(),
+            "fiscal": a.benefits_by_year[:, 0, :].ravel(),
+            "economic": a.benefits_by_year[:, 1, :].ravel(),
+            "social": a.benefits_by_year[:, 2, :].ravel(),
+            "pv_costs": discounted_costs.ravel(),
+            "pv_fiscal": a.fiscal_pv_by_year.ravel(),
+            "cumulative_fiscal_net": (
+                a.fiscal_pv_by_year.cumsum(axis=1) - discounted_costs.cumsum(axis=1)
+            ).ravel(),
+        }
+    )
     return frame
 
 
@@ -277,53 +331,58 @@ def _outcomes(run: RunInput, a: Appraisal) -> pd.DataFrame:
     o = a.outcomes
     src = run.lists["outcomes"]
     pv = {name: np.where(o.category == i, o.pv, 0.0) for i, name in enumerate(CATEGORIES)}
-    return pd.DataFrame({
-        "_p": src["_p"].to_numpy(),
-        "row": src["_row"].to_numpy(),
-        "description": src["description"].to_numpy(),
-        "unit_cost_code": src["unit_cost_code"].to_numpy(),
-        "outcome_theme": src["outcome_theme"].to_numpy(),
-        "category": np.array(CATEGORIES, dtype=object)[o.category] if len(o.category) else
-        np.array([], dtype=object),
-        "agency": o.agency,
-        "cashable": o.cashable,
-        "n": o.n,
-        "v_base": o.v_base,
-        "confidence_grade": o.grade,
-        "optimism_bias": o.optimism_bias,
-        "pv_fiscal": pv["fiscal"],
-        "pv_economic": pv["economic"],
-        "pv_social": pv["social"],
-        "switching_value": a.switching_value,
-    })
+    return pd.DataFrame(
+        {
+            "_p": src["_p"].to_numpy(),
+            "row": src["_row"].to_numpy(),
+            "description": src["description"].to_numpy(),
+            "unit_cost_code": src["unit_cost_code"].to_numpy(),
+            "outcome_theme": src["outcome_theme"].to_numpy(),
+            "category": np.array(CATEGORIES, dtype=object)[o.category]
+            if len(o.category)
+            else np.array([], dtype=object),
+            "agency": o.agency,
+            "cashable": o.cashable,
+            "n": o.n,
+            "v_base": o.v_base,
+            "confidence_grade": o.grade,
+            "optimism_bias": o.optimism_bias,
+            "pv_fiscal": pv["fiscal"],
+            "pv_economic": pv["economic"],
+            "pv_social": pv["social"],
+            "switching_value": a.switching_value,
+        }
+    )
 
 
 def _costs(run: RunInput, a: Appraisal) -> pd.DataFrame:
     c = a.costs
     src = run.lists["costs"]
-    frame = pd.DataFrame({
-        "_p": src["_p"].to_numpy(),
-        "row": src["_row"].to_numpy(),
-        "description": src["description"].to_numpy(),
-        "year": src["year"].to_numpy(),
-        "kind": src["kind"].to_numpy(),
-        "cost_type": src["cost_type"].to_numpy(),
-        "agency": c.agency,
-        "unit_cost_code": src["unit_cost_code"].to_numpy(),
-        "quantity": src["quantity"].to_numpy(),
-        "salary": src["salary"].to_numpy(),
-        "on_costs": src["on_costs"].to_numpy(),
-        "overheads": src["overheads"].to_numpy(),
-        "productive_hours": src["productive_hours"].to_numpy(),
-        "unit_value": c.unit_value,
-        "amount": c.amount,
-        "price_year": c.price_year,
-        "real": c.real,
-        "optimism_bias": c.optimism_bias,
-        "net_cost": c.net,
-        "discount_factor": c.discount_factor,
-        "pv": c.pv,
-    })
+    frame = pd.DataFrame(
+        {
+            "_p": src["_p"].to_numpy(),
+            "row": src["_row"].to_numpy(),
+            "description": src["description"].to_numpy(),
+            "year": src["year"].to_numpy(),
+            "kind": src["kind"].to_numpy(),
+            "cost_type": src["cost_type"].to_numpy(),
+            "agency": c.agency,
+            "unit_cost_code": src["unit_cost_code"].to_numpy(),
+            "quantity": src["quantity"].to_numpy(),
+            "salary": src["salary"].to_numpy(),
+            "on_costs": src["on_costs"].to_numpy(),
+            "overheads": src["overheads"].to_numpy(),
+            "productive_hours": src["productive_hours"].to_numpy(),
+            "unit_value": c.unit_value,
+            "amount": c.amount,
+            "price_year": c.price_year,
+            "real": c.real,
+            "optimism_bias": c.optimism_bias,
+            "net_cost": c.net,
+            "discount_factor": c.discount_factor,
+            "pv": c.pv,
+        }
+    )
     return frame
 
 
@@ -332,18 +391,38 @@ def _agencies(run: RunInput, a: Appraisal) -> pd.DataFrame:
     o = a.outcomes
     op = run.lists["outcomes"]["_p"].to_numpy()
     fiscal = o.category == 0
-    benefits = pd.DataFrame({"_p": op[fiscal], "agency": o.agency[fiscal],
-                             "pv_fiscal": o.pv[fiscal],
-                             "pv_fiscal_cashable": np.where(o.cashable[fiscal], o.pv[fiscal], 0.0)})
-    costs = pd.DataFrame({"_p": run.lists["costs"]["_p"].to_numpy(), "agency": a.costs.agency,
-                          "pv_costs": a.costs.pv})
+    benefits = pd.DataFrame(
+        {
+            "_p": op[fiscal],
+            "agency": o.agency[fiscal],
+            "pv_fiscal": o.pv[fiscal],
+            "pv_fiscal_cashable": np.where(o.cashable[fiscal], o.pv[fiscal], 0.0),
+        }
+    )
+    costs = pd.DataFrame(
+        {
+            "_p": run.lists["costs"]["_p"].to_numpy(),
+            "agency": a.costs.agency,
+            "pv_costs": a.costs.pv,
+        }
+    )
     frame = pd.concat([benefits, costs], ignore_index=True).fillna(
-        {"pv_fiscal": 0.0, "pv_fiscal_cashable": 0.0, "pv_costs": 0.0})
+        {"pv_fiscal": 0.0, "pv_fiscal_cashable": 0.0, "pv_costs": 0.0}
+    )
     if frame.empty:
-        return pd.DataFrame(columns=["_p", "agency", "pv_fiscal", "pv_fiscal_cashable",
-                                     "pv_costs", "net_fiscal_benefit"])
+        return pd.DataFrame(
+            columns=[
+                "_p",
+                "agency",
+                "pv_fiscal",
+                "pv_fiscal_cashable",
+                "pv_costs",
+                "net_fiscal_benefit",
+            ]
+        )
     grouped = frame.groupby(["_p", "agency"], sort=True, as_index=False)[
-        ["pv_fiscal", "pv_fiscal_cashable", "pv_costs"]].sum()
+        ["pv_fiscal", "pv_fiscal_cashable", "pv_costs"]
+    ].sum()
     grouped["net_fiscal_benefit"] = grouped["pv_fiscal"] - grouped["pv_costs"]
     return grouped
 
@@ -352,14 +431,25 @@ def _result_warnings(run: RunInput, summary: pd.DataFrame) -> list[Problem]:
     """Warnings about results (METHOD 2.3): ratios that cannot be formed."""
     out = []
     for pid, mode, pv_costs, delivery in summary[
-            ["project_id", "mode", "pv_costs", "delivery_cost_per_case"]].itertuples(
-            index=False, name=None):
+        ["project_id", "mode", "pv_costs", "delivery_cost_per_case"]
+    ].itertuples(index=False, name=None):
         if mode == "appraisal" and not pv_costs > 0:
-            out.append(Problem(f"present value of costs is £{pv_costs:,.0f} (offsets at least "
-                               "match costs), so every ratio is left blank", project=str(pid),
-                               list="costs", severity="warning"))
+            out.append(
+                Problem(
+                    f"present value of costs is £{pv_costs:,.0f} (offsets at least "
+                    "match costs), so every ratio is left blank",
+                    project=str(pid),
+                    list="costs",
+                    severity="warning",
+                )
+            )
         if mode == "comparison" and not delivery > 0:
-            out.append(Problem("delivery cost is not positive, so the costs-avoided ratio is "
-                               "left blank", project=str(pid), list="costs",
-                               severity="warning"))
+            out.append(
+                Problem(
+                    "delivery cost is not positive, so the costs-avoided ratio is left blank",
+                    project=str(pid),
+                    list="costs",
+                    severity="warning",
+                )
+            )
     return out

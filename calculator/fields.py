@@ -64,147 +64,415 @@ MODES = ("appraisal", "comparison", "case_level")
 COST_KINDS = ("set_up", "recurring", "offset")
 COST_TYPES = ("staff", "training", "buildings", "travel", "accommodation_respite", "other")
 CATEGORIES = ("fiscal", "economic", "social")
-GRADE = dict(minimum=1, maximum=6)
 
 SETTINGS: tuple[Field, ...] = (
-    Field("base_year", "price_year", "Financial year whose prices every figure is shown in; "
-          "default: the latest year of the deflator table", example="2024-25"),
-    Field("appraisal_years", "integer", "Number of years appraised, year 0 first",
-          default=5, minimum=1, maximum=100, unit="years", example=5),
-    Field("discount", "discount", "Discount schedule for the run: standard (Green Book 3.5%), "
-          "health (1.5%) or a flat rate", default="standard", example="standard"),
-    Field("apply_optimism_bias", "bool", "Adjust benefits down and costs up by the optimism "
-          "bias of each row's confidence grade", default=True, example=True),
-    Field("seed", "integer", "Random seed for the bootstrap and simulations, so a run "
-          "reproduces", default=0, minimum=0, example=0),
-    Field("bootstrap_resamples", "integer", "Bootstrap resamples for the observed FROI "
-          "interval of case-level projects", default=2000, minimum=100, maximum=100000,
-          example=2000),
+    Field(
+        "base_year",
+        "price_year",
+        "Financial year whose prices every figure is shown in; "
+        "default: the latest year of the deflator table",
+        example="2024-25",
+    ),
+    Field(
+        "appraisal_years",
+        "integer",
+        "Number of years appraised, year 0 first",
+        default=5,
+        minimum=1,
+        maximum=100,
+        unit="years",
+        example=5,
+    ),
+    Field(
+        "discount",
+        "discount",
+        "Discount schedule for the run: standard (Green Book 3.5%), health (1.5%) or a flat rate",
+        default="standard",
+        example="standard",
+    ),
+    Field(
+        "apply_optimism_bias",
+        "bool",
+        "Adjust benefits down and costs up by the optimism bias of each row's confidence grade",
+        default=True,
+        example=True,
+    ),
+    Field(
+        "seed",
+        "integer",
+        "Random seed for the bootstrap and simulations, so a run reproduces",
+        default=0,
+        minimum=0,
+        example=0,
+    ),
+    Field(
+        "bootstrap_resamples",
+        "integer",
+        "Bootstrap resamples for the observed FROI interval of case-level projects",
+        default=2000,
+        minimum=100,
+        maximum=100000,
+        example=2000,
+    ),
 )
 
 PROJECT: tuple[Field, ...] = (
-    Field("project_id", "text", "Short unique reference for the project", required=True,
-          example="EOC-01"),
+    Field(
+        "project_id",
+        "text",
+        "Short unique reference for the project",
+        required=True,
+        example="EOC-01",
+    ),
     Field("name", "text", "Project name", example="Edge of care hub"),
-    Field("organisation", "text", "Council or organisation running the project",
-          example="Anytown Council"),
-    Field("participants", "number", "People or families supported, for per-participant "
-          "figures", minimum=0, unit="people", example=120),
-    Field("mode", "choice", "appraisal (forecast FROI), comparison (costs avoided against a "
-          "comparison group) or case_level (observed FROI from case records)",
-          default="appraisal", choices=MODES, example="appraisal"),
-    Field("discount", "discount", "Discount schedule for this project, overriding the run's",
-          example="standard"),
-    Field("case_cost_price_year", "price_year", "Price year of case costs (case-level mode); "
-          "default: the base year", example="2016-17"),
+    Field(
+        "organisation",
+        "text",
+        "Council or organisation running the project",
+        example="Anytown Council",
+    ),
+    Field(
+        "participants",
+        "number",
+        "People or families supported, for per-participant figures",
+        minimum=0,
+        unit="people",
+        example=120,
+    ),
+    Field(
+        "mode",
+        "choice",
+        "appraisal (forecast FROI), comparison (costs avoided against a "
+        "comparison group) or case_level (observed FROI from case records)",
+        default="appraisal",
+        choices=MODES,
+        example="appraisal",
+    ),
+    Field(
+        "discount",
+        "discount",
+        "Discount schedule for this project, overriding the run's",
+        example="standard",
+    ),
+    Field(
+        "case_cost_price_year",
+        "price_year",
+        "Price year of case costs (case-level mode); default: the base year",
+        example="2016-17",
+    ),
     # comparison mode
-    Field("intervention_cases", "number", "Cases in the intervention group (comparison mode)",
-          minimum=0, unit="cases", example=150),
-    Field("comparison_cases", "number", "Cases in the comparison group (comparison mode)",
-          minimum=0, unit="cases", example=150),
+    Field(
+        "intervention_cases",
+        "number",
+        "Cases in the intervention group (comparison mode)",
+        minimum=0,
+        unit="cases",
+        example=150,
+    ),
+    Field(
+        "comparison_cases",
+        "number",
+        "Cases in the comparison group (comparison mode)",
+        minimum=0,
+        unit="cases",
+        example=150,
+    ),
     # case-level mode: the service
-    Field("annual_running_cost", "number", "Cost of running the whole service for a year "
-          "(case-level mode)", minimum=0, unit="£ a year", example=769735),
-    Field("annual_throughput", "number", "Cases the whole service sees in a year "
-          "(case-level mode)", minimum=0, unit="cases a year", example=246),
-    Field("margin_of_error", "rate", "Margin of error for the sample confidence level",
-          default=0.05, example=0.05),
-    Field("service_price_year", "price_year", "Price year of the annual running cost; "
-          "default: the base year", example="2016-17"),
+    Field(
+        "annual_running_cost",
+        "number",
+        "Cost of running the whole service for a year (case-level mode)",
+        minimum=0,
+        unit="£ a year",
+        example=769735,
+    ),
+    Field(
+        "annual_throughput",
+        "number",
+        "Cases the whole service sees in a year (case-level mode)",
+        minimum=0,
+        unit="cases a year",
+        example=246,
+    ),
+    Field(
+        "margin_of_error",
+        "rate",
+        "Margin of error for the sample confidence level",
+        default=0.05,
+        example=0.05,
+    ),
+    Field(
+        "service_price_year",
+        "price_year",
+        "Price year of the annual running cost; default: the base year",
+        example="2016-17",
+    ),
 )
 
 COST: tuple[Field, ...] = (
     Field("description", "text", "What the cost is for", example="Two family support workers"),
-    Field("year", "integer", "Appraisal year the cost falls in (0 = first year)", default=0,
-          minimum=0, unit="year", example=0),
-    Field("amount", "number", "Cost in pounds at price_year prices (leave blank when costed "
-          "from a unit cost or a salary)", minimum=0, unit="£", example=60000),
-    Field("price_year", "price_year", "Price year of the amount; default: the base year",
-          example="2024-25"),
-    Field("agency", "text", "Who pays (for a unit-costed row: the unit cost's agency)",
-          example="Local Authority"),
-    Field("kind", "choice", "set_up (one-off), recurring, or offset (a cost saved elsewhere "
-          "because of the project, subtracted from costs)", default="recurring",
-          choices=COST_KINDS, example="recurring"),
-    Field("cost_type", "choice", "Type of cost, for reporting costs by type", default="other",
-          choices=COST_TYPES, example="staff"),
-    Field("confidence_grade", "integer", "Quality of the figure, 1 (best) to 6; drives "
-          "optimism bias", default=1, **GRADE, example=1),
-    Field("unit_cost_code", "code", "Cost the row from the unit cost table: the code",
-          example="SS4.0"),
-    Field("quantity", "number", "Units of the unit cost (or hours, or FTE years for a salary)",
-          minimum=0, example=400),
-    Field("salary", "number", "Annual salary, to build a staff cost bottom-up", minimum=0,
-          unit="£ a year", example=38000),
-    Field("on_costs", "rate", "Employer's on-costs (NI, pension) as a share of salary",
-          default=0.0, example=0.3),
-    Field("overheads", "rate", "Overheads as a share of salary plus on-costs", default=0.0,
-          example=0.2),
-    Field("productive_hours", "number", "Productive hours a year, to turn the annual staff cost "
-          "into an hourly one", minimum=1, unit="hours a year", example=1500),
+    Field(
+        "year",
+        "integer",
+        "Appraisal year the cost falls in (0 = first year)",
+        default=0,
+        minimum=0,
+        unit="year",
+        example=0,
+    ),
+    Field(
+        "amount",
+        "number",
+        "Cost in pounds at price_year prices (leave blank when costed "
+        "from a unit cost or a salary)",
+        minimum=0,
+        unit="£",
+        example=60000,
+    ),
+    Field(
+        "price_year",
+        "price_year",
+        "Price year of the amount; default: the base year",
+        example="2024-25",
+    ),
+    Field(
+        "agency",
+        "text",
+        "Who pays (for a unit-costed row: the unit cost's agency)",
+        example="Local Authority",
+    ),
+    Field(
+        "kind",
+        "choice",
+        "set_up (one-off), recurring, or offset (a cost saved elsewhere "
+        "because of the project, subtracted from costs)",
+        default="recurring",
+        choices=COST_KINDS,
+        example="recurring",
+    ),
+    Field(
+        "cost_type",
+        "choice",
+        "Type of cost, for reporting costs by type",
+        default="other",
+        choices=COST_TYPES,
+        example="staff",
+    ),
+    Field(
+        "confidence_grade",
+        "integer",
+        "Quality of the figure, 1 (best) to 6; drives optimism bias",
+        default=1,
+        minimum=1,
+        maximum=6,
+        example=1,
+    ),
+    Field(
+        "unit_cost_code", "code", "Cost the row from the unit cost table: the code", example="SS4.0"
+    ),
+    Field(
+        "quantity",
+        "number",
+        "Units of the unit cost (or hours, or FTE years for a salary)",
+        minimum=0,
+        example=400,
+    ),
+    Field(
+        "salary",
+        "number",
+        "Annual salary, to build a staff cost bottom-up",
+        minimum=0,
+        unit="£ a year",
+        example=38000,
+    ),
+    Field(
+        "on_costs",
+        "rate",
+        "Employer's on-costs (NI, pension) as a share of salary",
+        default=0.0,
+        example=0.3,
+    ),
+    Field(
+        "overheads",
+        "rate",
+        "Overheads as a share of salary plus on-costs",
+        default=0.0,
+        example=0.2,
+    ),
+    Field(
+        "productive_hours",
+        "number",
+        "Productive hours a year, to turn the annual staff cost into an hourly one",
+        minimum=1,
+        unit="hours a year",
+        example=1500,
+    ),
 )
 
 OUTCOME: tuple[Field, ...] = (
     Field("description", "text", "What the outcome is", example="Entries to care avoided"),
-    Field("unit_cost_code", "code", "Unit cost of the adverse outcome avoided", required=True,
-          example="SS1.2"),
-    Field("cohort", "number", "People or families who start in cohort_year", required=True,
-          minimum=0, unit="people", example=40),
-    Field("cohort_year", "integer", "Year the cohort starts", default=0, minimum=0,
-          unit="year", example=0),
+    Field(
+        "unit_cost_code",
+        "code",
+        "Unit cost of the adverse outcome avoided",
+        required=True,
+        example="SS1.2",
+    ),
+    Field(
+        "cohort",
+        "number",
+        "People or families who start in cohort_year",
+        required=True,
+        minimum=0,
+        unit="people",
+        example=40,
+    ),
+    Field(
+        "cohort_year",
+        "integer",
+        "Year the cohort starts",
+        default=0,
+        minimum=0,
+        unit="year",
+        example=0,
+    ),
     Field("engagement", "rate", "Share of the cohort who take part", default=1.0, example=0.8),
-    Field("success", "rate", "Share of those engaged who achieve the outcome", required=True,
-          example=0.3),
-    Field("deadweight", "rate", "Share who would have achieved it anyway", default=0.0,
-          example=0.2),
-    Field("displacement", "rate", "Share of the benefit that only moves the cost elsewhere",
-          default=0.0, example=0.0),
-    Field("attribution", "rate", "Share of the net change credited to this project",
-          default=1.0, example=1.0),
-    Field("quantity", "number", "Units of the unit cost avoided per net outcome per benefit "
-          "year (for example 52 weeks)", default=1.0, minimum=0, example=52),
-    Field("lag", "integer", "Years between the cohort starting and the benefit starting",
-          default=0, minimum=0, unit="years", example=0),
-    Field("duration", "integer", "Years the benefit lasts", default=1, minimum=1,
-          unit="years", example=2),
-    Field("drop_off", "rate", "Share of the benefit lost each year after the first",
-          default=0.0, example=0.1),
-    Field("confidence_grade", "integer", "Quality of the evidence, 1 (best) to 6; default: the "
-          "unit cost's grade", **GRADE, example=3),
-    Field("discount", "discount", "Discount schedule for this outcome, overriding the "
-          "project's", example="health"),
-    Field("outcome_theme", "integer", "Common outcome served (1-24, outcome themes list)",
-          minimum=1, maximum=24, example=1),
+    Field(
+        "success",
+        "rate",
+        "Share of those engaged who achieve the outcome",
+        required=True,
+        example=0.3,
+    ),
+    Field(
+        "deadweight", "rate", "Share who would have achieved it anyway", default=0.0, example=0.2
+    ),
+    Field(
+        "displacement",
+        "rate",
+        "Share of the benefit that only moves the cost elsewhere",
+        default=0.0,
+        example=0.0,
+    ),
+    Field(
+        "attribution",
+        "rate",
+        "Share of the net change credited to this project",
+        default=1.0,
+        example=1.0,
+    ),
+    Field(
+        "quantity",
+        "number",
+        "Units of the unit cost avoided per net outcome per benefit year (for example 52 weeks)",
+        default=1.0,
+        minimum=0,
+        example=52,
+    ),
+    Field(
+        "lag",
+        "integer",
+        "Years between the cohort starting and the benefit starting",
+        default=0,
+        minimum=0,
+        unit="years",
+        example=0,
+    ),
+    Field(
+        "duration",
+        "integer",
+        "Years the benefit lasts",
+        default=1,
+        minimum=1,
+        unit="years",
+        example=2,
+    ),
+    Field(
+        "drop_off",
+        "rate",
+        "Share of the benefit lost each year after the first",
+        default=0.0,
+        example=0.1,
+    ),
+    Field(
+        "confidence_grade",
+        "integer",
+        "Quality of the evidence, 1 (best) to 6; default: the unit cost's grade",
+        minimum=1,
+        maximum=6,
+        example=3,
+    ),
+    Field(
+        "discount",
+        "discount",
+        "Discount schedule for this outcome, overriding the project's",
+        example="health",
+    ),
+    Field(
+        "outcome_theme",
+        "integer",
+        "Common outcome served (1-24, outcome themes list)",
+        minimum=1,
+        maximum=24,
+        example=1,
+    ),
 )
 
 USAGE: tuple[Field, ...] = (
-    Field("unit_cost_code", "code", "Unit cost of the service used", required=True,
-          example="SS1.2"),
-    Field("quantity", "number", "Total units used by the whole group over the evaluation "
-          "period", required=True, minimum=0, example=1200),
+    Field(
+        "unit_cost_code", "code", "Unit cost of the service used", required=True, example="SS1.2"
+    ),
+    Field(
+        "quantity",
+        "number",
+        "Total units used by the whole group over the evaluation period",
+        required=True,
+        minimum=0,
+        example=1200,
+    ),
 )
 
 CASE: tuple[Field, ...] = (
-    Field("case_id", "text", "Case reference, unique within the project", required=True,
-          example="C001"),
-    Field("cost", "number", "Cost of working the case, at case_cost_price_year prices",
-          required=True, minimum=0, unit="£", example=2074),
-    Field("team", "text", "Team that worked the case (for a per-team projection)",
-          example="North"),
+    Field(
+        "case_id",
+        "text",
+        "Case reference, unique within the project",
+        required=True,
+        example="C001",
+    ),
+    Field(
+        "cost",
+        "number",
+        "Cost of working the case, at case_cost_price_year prices",
+        required=True,
+        minimum=0,
+        unit="£",
+        example=2074,
+    ),
+    Field("team", "text", "Team that worked the case (for a per-team projection)", example="North"),
 )
 
 CASE_OUTCOME: tuple[Field, ...] = (
     Field("case_id", "text", "Case the outcome belongs to", required=True, example="C001"),
-    Field("unit_cost_code", "code", "Unit cost of the outcome avoided", required=True,
-          example="SS1.2"),
-    Field("quantity", "number", "Units avoided for this case", required=True, minimum=0,
-          example=26),
+    Field(
+        "unit_cost_code", "code", "Unit cost of the outcome avoided", required=True, example="SS1.2"
+    ),
+    Field(
+        "quantity", "number", "Units avoided for this case", required=True, minimum=0, example=26
+    ),
 )
 
 TEAM: tuple[Field, ...] = (
     Field("team", "text", "Team name, as in the cases list", required=True, example="North"),
-    Field("annual_throughput", "number", "Cases the team sees in a year", required=True,
-          minimum=0, unit="cases a year", example=120),
+    Field(
+        "annual_throughput",
+        "number",
+        "Cases the team sees in a year",
+        required=True,
+        minimum=0,
+        unit="cases a year",
+        example=120,
+    ),
 )
 
 #: The lists of a project, as named in the canonical JSON (METHOD 6).

@@ -90,8 +90,7 @@ def _json_locator(list_name: str, frame: pd.DataFrame, labels: list[str]) -> Any
 
     def locate(i: int, spec: Field, message: str) -> Problem:
         project = labels[int(owners[i])] if owners is not None else None
-        return Problem(message, project=project, list=list_name, row=int(rows[i]),
-                       field=spec.name)
+        return Problem(message, project=project, list=list_name, row=int(rows[i]), field=spec.name)
 
     return locate
 
@@ -111,7 +110,7 @@ def check_table(
     out = pd.DataFrame(index=range(len(frame)))
     for spec in fields:
         column, found = check_column(
-            frame[spec.name] if spec.name in frame else None,
+            frame.get(spec.name, None),
             spec,
             len(frame),
             locate,
@@ -127,17 +126,18 @@ def check_table(
     return out, problems, unknown
 
 
-def _flatten(doc_projects: list[Any], problems: list[Problem], labels: list[str]) -> tuple[
-    list[dict[str, Any]], dict[str, list[dict[str, Any]]]
-]:
+def _flatten(
+    doc_projects: list[Any], problems: list[Problem], labels: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """Project-level records and one record list per list name, tagged with _p and _row."""
     projects: list[dict[str, Any]] = []
     lists: dict[str, list[dict[str, Any]]] = {name: [] for name in PROJECT_LISTS}
     for p, project in enumerate(doc_projects):
         label = labels[p]
         if not isinstance(project, dict):
-            problems.append(Problem("each project must be an object with a project_id",
-                                    project=label))
+            problems.append(
+                Problem("each project must be an object with a project_id", project=label)
+            )
             projects.append({})
             continue
         record = {k: v for k, v in project.items() if k not in PROJECT_LISTS and k not in NESTED}
@@ -157,13 +157,18 @@ def _flatten(doc_projects: list[Any], problems: list[Problem], labels: list[str]
             if items is None:
                 continue
             if not isinstance(items, list):
-                problems.append(Problem(f"{name} must be a list of rows", project=label,
-                                        list=name))
+                problems.append(Problem(f"{name} must be a list of rows", project=label, list=name))
                 continue
             for row, item in enumerate(items, start=1):
                 if not isinstance(item, dict):
-                    problems.append(Problem("each row must be an object of field: value",
-                                            project=label, list=name, row=row))
+                    problems.append(
+                        Problem(
+                            "each row must be an object of field: value",
+                            project=label,
+                            list=name,
+                            row=row,
+                        )
+                    )
                     continue
                 lists[name].append({**item, "_p": p, "_row": row})
     return projects, lists
@@ -179,16 +184,26 @@ def _settings(raw: Any, reference: ReferenceData, problems: list[Problem]) -> Se
 
     typed, found, unknown = check_table(frame, SETTINGS, "settings", locate, schedules=schedules)
     problems += found
-    problems += [Problem(f"unknown setting '{u}'; settings are "
-                         f"{', '.join(f.name for f in SETTINGS)}", list="settings", field=u,
-                         severity="warning") for u in unknown]
+    problems += [
+        Problem(
+            f"unknown setting '{u}'; settings are {', '.join(f.name for f in SETTINGS)}",
+            list="settings",
+            field=u,
+            severity="warning",
+        )
+        for u in unknown
+    ]
     row = typed.iloc[0]
     base_year = row["base_year"] or reference.deflators.latest_year
     if base_year not in reference.deflators.index:
-        problems.append(Problem(
-            f"base year {base_year} is not in the deflator table "
-            f"'{reference.deflators.name} {reference.deflators.version}'",
-            list="settings", field="base_year"))
+        problems.append(
+            Problem(
+                f"base year {base_year} is not in the deflator table "
+                f"'{reference.deflators.name} {reference.deflators.version}'",
+                list="settings",
+                field="base_year",
+            )
+        )
 
     def whole(value: Any, default: int) -> int:
         return default if pd.isna(value) else int(value)
@@ -211,20 +226,28 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
     """
     problems: list[Problem] = []
     if not isinstance(doc, dict):
-        raise InvalidInput([Problem("the input must be a JSON object with 'settings' and "
-                                    "'projects'")])
+        raise InvalidInput(
+            [Problem("the input must be a JSON object with 'settings' and 'projects'")]
+        )
     unknown_top = [k for k in doc if k not in ("settings", "unit_costs", "projects")]
-    problems += [Problem(f"unknown top-level key '{k}' ignored; the input has settings, "
-                         "unit_costs and projects", field=k, severity="warning")
-                 for k in unknown_top]
+    problems += [
+        Problem(
+            f"unknown top-level key '{k}' ignored; the input has settings, unit_costs and projects",
+            field=k,
+            severity="warning",
+        )
+        for k in unknown_top
+    ]
     settings = _settings(doc.get("settings"), reference, problems)
     doc_projects = doc.get("projects")
     if not isinstance(doc_projects, list) or not doc_projects:
-        problems.append(Problem("'projects' must be a list with at least one project",
-                                field="projects"))
+        problems.append(
+            Problem("'projects' must be a list with at least one project", field="projects")
+        )
         raise InvalidInput([p for p in problems if p.severity == "error"] or problems)
     labels = [
-        str(p.get("project_id")) if isinstance(p, dict) and p.get("project_id") not in (None, "")
+        str(p.get("project_id"))
+        if isinstance(p, dict) and p.get("project_id") not in (None, "")
         else f"#{i + 1}"
         for i, p in enumerate(doc_projects)
     ]
@@ -239,13 +262,19 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
         columns = sorted({k for r in local_raw if isinstance(r, dict) for k in r})
         local, found = validate_rows(
             ((i, r) for i, r in enumerate(local_raw, start=1) if isinstance(r, dict)),
-            columns, file=None, deflators=reference.deflators, list_name="unit_costs")
+            columns,
+            file=None,
+            deflators=reference.deflators,
+            list_name="unit_costs",
+        )
         problems += found
         if not found:
             table = table.with_local(local)
-    problems += [Problem(f"{q.message}", list="unit_costs", severity="warning")
-                 for q in table.quality if table is not reference.unit_costs
-                 and any(c in q.message for c in table.local_codes)]
+    problems += [
+        Problem(f"{q.message}", list="unit_costs", severity="warning")
+        for q in table.quality
+        if table is not reference.unit_costs and any(c in q.message for c in table.local_codes)
+    ]
 
     schedules = tuple(reference.discount_schedules.schedules)
     pframe = pd.DataFrame(project_records) if project_records else pd.DataFrame()
@@ -255,24 +284,36 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
     def locate_project(i: int, spec: Field, message: str) -> Problem:
         return Problem(message, project=labels[i], field=spec.name)
 
-    projects, found, unknown = check_table(pframe, PROJECT, "projects", locate_project,
-                                           schedules=schedules)
+    projects, found, unknown = check_table(
+        pframe, PROJECT, "projects", locate_project, schedules=schedules
+    )
     problems += found
-    problems += [Problem(f"unknown project field '{u}' ignored", field=u, severity="warning")
-                 for u in unknown]
+    problems += [
+        Problem(f"unknown project field '{u}' ignored", field=u, severity="warning")
+        for u in unknown
+    ]
     lists: dict[str, pd.DataFrame] = {}
     for name, fields in PROJECT_LISTS.items():
-        frame = pd.DataFrame(list_records[name]) if list_records[name] else pd.DataFrame(
-            columns=["_p", "_row"])
+        frame = (
+            pd.DataFrame(list_records[name])
+            if list_records[name]
+            else pd.DataFrame(columns=["_p", "_row"])
+        )
         typed, found, unknown = check_table(
-            frame, fields, name, _json_locator(name, frame, labels), schedules=schedules)
+            frame, fields, name, _json_locator(name, frame, labels), schedules=schedules
+        )
         problems += found
         for u in unknown:
             present = frame[u].notna()
-            problems.append(Problem(
-                f"unknown field '{u}' in {int(present.sum())} {name} row(s) ignored; "
-                f"{name} rows have {', '.join(f.name for f in fields)}",
-                list=name, field=u, severity="warning"))
+            problems.append(
+                Problem(
+                    f"unknown field '{u}' in {int(present.sum())} {name} row(s) ignored; "
+                    f"{name} rows have {', '.join(f.name for f in fields)}",
+                    list=name,
+                    field=u,
+                    severity="warning",
+                )
+            )
         lists[name] = typed
     # relational checks run on the typed tables even when some cells were refused
     # (a refused cell is blank there), so every problem is reported in one go
@@ -282,5 +323,10 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InvalidInput(errors)
-    return RunInput(settings=settings, projects=projects, lists=lists, unit_costs=table,
-                    warnings=[p for p in problems if p.severity != "error"])
+    return RunInput(
+        settings=settings,
+        projects=projects,
+        lists=lists,
+        unit_costs=table,
+        warnings=[p for p in problems if p.severity != "error"],
+    )

@@ -129,7 +129,7 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]
                 line = reader.line_num
                 if not any(c.strip() for c in cells):
                     continue
-                if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+                if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                     problems.append(
                         Problem(
                             f"has {len(cells)} cells but the header has {len(header)} columns",
@@ -143,5 +143,7 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]
             [Problem("is not UTF-8 text; save the CSV as 'CSV UTF-8'", file=str(path))], str(path)
         ) from None
     except OSError as exc:
-        raise InvalidInput([Problem(f"cannot be read: {exc.strerror}", file=str(path))], str(path))
+        raise InvalidInput(
+            [Problem(f"cannot be read: {exc.strerror}", file=str(path))], str(path)
+        ) from None
     return header, rows, problems

@@ -22,7 +22,9 @@ from .prices import DeflatorTable, parse_price_year
 from .provenance import TableMeta, content_hash, read_csv_rows, read_meta
 from .unit_costs import UnitCostTable, load_table
 
-DEFAULT_DIR = Path(os.environ.get("FROI_REFERENCE_DIR", Path(__file__).resolve().parent.parent / "unit_costs"))
+DEFAULT_DIR = Path(
+    os.environ.get("FROI_REFERENCE_DIR", Path(__file__).resolve().parent.parent / "unit_costs")
+)
 DEFAULT_UNIT_COSTS = "national_children_families.csv"
 DEFAULT_DEFLATORS = "gdp_deflators.csv"
 DEFAULT_OPTIMISM_BIAS = "optimism_bias.csv"
@@ -85,12 +87,22 @@ def load_deflators(path: Path | str) -> DeflatorTable:
             value = math.nan
         if not (math.isfinite(value) and value > 0):
             problems.append(
-                Problem(f"the index must be a positive number; got '{row[index_col]}'",
-                        file=path.name, row=line, field=index_col)
+                Problem(
+                    f"the index must be a positive number; got '{row[index_col]}'",
+                    file=path.name,
+                    row=line,
+                    field=index_col,
+                )
             )
         elif year in index:
-            problems.append(Problem(f"financial year {year} appears twice", file=path.name,
-                                    row=line, field="financial_year"))
+            problems.append(
+                Problem(
+                    f"financial year {year} appears twice",
+                    file=path.name,
+                    row=line,
+                    field="financial_year",
+                )
+            )
         else:
             index[year] = value
     if not problems and not index:
@@ -114,8 +126,14 @@ def load_optimism_bias(path: Path | str) -> OptimismBiasTable:
         except ValueError:
             grade = 0
         if grade not in GRADES:
-            problems.append(Problem(f"grade must be a whole number 1-6; got '{row['grade']}'",
-                                    file=path.name, row=line, field="grade"))
+            problems.append(
+                Problem(
+                    f"grade must be a whole number 1-6; got '{row['grade']}'",
+                    file=path.name,
+                    row=line,
+                    field="grade",
+                )
+            )
             continue
         try:
             ob = _number(row["optimism_bias"])
@@ -123,15 +141,24 @@ def load_optimism_bias(path: Path | str) -> OptimismBiasTable:
             ob = math.nan
         if not 0 <= ob < 1:
             problems.append(
-                Problem(f"optimism_bias must be a share from 0% up to (not including) 100%; "
-                        f"got '{row['optimism_bias']}'", file=path.name, row=line,
-                        field="optimism_bias")
+                Problem(
+                    f"optimism_bias must be a share from 0% up to (not including) 100%; "
+                    f"got '{row['optimism_bias']}'",
+                    file=path.name,
+                    row=line,
+                    field="optimism_bias",
+                )
             )
         by_grade[grade] = ob
     missing = [g for g in GRADES if g not in by_grade]
     if missing and not problems:
-        problems.append(Problem(f"grades {missing} have no optimism bias; give all six",
-                                file=path.name, field="grade"))
+        problems.append(
+            Problem(
+                f"grades {missing} have no optimism bias; give all six",
+                file=path.name,
+                field="grade",
+            )
+        )
     if problems:
         raise InvalidInput(problems, context=f"optimism bias table {path.name}")
     digest = content_hash(["grade", "optimism_bias"], sorted(by_grade.items()))
@@ -144,8 +171,9 @@ def load_discount_schedules(path: Path | str) -> DiscountSchedules:
     path = Path(path)
     meta = read_meta(path, required=False)
     header, rows, problems = read_csv_rows(path)
-    problems += _check_columns(path, header, ("schedule", "first_year", "last_year", "rate"),
-                               ("notes",))
+    problems += _check_columns(
+        path, header, ("schedule", "first_year", "last_year", "rate"), ("notes",)
+    )
     bands: dict[str, list[DiscountBand]] = {}
     for line, row in rows if not problems else []:
         try:
@@ -153,27 +181,48 @@ def load_discount_schedules(path: Path | str) -> DiscountSchedules:
             last = int(row["last_year"]) if row["last_year"] else None
             rate = _number(row["rate"])
         except ValueError:
-            problems.append(Problem("first_year and last_year must be whole numbers and rate "
-                                    "a number (0.035 or 3.5%)", file=path.name, row=line))
+            problems.append(
+                Problem(
+                    "first_year and last_year must be whole numbers and rate "
+                    "a number (0.035 or 3.5%)",
+                    file=path.name,
+                    row=line,
+                )
+            )
             continue
         if not 0 <= rate < 1:
-            problems.append(Problem(f"rate must be from 0 to 1; got {rate}", file=path.name,
-                                    row=line, field="rate"))
-        bands.setdefault(row["schedule"].strip().lower(), []).append(DiscountBand(first, last, rate))
+            problems.append(
+                Problem(
+                    f"rate must be from 0 to 1; got {rate}", file=path.name, row=line, field="rate"
+                )
+            )
+        bands.setdefault(row["schedule"].strip().lower(), []).append(
+            DiscountBand(first, last, rate)
+        )
     for name, schedule in bands.items():
         schedule.sort(key=lambda b: b.first)
         expected = 0
         for band in schedule:
             if band.first != expected:
-                problems.append(Problem(f"schedule '{name}' has no rate for year {expected}",
-                                        file=path.name, field="first_year"))
+                problems.append(
+                    Problem(
+                        f"schedule '{name}' has no rate for year {expected}",
+                        file=path.name,
+                        field="first_year",
+                    )
+                )
                 break
             if band.last is None:
                 break
             expected = band.last + 1
         else:
-            problems.append(Problem(f"schedule '{name}' must end with an open band "
-                                    "(blank last_year)", file=path.name, field="last_year"))
+            problems.append(
+                Problem(
+                    f"schedule '{name}' must end with an open band (blank last_year)",
+                    file=path.name,
+                    field="last_year",
+                )
+            )
     if problems:
         raise InvalidInput(problems, context=f"discount schedules {path.name}")
     digest = content_hash(
@@ -210,9 +259,10 @@ class ReferenceData:
         return {
             "unit_cost_table": self.unit_costs.provenance(),
             "deflator_table": ident(self.deflators),
-            "optimism_bias_table": {**ident(self.optimism_bias),
-                                    "by_grade": {str(g): v for g, v in
-                                                 sorted(self.optimism_bias.by_grade.items())}},
+            "optimism_bias_table": {
+                **ident(self.optimism_bias),
+                "by_grade": {str(g): v for g, v in sorted(self.optimism_bias.by_grade.items())},
+            },
             "discount_schedules": ident(self.discount_schedules),
         }
 

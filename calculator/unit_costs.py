@@ -103,7 +103,7 @@ class UnitCostTable:
         return len(self.rows)
 
     def row(self, code: str) -> dict[str, Any]:
-        record: dict[str, Any] = self.rows.loc[code].to_dict()
+        record: dict[str, Any] = {str(k): v for k, v in self.rows.loc[code].items()}
         record["code"] = code
         return record
 
@@ -160,9 +160,7 @@ def table_hash(rows: pd.DataFrame) -> str:
     frame = rows.reset_index()
     records = []
     for record in frame[header].itertuples(index=False, name=None):
-        records.append(
-            [None if isinstance(v, float) and math.isnan(v) else v for v in record]
-        )
+        records.append([None if isinstance(v, float) and math.isnan(v) else v for v in record])
     return content_hash(header, records)
 
 
@@ -188,7 +186,7 @@ def hierarchy_problems(rows: pd.DataFrame, file: str | None = None) -> list[Prob
     sums = same.groupby("parent").agg(total=("value", "sum"), codes=("code", list))
     problems: list[Problem] = []
     for parent, total, codes in sums.itertuples(name=None):
-        value = float(parents.at[parent, "value"])
+        value = float(str(parents.at[parent, "value"]))
         tolerance = max(1.0, 0.005 * value)
         if abs(value - total) > tolerance:
             problems.append(
@@ -247,12 +245,15 @@ def validate_rows(
                 problem(f"'{col}' is required and is blank", number, col)
         code = text["code"]
         if code in first_seen:
-            problem(f"code '{code}' appears twice (first on {row_label} {first_seen[code]})",
-                    number, "code")
+            problem(
+                f"code '{code}' appears twice (first on {row_label} {first_seen[code]})",
+                number,
+                "code",
+            )
         elif code:
             first_seen[code] = number
         try:
-            value = float(raw.get("value") if raw.get("value") not in (None, "") else "nan")
+            value = float(str(raw.get("value")) if raw.get("value") not in (None, "") else "nan")
         except (TypeError, ValueError):
             problem(f"value must be a number of pounds; got '{text['value']}'", number, "value")
             value = math.nan
@@ -282,8 +283,11 @@ def validate_rows(
         row["price_year"] = price_year
         category = text["category"].lower()
         if text["category"] and category not in CATEGORIES:
-            problem(f"category must be one of {', '.join(CATEGORIES)}; got '{text['category']}'",
-                    number, "category")
+            problem(
+                f"category must be one of {', '.join(CATEGORIES)}; got '{text['category']}'",
+                number,
+                "category",
+            )
         row["category"] = category
         cashable = parse_bool(raw.get("cashable", "") if raw.get("cashable") is not None else "")
         if cashable is None:
@@ -292,7 +296,7 @@ def validate_rows(
         grade = math.nan
         if text["confidence_grade"]:
             try:
-                grade = float(raw.get("confidence_grade"))  # type: ignore[arg-type]
+                grade = float(str(raw.get("confidence_grade")))
             except (TypeError, ValueError):
                 grade = -1.0
             if not (grade.is_integer() and 1 <= grade <= 6):
@@ -304,8 +308,16 @@ def validate_rows(
                 )
                 grade = math.nan
         row["confidence_grade"] = grade
-        for col in ("name", "unit", "agency", "agency_detail", "source", "grade_reason",
-                    "group", "notes"):
+        for col in (
+            "name",
+            "unit",
+            "agency",
+            "agency_detail",
+            "source",
+            "grade_reason",
+            "group",
+            "notes",
+        ):
             row[col] = text[col]
         if code and code not in out:
             out[code] = row

@@ -94,7 +94,7 @@ def check_column(
 
     def bad(mask: np.ndarray, message: Callable[[Any], str]) -> None:
         for i in np.flatnonzero(mask):
-            problems.append(locate(int(i), spec, message(column.iat[i])))
+            problems.append(locate(int(i), spec, message(column.iat[int(i)])))
 
     if spec.required:
         bad(blank, lambda _: f"{spec.name} is required; give {spec.accepted()}")
@@ -109,29 +109,43 @@ def check_column(
         bad(not_number, lambda v: f"{spec.name} must be {spec.accepted()}; got {_shown(v)}")
         ok = ~blank & ~not_number
         if kind == "integer":
-            bad(ok & (values != np.round(values)),
-                lambda v: f"{spec.name} must be a whole number; got {_shown(v)}")
+            bad(
+                ok & (values != np.round(values)),
+                lambda v: f"{spec.name} must be a whole number; got {_shown(v)}",
+            )
         if kind == "rate":
             outside = ok & ((values < 0) | (values > 1))
             looks_percent = outside & (values > 1) & (values <= 100) & ~marks
-            bad(looks_percent, lambda v: f"{spec.name} must be between 0 and 1; got {_shown(v)}"
-                f" - did you mean {_shown(v)}%?")
-            bad(outside & ~looks_percent,
-                lambda v: f"{spec.name} must be between 0 and 1; got {_shown(v)}")
+            bad(
+                looks_percent,
+                lambda v: (
+                    f"{spec.name} must be between 0 and 1; got {_shown(v)}"
+                    f" - did you mean {_shown(v)}%?"
+                ),
+            )
+            bad(
+                outside & ~looks_percent,
+                lambda v: f"{spec.name} must be between 0 and 1; got {_shown(v)}",
+            )
         else:
             if spec.minimum is not None:
-                bad(ok & (values < spec.minimum),
-                    lambda v: f"{spec.name} must be {spec.accepted()}; got {_shown(v)}")
+                bad(
+                    ok & (values < spec.minimum),
+                    lambda v: f"{spec.name} must be {spec.accepted()}; got {_shown(v)}",
+                )
             if spec.maximum is not None:
-                bad(ok & (values > spec.maximum),
-                    lambda v: f"{spec.name} must be {spec.accepted()}; got {_shown(v)}")
+                bad(
+                    ok & (values > spec.maximum),
+                    lambda v: f"{spec.name} must be {spec.accepted()}; got {_shown(v)}",
+                )
         default = np.nan if spec.default is None else float(spec.default)
         values = np.where(blank | not_number, default, values)
         return pd.Series(values, dtype=np.float64), problems
 
     if kind == "bool":
-        parsed = column.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                            else parse_bool(v))
+        parsed = column.map(
+            lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else parse_bool(v)
+        )
         unreadable = parsed.isna().to_numpy(dtype=bool) & ~blank
         bad(unreadable, lambda v: f"{spec.name} must be true or false; got {_shown(v)}")
         return parsed.where(~(blank | unreadable), spec.default).astype(object), problems
@@ -163,8 +177,13 @@ def check_column(
                 parsed_years[value] = None
         years = column.map(lambda v: parsed_years.get(v) if v in parsed_years else None)
         wrong = ~blank & years.isna().to_numpy(dtype=bool)
-        bad(wrong, lambda v: f"{spec.name} must be {spec.accepted()} (2013/14, 2013-2014 and "
-            f"2013 are also accepted); got {_shown(v)}")
+        bad(
+            wrong,
+            lambda v: (
+                f"{spec.name} must be {spec.accepted()} (2013/14, 2013-2014 and "
+                f"2013 are also accepted); got {_shown(v)}"
+            ),
+        )
         return years.where(~blank, spec.default), problems
 
     if kind == "discount":
@@ -199,6 +218,11 @@ def _discount(
     values = column.map(lambda v: None if v is None else read(v)).astype(object)
     wrong = ~blank & values.isna().to_numpy(dtype=bool)
     names = ", ".join(sorted(schedules))
-    bad(wrong, lambda v: f"{spec.name} must be a schedule name ({names}) or a flat rate from "
-        f"0 to 1 such as 0.035 or 3.5%; got {_shown(v)}")
+    bad(
+        wrong,
+        lambda v: (
+            f"{spec.name} must be a schedule name ({names}) or a flat rate from "
+            f"0 to 1 such as 0.035 or 3.5%; got {_shown(v)}"
+        ),
+    )
     return values.where(~(blank | wrong), spec.default)

@@ -34,24 +34,40 @@ def outcome(years: int) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def cost(years: int) -> st.SearchStrategy[dict[str, Any]]:
-    amount = st.fixed_dictionaries({
-        "amount": st.floats(0, 1e6, allow_nan=False, allow_subnormal=False),
-        "agency": st.sampled_from(["Local Authority", "NHS", "Police"]),
-    }, optional={"price_year": st.sampled_from(["2013-14", "2019-20", "2024-25"])})
-    unit = st.fixed_dictionaries({"unit_cost_code": st.sampled_from(CODES),
-                                  "quantity": st.floats(0, 500, allow_nan=False, allow_subnormal=False)})
-    salary = st.fixed_dictionaries({"salary": st.floats(15000, 90000, allow_nan=False, allow_subnormal=False),
-                                    "agency": st.just("Local Authority")},
-                                   optional={"on_costs": st.floats(0, 0.5),
-                                             "overheads": st.floats(0, 0.5),
-                                             "productive_hours": st.floats(1000, 1800),
-                                             "quantity": st.floats(0, 3)})
-    common = st.fixed_dictionaries({}, optional={
-        "year": st.integers(0, years - 1),
-        "kind": st.sampled_from(["set_up", "recurring", "offset"]),
-        "confidence_grade": st.integers(1, 6),
-        "cost_type": st.sampled_from(["staff", "training", "other"]),
-    })
+    amount = st.fixed_dictionaries(
+        {
+            "amount": st.floats(0, 1e6, allow_nan=False, allow_subnormal=False),
+            "agency": st.sampled_from(["Local Authority", "NHS", "Police"]),
+        },
+        optional={"price_year": st.sampled_from(["2013-14", "2019-20", "2024-25"])},
+    )
+    unit = st.fixed_dictionaries(
+        {
+            "unit_cost_code": st.sampled_from(CODES),
+            "quantity": st.floats(0, 500, allow_nan=False, allow_subnormal=False),
+        }
+    )
+    salary = st.fixed_dictionaries(
+        {
+            "salary": st.floats(15000, 90000, allow_nan=False, allow_subnormal=False),
+            "agency": st.just("Local Authority"),
+        },
+        optional={
+            "on_costs": st.floats(0, 0.5),
+            "overheads": st.floats(0, 0.5),
+            "productive_hours": st.floats(1000, 1800),
+            "quantity": st.floats(0, 3),
+        },
+    )
+    common = st.fixed_dictionaries(
+        {},
+        optional={
+            "year": st.integers(0, years - 1),
+            "kind": st.sampled_from(["set_up", "recurring", "offset"]),
+            "confidence_grade": st.integers(1, 6),
+            "cost_type": st.sampled_from(["staff", "training", "other"]),
+        },
+    )
     return st.tuples(st.one_of(amount, unit, salary), common).map(lambda t: {**t[0], **t[1]})
 
 

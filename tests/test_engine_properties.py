@@ -16,10 +16,19 @@ from calculator.reference import ReferenceData
 
 from .strategies import appraisal_doc
 
-FIGURES = ["pv_costs", "pv_fiscal", "pv_economic", "pv_social", "froi", "npv",
-           "payback_year", "pv_fiscal_cashable"]
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+FIGURES = [
+    "pv_costs",
+    "pv_fiscal",
+    "pv_economic",
+    "pv_social",
+    "froi",
+    "npv",
+    "payback_year",
+    "pv_fiscal_cashable",
+]
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def summary(doc: dict[str, Any], reference: ReferenceData) -> pd.DataFrame:
@@ -27,8 +36,15 @@ def summary(doc: dict[str, Any], reference: ReferenceData) -> pd.DataFrame:
 
 
 def close(a: Any, b: Any) -> bool:
-    return bool(np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
-                            rtol=1e-9, atol=1e-6, equal_nan=True))
+    return bool(
+        np.allclose(
+            np.asarray(a, dtype=float),
+            np.asarray(b, dtype=float),
+            rtol=1e-9,
+            atol=1e-6,
+            equal_nan=True,
+        )
+    )
 
 
 def without_discounting(doc: dict[str, Any]) -> dict[str, Any]:
@@ -48,15 +64,15 @@ def test_zero_discount_gives_plain_sums(doc: dict[str, Any], reference: Referenc
     by_project = results.years.groupby("_p")[["costs", "fiscal", "economic", "social"]].sum()
     assert close(results.summary["pv_costs"], by_project["costs"])
     assert close(results.summary["pv_fiscal"], by_project["fiscal"])
-    assert close(results.summary["pv_benefits"],
-                 by_project[["fiscal", "economic", "social"]].sum(axis=1))
+    assert close(
+        results.summary["pv_benefits"], by_project[["fiscal", "economic", "social"]].sum(axis=1)
+    )
     assert (results.years["discount_factor"] == 1).all()
 
 
 @SETTINGS
 @given(doc=appraisal_doc(), k=st.floats(0.01, 1))
-def test_froi_is_linear_in_success(doc: dict[str, Any], k: float,
-                                   reference: ReferenceData) -> None:
+def test_froi_is_linear_in_success(doc: dict[str, Any], k: float, reference: ReferenceData) -> None:
     scaled = copy.deepcopy(doc)
     for project in scaled["projects"]:
         for row in project["outcomes"]:
@@ -69,8 +85,7 @@ def test_froi_is_linear_in_success(doc: dict[str, Any], k: float,
 
 @SETTINGS
 @given(doc=appraisal_doc())
-def test_deadweight_one_gives_zero_benefit(doc: dict[str, Any],
-                                           reference: ReferenceData) -> None:
+def test_deadweight_one_gives_zero_benefit(doc: dict[str, Any], reference: ReferenceData) -> None:
     for project in doc["projects"]:
         for row in project["outcomes"]:
             row["deadweight"] = 1
@@ -81,34 +96,40 @@ def test_deadweight_one_gives_zero_benefit(doc: dict[str, Any],
 
 @SETTINGS
 @given(doc=appraisal_doc())
-def test_doubling_unit_values_doubles_benefits(doc: dict[str, Any],
-                                               reference: ReferenceData) -> None:
+def test_doubling_unit_values_doubles_benefits(
+    doc: dict[str, Any], reference: ReferenceData
+) -> None:
     rows = reference.unit_costs.rows.assign(value=reference.unit_costs.rows["value"] * 2)
     doubled = dataclasses.replace(
-        reference, unit_costs=dataclasses.replace(reference.unit_costs, rows=rows))
+        reference, unit_costs=dataclasses.replace(reference.unit_costs, rows=rows)
+    )
     before = compute(doc, reference)
     after = compute(doc, doubled)
-    for column in ("pv_fiscal", "pv_economic", "pv_social", "pv_benefits",
-                   "pv_fiscal_cashable"):
+    for column in ("pv_fiscal", "pv_economic", "pv_social", "pv_benefits", "pv_fiscal_cashable"):
         assert close(after.summary[column], 2 * before.summary[column])
-    assert close(after.years[["fiscal", "economic", "social"]],
-                 2 * before.years[["fiscal", "economic", "social"]])
+    assert close(
+        after.years[["fiscal", "economic", "social"]],
+        2 * before.years[["fiscal", "economic", "social"]],
+    )
 
 
 @SETTINGS
 @given(doc=appraisal_doc(), seed=st.integers(0, 2**32 - 1))
-def test_results_do_not_depend_on_row_order(doc: dict[str, Any], seed: int,
-                                            reference: ReferenceData) -> None:
+def test_results_do_not_depend_on_row_order(
+    doc: dict[str, Any], seed: int, reference: ReferenceData
+) -> None:
     rng = np.random.default_rng(seed)
     shuffled = copy.deepcopy(doc)
     for project in shuffled["projects"]:
         for name in ("costs", "outcomes"):
             order = rng.permutation(len(project[name]))
             project[name] = [project[name][i] for i in order]
-    shuffled["projects"] = [shuffled["projects"][i]
-                            for i in rng.permutation(len(shuffled["projects"]))]
+    shuffled["projects"] = [
+        shuffled["projects"][i] for i in rng.permutation(len(shuffled["projects"]))
+    ]
     before = summary(doc, reference)
     after = summary(shuffled, reference).loc[before.index]
     assert close(after[FIGURES], before[FIGURES])
-    assert (after["value_for_money_band"].fillna("-") == before["value_for_money_band"]
-            .fillna("-")).all()
+    assert (
+        after["value_for_money_band"].fillna("-") == before["value_for_money_band"].fillna("-")
+    ).all()

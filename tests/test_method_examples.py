@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -21,8 +23,7 @@ def test_green_book_standard_discount_factors(reference: ReferenceData) -> None:
     assert df[75] == pytest.approx(1.035**-30 * 1.03**-45, rel=1e-12)
     assert df[76] == pytest.approx(1.035**-30 * 1.03**-45 / 1.025, rel=1e-12)
     # the Green Book's published four-figure factors
-    assert [round(df[t], 4) for t in (1, 5, 10, 20, 30)] == [0.9662, 0.8420, 0.7089, 0.5026,
-                                                             0.3563]
+    assert [round(df[t], 4) for t in (1, 5, 10, 20, 30)] == [0.9662, 0.8420, 0.7089, 0.5026, 0.3563]
 
 
 def test_green_book_health_discount_factors(reference: ReferenceData) -> None:
@@ -32,25 +33,45 @@ def test_green_book_health_discount_factors(reference: ReferenceData) -> None:
     assert round(df[10], 4) == 0.8617
 
 
-def hampshire() -> dict:
+def hampshire() -> dict[str, Any]:
     """Hampshire's personal assistants for social workers (METHOD 2.1)."""
     return {
         "settings": {"apply_optimism_bias": False, "appraisal_years": 1},
-        "unit_costs": [{
-            "code": "HCC-PA", "name": "Personal assistant to social workers", "unit": "per year",
-            "value": 30456, "price_year": "2024-25", "agency": "Local Authority",
-            "category": "fiscal", "source": "Hampshire County Council evaluation",
-        }],
-        "projects": [{
-            "project_id": "HCC-PA", "name": "Personal assistants for social workers",
-            "participants": 3,
-            "costs": [
-                {"description": "One personal assistant", "unit_cost_code": "HCC-PA",
-                 "quantity": 1, "kind": "recurring", "cost_type": "staff"},
-                {"description": "Admin support no longer needed", "amount": 17232,
-                 "kind": "offset", "agency": "Local Authority", "cost_type": "staff"},
-            ],
-        }],
+        "unit_costs": [
+            {
+                "code": "HCC-PA",
+                "name": "Personal assistant to social workers",
+                "unit": "per year",
+                "value": 30456,
+                "price_year": "2024-25",
+                "agency": "Local Authority",
+                "category": "fiscal",
+                "source": "Hampshire County Council evaluation",
+            }
+        ],
+        "projects": [
+            {
+                "project_id": "HCC-PA",
+                "name": "Personal assistants for social workers",
+                "participants": 3,
+                "costs": [
+                    {
+                        "description": "One personal assistant",
+                        "unit_cost_code": "HCC-PA",
+                        "quantity": 1,
+                        "kind": "recurring",
+                        "cost_type": "staff",
+                    },
+                    {
+                        "description": "Admin support no longer needed",
+                        "amount": 17232,
+                        "kind": "offset",
+                        "agency": "Local Authority",
+                        "cost_type": "staff",
+                    },
+                ],
+            }
+        ],
     }
 
 
@@ -61,7 +82,8 @@ def test_hampshire_net_cost_per_social_worker(reference: ReferenceData) -> None:
 
 
 def test_hampshire_ratios_blank_without_benefits_are_zero_not_null(
-        reference: ReferenceData) -> None:
+    reference: ReferenceData,
+) -> None:
     # costs are positive, fiscal benefits nil: FROI is 0 (a ratio exists), band poor
     summary = compute(hampshire(), reference).summary.iloc[0]
     assert summary["froi"] == 0
@@ -73,7 +95,7 @@ def test_enfield_sample_confidence_level() -> None:
     assert round(float(level[0]), 3) == 0.876
 
 
-def enfield_like() -> dict:
+def enfield_like() -> dict[str, Any]:
     """121 cases costing £251k with benefits of £750.5k, as in Enfield's FASH evaluation."""
     rng = np.random.default_rng(7)
     costs = rng.uniform(1000, 3200, 121)
@@ -82,16 +104,31 @@ def enfield_like() -> dict:
     weeks *= 750_490 / 1_000 / weeks.sum()
     return {
         "settings": {"seed": 3},
-        "unit_costs": [{"code": "ENF-W", "name": "Week of care avoided", "unit": "per week",
-                        "value": 1000, "price_year": "2024-25", "agency": "Local Authority",
-                        "category": "fiscal", "source": "test"}],
-        "projects": [{
-            "project_id": "FASH", "mode": "case_level",
-            "cases": [{"case_id": f"C{i:03d}", "cost": float(c)} for i, c in enumerate(costs)],
-            "case_outcomes": [{"case_id": f"C{i:03d}", "unit_cost_code": "ENF-W",
-                               "quantity": float(w)} for i, w in enumerate(weeks) if w > 0],
-            "service": {"annual_running_cost": 769_735, "annual_throughput": 246},
-        }],
+        "unit_costs": [
+            {
+                "code": "ENF-W",
+                "name": "Week of care avoided",
+                "unit": "per week",
+                "value": 1000,
+                "price_year": "2024-25",
+                "agency": "Local Authority",
+                "category": "fiscal",
+                "source": "test",
+            }
+        ],
+        "projects": [
+            {
+                "project_id": "FASH",
+                "mode": "case_level",
+                "cases": [{"case_id": f"C{i:03d}", "cost": float(c)} for i, c in enumerate(costs)],
+                "case_outcomes": [
+                    {"case_id": f"C{i:03d}", "unit_cost_code": "ENF-W", "quantity": float(w)}
+                    for i, w in enumerate(weeks)
+                    if w > 0
+                ],
+                "service": {"annual_running_cost": 769_735, "annual_throughput": 246},
+            }
+        ],
     }
 
 
@@ -103,28 +140,35 @@ def test_enfield_observed_froi_and_confidence(reference: ReferenceData) -> None:
     assert row["froi"] == row["observed_froi"]
     assert round(row["sample_confidence_level"], 3) == 0.876
     assert row["mean_benefit_per_case"] == pytest.approx(750_490 / 121, rel=1e-12)
-    assert row["projected_annual_froi"] == pytest.approx(750_490 / 121 * 246 / 769_735,
-                                                         rel=1e-12)
+    assert row["projected_annual_froi"] == pytest.approx(750_490 / 121 * 246 / 769_735, rel=1e-12)
     low, high = row["observed_froi_interval_low"], row["observed_froi_interval_high"]
     assert low < row["observed_froi"] < high
     again = compute(enfield_like(), reference).summary.iloc[0]
     assert (again["observed_froi_interval_low"], again["observed_froi_interval_high"]) == (
-        low, high)
+        low,
+        high,
+    )
 
 
 def test_comparison_costs_avoided(reference: ReferenceData) -> None:
     doc = {
         "settings": {"apply_optimism_bias": False},
-        "projects": [{
-            "project_id": "CMP", "mode": "comparison",
-            "comparison": {
-                "intervention_cases": 100, "comparison_cases": 80,
-                "intervention_usage": [{"unit_cost_code": "T2.0", "quantity": 200}],
-                "comparison_usage": [{"unit_cost_code": "T2.0", "quantity": 400},
-                                     {"unit_cost_code": "T6.0", "quantity": 160}],
-            },
-            "costs": [{"amount": 5000, "agency": "Local Authority"}],
-        }],
+        "projects": [
+            {
+                "project_id": "CMP",
+                "mode": "comparison",
+                "comparison": {
+                    "intervention_cases": 100,
+                    "comparison_cases": 80,
+                    "intervention_usage": [{"unit_cost_code": "T2.0", "quantity": 200}],
+                    "comparison_usage": [
+                        {"unit_cost_code": "T2.0", "quantity": 400},
+                        {"unit_cost_code": "T6.0", "quantity": 160},
+                    ],
+                },
+                "costs": [{"amount": 5000, "agency": "Local Authority"}],
+            }
+        ],
     }
     row = compute(doc, reference).summary.iloc[0]
     c_i = 200 * 150 / 100

@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`.  Both create the virtual
+# environment and install the project the first time, so they work on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Until the web service lands, the main job is a run of the engine on a sample.
+run: $(STAMP)
+	$(BIN)/froi compute sample_workbooks/edge_of_care_appraisal.json --pretty
+
+lint: $(STAMP)
+	$(BIN)/ruff check calculator tests bench
+	$(BIN)/ruff format --check calculator tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
