@@ -34,13 +34,15 @@ class DiscountGrid:
     factors: FloatArray
 
     def index(self, settings: pd.Series) -> IntArray:
+        """Row of :attr:`factors` for each setting (hashed once per distinct value)."""
+        codes, uniques = pd.factorize(settings.to_numpy(dtype=object))
         lookup = {spec: k for k, spec in enumerate(self.specs)}
-        return np.fromiter((lookup[s] for s in settings), dtype=np.int64, count=len(settings))
+        return np.array([lookup[u] for u in uniques], dtype=np.int64)[codes]
 
 
 def discount_grid(specs: pd.Series, years: int, reference: ReferenceData) -> DiscountGrid:
     """DF(t) for each distinct value of ``specs`` (a schedule name or a flat rate), METHOD 1.4."""
-    unique: list[str | float] = list(dict.fromkeys(specs.tolist()))
+    unique: list[str | float] = list(pd.unique(specs.to_numpy(dtype=object)))
     rows = []
     for spec in unique:
         if isinstance(spec, str):
@@ -70,12 +72,60 @@ def first_year(mask: npt.NDArray[np.bool_]) -> FloatArray:
 def year_profile(
     first: FloatArray, duration: FloatArray, drop_off: FloatArray, years: int
 ) -> FloatArray:
-    """f(t) = (1 - drop_off)^(t - b) for b <= t < b + duration, else 0 (METHOD 2.2)."""
-    t = np.arange(years, dtype=np.float64)
-    k = t[None, :] - first[:, None]
-    active = (k >= 0) & (k < duration[:, None])
-    decay = np.power(1.0 - drop_off[:, None], np.where(active, k, 0.0))
-    return np.where(active, decay, 0.0)
+    """f(t) = (1 - drop_off)^(t - b) for b <= t < b + duration, else 0 (METHOD 2.2).
+
+    Built a year at a time (a loop over years, never rows): the level starts at 1 in
+    year b and is multiplied by (1 - drop_off) each year after, which avoids a power
+    over the whole rows x years matrix.
+    """
+    keep = 1.0 - drop_off
+    profile = np.empty((len(first), years))
+    level = np.ones(len(first))
+    for t in range(years):
+        k = t - first
+        started = k >= 0
+        profile[:, t] = np.where(started & (k < duration), level, 0.0)
+        level = np.where(started, level * keep, level)
+    return profile
+
+
+@dataclass(frozen=True)
+class RebasedTable:
+    """The run's unit cost table as arrays, each value rebased once to the base year.
+
+    Rows of a list refer to it by position (:meth:`positions`), so looking up 200,000
+    outcome rows is one hash join and a few array takes, not a string map per field.
+    """
+
+    codes: pd.Index
+    value: FloatArray
+    price_year: npt.NDArray[np.object_]
+    v_base: FloatArray  # value * D(base) / D(price_year), METHOD 1.2
+    agency: npt.NDArray[np.object_]
+    category: IntArray  # index into CATEGORIES
+    cashable: npt.NDArray[np.bool_]
+    grade: FloatArray  # NaN where the table gives none
+
+    @classmethod
+    def of(cls, run: RunInput, reference: ReferenceData) -> RebasedTable:
+        rows = run.unit_costs.rows
+        price_year = rows["price_year"].to_numpy(dtype=object)
+        value = rows["value"].to_numpy(dtype=np.float64)
+        category = rows["category"].map({c: i for i, c in enumerate(CATEGORIES)})
+        return cls(
+            codes=rows.index,
+            value=value,
+            price_year=price_year,
+            v_base=value * reference.deflators.factors(price_year, run.settings.base_year),
+            agency=rows["agency"].to_numpy(dtype=object),
+            category=np.asarray(category.to_numpy(dtype=np.int64), dtype=np.int64),
+            cashable=rows["cashable"].to_numpy(dtype=bool),
+            grade=rows["confidence_grade"].to_numpy(dtype=np.float64),
+        )
+
+    def positions(self, codes: pd.Series) -> IntArray:
+        """Position of each code in the table (-1 for a blank code)."""
+        return np.asarray(self.codes.get_indexer(codes.to_numpy(dtype=object)), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -94,19 +144,22 @@ class CostRows:
 
 
 def cost_rows(
-    run: RunInput, reference: ReferenceData, grid: DiscountGrid, project_spec: IntArray, ob_on: bool
+    run: RunInput,
+    reference: ReferenceData,
+    table: RebasedTable,
+    grid: DiscountGrid,
+    project_spec: IntArray,
+    ob_on: bool,
 ) -> CostRows:
     """Cost every row: from an amount, a unit cost x quantity, or a salary build-up."""
     costs = run.lists["costs"]
     base = run.settings.base_year
-    table = run.unit_costs.rows
-    code = costs["unit_cost_code"]
-    from_table = code.notna().to_numpy()
+    at = table.positions(costs["unit_cost_code"])
+    from_table = at >= 0
     from_salary = costs["salary"].notna().to_numpy()
     quantity = costs["quantity"].fillna(1.0).to_numpy(dtype=np.float64)
 
-    unit_value = np.full(len(costs), np.nan)
-    unit_value[from_table] = code[from_table].map(table["value"]).to_numpy(dtype=np.float64)
+    unit_value = np.where(from_table, table.value[at], np.nan)
     annual_staff = (
         costs["salary"] * (1 + costs["on_costs"].fillna(0.0)) * (1 + costs["overheads"].fillna(0.0))
     ).to_numpy(dtype=np.float64)
@@ -117,11 +170,11 @@ def cost_rows(
     amount = np.where(
         from_table | from_salary, quantity * unit_value, costs["amount"].to_numpy(dtype=np.float64)
     )
-    price_year = costs["price_year"].fillna(base).to_numpy(dtype=object, copy=True)
-    price_year[from_table] = code[from_table].map(table["price_year"]).to_numpy(dtype=object)
-    agency = costs["agency"].to_numpy(dtype=object).copy()
-    use_table_agency = from_table & pd.isna(agency)
-    agency[use_table_agency] = code[use_table_agency].map(table["agency"]).to_numpy(dtype=object)
+    price_year = np.where(
+        from_table, table.price_year[at], costs["price_year"].fillna(base).to_numpy(dtype=object)
+    )
+    given_agency = costs["agency"].to_numpy(dtype=object)
+    agency = np.where(from_table & pd.isna(given_agency), table.agency[at], given_agency)
 
     real = amount * reference.deflators.factors(price_year, base)
     grades = costs["confidence_grade"].fillna(1).to_numpy(dtype=np.int64)
@@ -151,21 +204,20 @@ class OutcomeRows:
 
 
 def outcome_rows(
-    run: RunInput, reference: ReferenceData, grid: DiscountGrid, outcome_spec: IntArray, ob_on: bool
+    run: RunInput,
+    reference: ReferenceData,
+    table: RebasedTable,
+    grid: DiscountGrid,
+    outcome_spec: IntArray,
+    ob_on: bool,
 ) -> OutcomeRows:
     outcomes = run.lists["outcomes"]
     T = run.settings.appraisal_years
-    table = run.unit_costs.rows
-    code = outcomes["unit_cost_code"]
-    value = code.map(table["value"]).to_numpy(dtype=np.float64)
-    price_year = code.map(table["price_year"]).to_numpy(dtype=object)
-    v_base = value * reference.deflators.factors(price_year, run.settings.base_year)
-    grade = (
-        outcomes["confidence_grade"]
-        .fillna(code.map(table["confidence_grade"]))
-        .fillna(6)
-        .to_numpy(dtype=np.int64)
-    )
+    at = table.positions(outcomes["unit_cost_code"])
+    v_base = table.v_base[at]
+    row_grade = outcomes["confidence_grade"].to_numpy(dtype=np.float64)
+    grade = np.where(np.isnan(row_grade), table.grade[at], row_grade)
+    grade = np.where(np.isnan(grade), 6, grade).astype(np.int64)
     ob = reference.optimism_bias.lookup(grade) if ob_on else np.zeros(len(outcomes))
 
     def col(name: str) -> FloatArray:
@@ -183,15 +235,14 @@ def outcome_rows(
     profile = year_profile(col("cohort_year") + col("lag"), col("duration"), col("drop_off"), T)
     benefits = yearly[:, None] * profile
     discounted = benefits * grid.factors[outcome_spec]
-    category = code.map(table["category"]).map({c: i for i, c in enumerate(CATEGORIES)})
     return OutcomeRows(
         n=n,
         v_base=v_base,
         grade=grade,
         optimism_bias=ob,
-        category=np.asarray(category.to_numpy(dtype=np.int64), dtype=np.int64),
-        agency=code.map(table["agency"]).to_numpy(dtype=object),
-        cashable=code.map(table["cashable"]).to_numpy(dtype=bool),
+        category=table.category[at],
+        agency=table.agency[at],
+        cashable=table.cashable[at],
         benefits=benefits,
         discounted=discounted,
         pv=discounted.sum(axis=1),
@@ -233,14 +284,15 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     project_spec = grid.index(project_discount)
     outcome_spec = grid.index(outcome_discount)
 
-    costs = cost_rows(run, reference, grid, project_spec, ob_on)
+    table = RebasedTable.of(run, reference)
+    costs = cost_rows(run, reference, table, grid, project_spec, ob_on)
     cp = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
     year = run.lists["costs"]["year"].to_numpy(dtype=np.int64)
     costs_by_year = grouped_sum(cp * T + year, costs.net, P * T).reshape(P, T)
     project_df = grid.factors[project_spec]
     pv_costs = (costs_by_year * project_df).sum(axis=1)
 
-    rows = outcome_rows(run, reference, grid, outcome_spec, ob_on)
+    rows = outcome_rows(run, reference, table, grid, outcome_spec, ob_on)
     group = op * 3 + rows.category
     benefits_by_year = grouped_sum(group, rows.benefits, P * 3).reshape(P, 3, T)
     pv_by_category = grouped_sum(group, rows.pv, P * 3).reshape(P, 3)

@@ -140,11 +140,15 @@ def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
     high = np.full(P, np.nan)
     order = np.argsort(cp, kind="stable")
     bounds = np.searchsorted(cp[order], np.arange(P + 1))
-    ids = run.project_ids
+    project_ids = projects["project_id"].to_numpy(dtype=object)
     for p in np.flatnonzero(n > 0):  # one vectorised bootstrap per case-level project
         rows = order[bounds[p] : bounds[p + 1]]
         low[p], high[p] = bootstrap_interval(
-            benefit[rows], cost[rows], run.settings.bootstrap_resamples, run.settings.seed, ids[p]
+            benefit[rows],
+            cost[rows],
+            run.settings.bootstrap_resamples,
+            run.settings.seed,
+            str(project_ids[p]),
         )
     per_case = cases[["_p", "_row", "case_id", "team"]].copy()
     per_case["cost"] = cost

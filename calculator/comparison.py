@@ -60,9 +60,41 @@ def usage_rows(run: RunInput, reference: ReferenceData) -> pd.DataFrame:
     return usage
 
 
+def _none(P: int) -> Comparison:
+    """A run without comparison projects: every figure blank, no rows."""
+    blank = np.full(P, np.nan)
+    return Comparison(
+        *([blank] * 9),
+        by_agency=pd.DataFrame(
+            columns=[
+                "_p",
+                "agency",
+                "cost_per_case_intervention",
+                "cost_per_case_comparison",
+                "costs_avoided_per_case",
+                "costs_avoided_total",
+            ]
+        ),
+        usage=pd.DataFrame(
+            columns=[
+                "_p",
+                "_row",
+                "unit_cost_code",
+                "quantity",
+                "group",
+                "agency",
+                "v_base",
+                "cost",
+            ]
+        ),
+    )
+
+
 def compare(run: RunInput, reference: ReferenceData, pv_costs: FloatArray) -> Comparison:
     """METHOD 3 for every project at once (figures are NaN for projects without cases)."""
     P = len(run.projects)
+    if not (run.projects["mode"] == "comparison").any():
+        return _none(P)
     usage = usage_rows(run, reference)
     n_i = run.projects["intervention_cases"].to_numpy(dtype=np.float64)
     n_c = run.projects["comparison_cases"].to_numpy(dtype=np.float64)

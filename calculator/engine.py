@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import ENGINE_VERSION
-from .appraisal import CATEGORIES, Appraisal, appraise, ratio, value_for_money_band
+from .appraisal import CATEGORIES, Appraisal, appraise, grouped_sum, ratio, value_for_money_band
 from .caselevel import CaseLevel, case_level
 from .comparison import Comparison, compare
 from .errors import Problem
@@ -387,69 +387,64 @@ def _costs(run: RunInput, a: Appraisal) -> pd.DataFrame:
 
 
 def _agencies(run: RunInput, a: Appraisal) -> pd.DataFrame:
-    """Per project and agency: PV fiscal benefit (who saves), cashable, PV costs (who pays)."""
+    """Per project and agency: PV fiscal benefit (who saves), cashable, PV costs (who pays).
+
+    Agencies are numbered once (``pd.factorize``) and summed with ``bincount`` over
+    ``project x agency`` cells; only the cells that hold something are kept.
+    """
     o = a.outcomes
-    op = run.lists["outcomes"]["_p"].to_numpy()
+    op = run.lists["outcomes"]["_p"].to_numpy(dtype=np.int64)
+    cp = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
     fiscal = o.category == 0
-    benefits = pd.DataFrame(
+    names = np.concatenate([o.agency[fiscal], a.costs.agency]).astype(object)
+    codes, agencies = pd.factorize(names)
+    A = max(len(agencies), 1)
+    P = len(run.projects)
+    benefit_cell = op[fiscal] * A + codes[: int(fiscal.sum())]
+    cost_cell = cp * A + codes[int(fiscal.sum()) :]
+    pv_fiscal = grouped_sum(benefit_cell, o.pv[fiscal], P * A)
+    cashable = grouped_sum(benefit_cell, np.where(o.cashable[fiscal], o.pv[fiscal], 0.0), P * A)
+    pv_costs = grouped_sum(cost_cell, a.costs.pv, P * A)
+    used = np.zeros(P * A, dtype=bool)
+    used[benefit_cell] = True
+    used[cost_cell] = True
+    cells = np.flatnonzero(used)
+    frame = pd.DataFrame(
         {
-            "_p": op[fiscal],
-            "agency": o.agency[fiscal],
-            "pv_fiscal": o.pv[fiscal],
-            "pv_fiscal_cashable": np.where(o.cashable[fiscal], o.pv[fiscal], 0.0),
+            "_p": cells // A,
+            "agency": np.asarray(agencies, dtype=object)[cells % A] if len(agencies) else [],
+            "pv_fiscal": pv_fiscal[cells],
+            "pv_fiscal_cashable": cashable[cells],
+            "pv_costs": pv_costs[cells],
         }
     )
-    costs = pd.DataFrame(
-        {
-            "_p": run.lists["costs"]["_p"].to_numpy(),
-            "agency": a.costs.agency,
-            "pv_costs": a.costs.pv,
-        }
-    )
-    frame = pd.concat([benefits, costs], ignore_index=True).fillna(
-        {"pv_fiscal": 0.0, "pv_fiscal_cashable": 0.0, "pv_costs": 0.0}
-    )
-    if frame.empty:
-        return pd.DataFrame(
-            columns=[
-                "_p",
-                "agency",
-                "pv_fiscal",
-                "pv_fiscal_cashable",
-                "pv_costs",
-                "net_fiscal_benefit",
-            ]
-        )
-    grouped = frame.groupby(["_p", "agency"], sort=True, as_index=False)[
-        ["pv_fiscal", "pv_fiscal_cashable", "pv_costs"]
-    ].sum()
-    grouped["net_fiscal_benefit"] = grouped["pv_fiscal"] - grouped["pv_costs"]
-    return grouped
+    frame["net_fiscal_benefit"] = frame["pv_fiscal"] - frame["pv_costs"]
+    return frame.sort_values(["_p", "agency"], kind="stable", ignore_index=True)
 
 
 def _result_warnings(run: RunInput, summary: pd.DataFrame) -> list[Problem]:
     """Warnings about results (METHOD 2.3): ratios that cannot be formed."""
-    out = []
-    for pid, mode, pv_costs, delivery in summary[
-        ["project_id", "mode", "pv_costs", "delivery_cost_per_case"]
-    ].itertuples(index=False, name=None):
-        if mode == "appraisal" and not pv_costs > 0:
-            out.append(
-                Problem(
-                    f"present value of costs is £{pv_costs:,.0f} (offsets at least "
-                    "match costs), so every ratio is left blank",
-                    project=str(pid),
-                    list="costs",
-                    severity="warning",
-                )
-            )
-        if mode == "comparison" and not delivery > 0:
-            out.append(
-                Problem(
-                    "delivery cost is not positive, so the costs-avoided ratio is left blank",
-                    project=str(pid),
-                    list="costs",
-                    severity="warning",
-                )
-            )
+    mode = summary["mode"].to_numpy(dtype=object)
+    pv_costs = summary["pv_costs"].to_numpy(dtype=np.float64)
+    delivery = summary["delivery_cost_per_case"].to_numpy(dtype=np.float64)
+    ids = summary["project_id"].to_numpy(dtype=object)
+    out = [
+        Problem(
+            f"present value of costs is £{pv_costs[p]:,.0f} (offsets at least match costs), "
+            "so every ratio is left blank",
+            project=str(ids[p]),
+            list="costs",
+            severity="warning",
+        )
+        for p in np.flatnonzero((mode == "appraisal") & ~(pv_costs > 0))
+    ]
+    out += [
+        Problem(
+            "delivery cost is not positive, so the costs-avoided ratio is left blank",
+            project=str(ids[p]),
+            list="costs",
+            severity="warning",
+        )
+        for p in np.flatnonzero((mode == "comparison") & ~(delivery > 0))
+    ]
     return out

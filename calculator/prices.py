@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from .errors import InvalidPriceYear, PriceYearNotInTable
 
@@ -100,10 +101,12 @@ class DeflatorTable:
 
     def factors(self, price_years: Iterable[str], base_year: str) -> npt.NDArray[np.float64]:
         """Vectorised :meth:`factor` for many price years (looked up once per distinct year)."""
-        years = np.asarray(list(price_years), dtype=object)
+        years = np.asarray(
+            price_years if isinstance(price_years, np.ndarray) else list(price_years), dtype=object
+        )
         if years.size == 0:
             return np.zeros(0)
-        unique, inverse = np.unique(years, return_inverse=True)
+        inverse, unique = pd.factorize(years)  # hashing: no sort of 200,000 strings
         base = self.index_of(base_year)
         per_year = np.array([base / self.index_of(str(y)) for y in unique], dtype=np.float64)
         return per_year[inverse]
