@@ -64,7 +64,15 @@ def _none(P: int) -> Comparison:
     """A run without comparison projects: every figure blank, no rows."""
     blank = np.full(P, np.nan)
     return Comparison(
-        *([blank] * 9),
+        cost_per_case_intervention=blank,
+        cost_per_case_comparison=blank,
+        costs_avoided_per_case=blank,
+        delivery_cost_per_case=blank,
+        net_saving_per_case=blank,
+        costs_avoided_total=blank,
+        delivery_cost_total=blank,
+        net_saving_total=blank,
+        froi=blank,
         by_agency=pd.DataFrame(
             columns=[
                 "_p",
