@@ -54,31 +54,47 @@ def portfolio(
     grade = rng.integers(1, 7, n_rows)
     discount = rng.choice(np.array(["standard", "health"], dtype=object), n_rows, p=[0.9, 0.1])
     amount = rng.uniform(5_000, 250_000, projects * costs).round(2)
-    kind = rng.choice(np.array(["set_up", "recurring", "offset"], dtype=object),
-                      projects * costs, p=[0.3, 0.6, 0.1])
+    kind = rng.choice(
+        np.array(["set_up", "recurring", "offset"], dtype=object),
+        projects * costs,
+        p=[0.3, 0.6, 0.1],
+    )
     cost_year = rng.integers(0, years, projects * costs)
     docs = []
     for p in range(projects):
         rows = range(p * outcomes, (p + 1) * outcomes)
-        docs.append({
-            "project_id": f"P{p:05d}",
-            "participants": int(cohort[p * outcomes]),
-            "outcomes": [
-                {"unit_cost_code": str(code[i]), "cohort": int(cohort[i]),
-                 "cohort_year": int(cohort_year[i]), "success": float(success[i]),
-                 "deadweight": float(deadweight[i]), "quantity": int(quantity[i]),
-                 "lag": int(lag[i]), "duration": int(duration[i]),
-                 "drop_off": float(drop_off[i]), "confidence_grade": int(grade[i]),
-                 "discount": str(discount[i])}
-                for i in rows
-            ],
-            "costs": [
-                {"amount": float(amount[j]), "agency": "Local Authority",
-                 "kind": str(kind[j]) if j % costs else "set_up", "year": int(cost_year[j]),
-                 "confidence_grade": 2}
-                for j in range(p * costs, (p + 1) * costs)
-            ],
-        })
+        docs.append(
+            {
+                "project_id": f"P{p:05d}",
+                "participants": int(cohort[p * outcomes]),
+                "outcomes": [
+                    {
+                        "unit_cost_code": str(code[i]),
+                        "cohort": int(cohort[i]),
+                        "cohort_year": int(cohort_year[i]),
+                        "success": float(success[i]),
+                        "deadweight": float(deadweight[i]),
+                        "quantity": int(quantity[i]),
+                        "lag": int(lag[i]),
+                        "duration": int(duration[i]),
+                        "drop_off": float(drop_off[i]),
+                        "confidence_grade": int(grade[i]),
+                        "discount": str(discount[i]),
+                    }
+                    for i in rows
+                ],
+                "costs": [
+                    {
+                        "amount": float(amount[j]),
+                        "agency": "Local Authority",
+                        "kind": str(kind[j]) if j % costs else "set_up",
+                        "year": int(cost_year[j]),
+                        "confidence_grade": 2,
+                    }
+                    for j in range(p * costs, (p + 1) * costs)
+                ],
+            }
+        )
     return {"settings": {"appraisal_years": years}, "projects": docs}
 
 
@@ -92,7 +108,8 @@ def reference_model_tables(reference: ReferenceData) -> dict[str, Any]:
             "agency": r["agency"],
             "category": r["category"],
             "cashable": bool(r["cashable"]),
-            "confidence_grade": None if r["confidence_grade"] != r["confidence_grade"]
+            "confidence_grade": None
+            if r["confidence_grade"] != r["confidence_grade"]
             else int(r["confidence_grade"]),
         }
         for code, r in rows.iterrows()

@@ -21,14 +21,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script or a module
 
-from bench.common import best_of, portfolio, reference_model_tables  # noqa: E402
-from calculator.engine import compute_run  # noqa: E402
-from calculator.inputs import read_input  # noqa: E402
-from calculator.reference import load_reference  # noqa: E402
-from tests.reference_model import compute_reference  # noqa: E402
+from bench.common import best_of, portfolio, reference_model_tables
+from calculator.engine import compute_run
+from calculator.inputs import read_input
+from calculator.reference import load_reference
+from tests.reference_model import compute_reference
 
-CHECKED = ("pv_costs", "pv_fiscal", "pv_economic", "pv_social", "froi", "npv",
-           "payback_year", "pv_fiscal_cashable")
+CHECKED = (
+    "pv_costs",
+    "pv_fiscal",
+    "pv_economic",
+    "pv_social",
+    "froi",
+    "npv",
+    "payback_year",
+    "pv_fiscal_cashable",
+)
 
 
 def main() -> int:
@@ -44,8 +52,10 @@ def main() -> int:
     doc = portfolio(reference, args.projects, args.outcomes, args.years)
     tables = reference_model_tables(reference)
     rows = args.projects * args.outcomes
-    print(f"portfolio: {args.projects:,} projects x {args.outcomes} outcomes x {args.years} "
-          f"years = {rows:,} outcome rows, {args.projects * 3:,} cost rows")
+    print(
+        f"portfolio: {args.projects:,} projects x {args.outcomes} outcomes x {args.years} "
+        f"years = {rows:,} outcome rows, {args.projects * 3:,} cost rows"
+    )
 
     t_base, expected = best_of(1, lambda: compute_reference(doc, **tables))
     t_read, run = best_of(args.runs, lambda: read_input(doc, reference))
@@ -63,17 +73,25 @@ def main() -> int:
     assert worst <= 1e-9, f"engine and baseline disagree: worst relative difference {worst:g}"
 
     print(f"baseline, plain per-row Python loop:   {t_base:8.3f} s")
-    print(f"engine calculation (compute_run):      {t_calc:8.3f} s   "
-          f"{t_base / t_calc:6.1f}x faster than the baseline")
+    print(
+        f"engine calculation (compute_run):      {t_calc:8.3f} s   "
+        f"{t_base / t_calc:6.1f}x faster than the baseline"
+    )
     print(f"reading and checking the input:        {t_read:8.3f} s")
-    print(f"engine, check + calculate (compute):   {t_read + t_calc:8.3f} s   "
-          f"{t_base / (t_read + t_calc):6.1f}x faster than the baseline")
-    print(f"agreement: worst relative difference {worst:.1e} over "
-          f"{len(expected) * len(CHECKED):,} figures (limit 1e-9)")
+    print(
+        f"engine, check + calculate (compute):   {t_read + t_calc:8.3f} s   "
+        f"{t_base / (t_read + t_calc):6.1f}x faster than the baseline"
+    )
+    print(
+        f"agreement: worst relative difference {worst:.1e} over "
+        f"{len(expected) * len(CHECKED):,} figures (limit 1e-9)"
+    )
     ok_time = t_calc < 1.0
     ok_ratio = t_base / t_calc >= 50
-    print(f"targets: calculation under 1 s {'met' if ok_time else 'MISSED'}; "
-          f"at least 50x {'met' if ok_ratio else 'MISSED'}")
+    print(
+        f"targets: calculation under 1 s {'met' if ok_time else 'MISSED'}; "
+        f"at least 50x {'met' if ok_ratio else 'MISSED'}"
+    )
     assert len(got) == args.projects
     return 0
 

@@ -125,7 +125,7 @@ class RebasedTable:
 
     def positions(self, codes: pd.Series) -> IntArray:
         """Position of each code in the table (-1 for a blank code)."""
-        return np.asarray(self.codes.get_indexer(codes.to_numpy(dtype=object)), dtype=np.int64)
+        return np.asarray(self.codes.get_indexer(pd.Index(codes.to_numpy(dtype=object))), np.int64)
 
 
 @dataclass(frozen=True)
@@ -336,7 +336,7 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
 
 def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
     """numerator / denominator, NaN where the denominator is not positive (METHOD 2.3)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 

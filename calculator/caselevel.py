@@ -117,9 +117,17 @@ def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
         projects["service_price_year"].fillna(base).to_numpy(dtype=object), base
     )
     throughput = projects["annual_throughput"].to_numpy(dtype=np.float64)
+    teams = run.lists["teams"]
+    if len(teams):  # a service described by its teams sees the sum of their throughputs
+        team_total = grouped_sum(
+            teams["_p"].to_numpy(dtype=np.int64),
+            teams["annual_throughput"].to_numpy(dtype=np.float64),
+            P,
+        )
+        has_teams = np.bincount(teams["_p"].to_numpy(dtype=np.int64), minlength=P) > 0
+        throughput = np.where(np.isnan(throughput) & has_teams, team_total, throughput)
 
     # the projection: one team (the whole service) unless the service lists teams
-    teams = run.lists["teams"]
     projected = mean_benefit * throughput
     if len(teams):
         team_key = pd.MultiIndex.from_frame(teams[["_p", "team"]])

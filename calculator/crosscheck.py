@@ -147,9 +147,8 @@ def cross_check(
                 severity="warning",
             )
         )
-    no_service = (mode == "case_level") & ~(
-        (projects["annual_running_cost"] > 0) & (projects["annual_throughput"] > 0)
-    )
+    has_throughput = (projects["annual_throughput"] > 0) | (counts["teams"] > 0)
+    no_service = (mode == "case_level") & ~((projects["annual_running_cost"] > 0) & has_throughput)
     for i in np.flatnonzero(no_service.to_numpy()):
         problems.append(
             Problem(

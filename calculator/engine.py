@@ -81,6 +81,34 @@ COMPARISON_ONLY = SUMMARY_COLUMNS[
     SUMMARY_COLUMNS.index("intervention_cases") : SUMMARY_COLUMNS.index("cases")
 ]
 CASE_ONLY = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("cases") :]
+#: Forecast figures that only an appraisal has; blank for the observed designs.
+APPRAISAL_ONLY = tuple(
+    c
+    for c in SUMMARY_COLUMNS[
+        SUMMARY_COLUMNS.index("pv_fiscal") : SUMMARY_COLUMNS.index("intervention_cases")
+    ]
+    if c not in ("froi", "value_for_money_band", "cost_per_participant")
+)
+#: Which summary columns and detail lists each mode reports.
+NOT_REPORTED = {
+    "appraisal": COMPARISON_ONLY + CASE_ONLY,
+    "comparison": APPRAISAL_ONLY + CASE_ONLY,
+    "case_level": APPRAISAL_ONLY + COMPARISON_ONLY + ("pv_costs", "cost_per_participant"),
+}
+DETAIL_LISTS = {
+    "appraisal": ("years", "outcomes", "costs"),
+    "comparison": ("costs",),
+    "case_level": (),
+}
+
+
+SUMMARY_NUMERIC = frozenset(SUMMARY_COLUMNS) - {
+    "project_id",
+    "name",
+    "organisation",
+    "mode",
+    "value_for_money_band",
+}
 
 
 def input_hash(doc: Any) -> str:
@@ -127,19 +155,18 @@ class Results:
         projects = []
         for p, record in enumerate(_records(self.summary)):
             mode = record["mode"]
-            drop = (COMPARISON_ONLY if mode != "comparison" else ()) + (
-                CASE_ONLY if mode != "case_level" else ()
-            )
-            out = {k: v for k, v in record.items() if k not in drop}
+            out = {k: v for k, v in record.items() if k not in NOT_REPORTED[mode]}
             if mode == "case_level":
                 out["observed_froi_interval"] = [
                     out.pop("observed_froi_interval_low"),
                     out.pop("observed_froi_interval_high"),
                 ]
             agencies = grouped.get("agencies", {}).get(p)
-            out["fiscal_by_agency"] = _by_agency(agencies, "pv_fiscal")
-            out["costs_by_agency"] = _by_agency(agencies, "pv_costs")
-            for name in ("years", "outcomes", "costs"):
+            if mode == "appraisal":
+                out["fiscal_by_agency"] = _by_agency(agencies, "pv_fiscal")
+            if mode != "case_level":
+                out["costs_by_agency"] = _by_agency(agencies, "pv_costs")
+            for name in DETAIL_LISTS[mode]:
                 out[name] = _records(grouped.get(name, {}).get(p))
             if mode == "comparison":
                 out["comparison_by_agency"] = _records(
@@ -296,6 +323,9 @@ def _summary(run: RunInput, a: Appraisal, c: Comparison, k: CaseLevel) -> pd.Dat
         "sample_confidence_level": k.sample_confidence_level,
     }
     frame = pd.DataFrame({name: np.asarray(v) for name, v in columns.items()})
+    for name, blank in NOT_REPORTED.items():  # figures a mode does not report stay blank
+        numeric = [c for c in blank if c in SUMMARY_NUMERIC]
+        frame.loc[mode == name, numeric] = np.nan
     return frame[list(SUMMARY_COLUMNS)]
 
 

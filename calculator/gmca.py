@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .errors import InvalidPriceYear, Problem
@@ -59,7 +58,6 @@ _ENTRY_FIELDS = (
     "detail",
     "description",
     "unit",
-    "cost_gbp",
     "agency",
     "agency_detail",
     "source_detail",
@@ -131,51 +129,43 @@ def import_gmca(path: Path | str, deflators: DeflatorTable | None) -> GmcaImport
     path = Path(path)
     data = json.loads(path.read_text(encoding="utf-8"))
     entries, issues = _entries(data, path.name)
-    agency, agency_detail, more = _agencies(entries, path.name)
-    issues += more
-    plain = entries["detail"].isin(["", "-"])
-    where = entries["sheet"].where(plain, entries["sheet"] + "/" + entries["detail"])
-    group = entries["sheet"].where(plain, entries["sheet"] + " / " + entries["detail"])
-    records = [
-        (
-            int(e.position),
-            {
-                "code": e.code,
-                "name": e.description,
-                "unit": e.unit,
-                "value": e.cost_gbp,
-                "price_year": e.source_detail,
-                "agency": agency[i],
-                "agency_detail": agency_detail[i],
-                "category": "fiscal",
-                "cashable": "false",
-                "group": group.iat[i],
-                "source": f"{SOURCE}, {where.iat[i]}; price year {_year_label(e.source_detail)}",
-            },
+    issues += _agencies(entries, path.name)
+    records = []
+    for e in entries:
+        where = e["sheet"] if e["detail"] in ("", "-") else f"{e['sheet']}/{e['detail']}"
+        record = {k: e[k] for k in ("code", "unit", "agency", "agency_detail")}
+        record.update(
+            name=e["description"],
+            value=e["cost_gbp"],
+            price_year=e["source_detail"],
+            category="fiscal",
+            cashable="false",
+            group=where.replace("/", " / ", 1),
+            source=f"{SOURCE}, {where}; price year {_year_label(e['source_detail'])}",
         )
-        for i, e in enumerate(entries.itertuples(index=False))
-    ]
+        records.append((int(e["position"]), record))
     rows, invalid = validate_rows(
         records, COLUMNS, file=path.name, deflators=deflators, row_label="entry"
     )
-    codes = dict(zip(entries["position"], entries["code"], strict=True))
+    codes = {int(e["position"]): str(e["code"]) for e in entries}
     kind_of = {"value": "missing_value", "price_year": "price_year", "agency": "missing_agency"}
     for p in invalid:
         code = codes.get(p.row or 0, "")
         kind = kind_of.get(p.field or "", "invalid")
         issues.append(warn(path.name, p.row or 0, code, kind, f"{code}: {p.message}", p.field))
-    info = entries.set_index("code")
+    info = pd.DataFrame.from_records(entries).set_index("code")
     frame = rows.join(info[["position", "sheet", "detail", "workbook_row"]])
     for check in CHECKS:
         issues += check(frame, path.name)
-    issues.sort(key=lambda p: (p.row or 0, list(KINDS).index(problem_kind(p))))
+    order = list(KINDS)
+    issues.sort(key=lambda p: (p.row or 0, order.index(problem_kind(p))))
     flags = flags_by_code(issues)
     rows["notes"] = [
-        f"Workbook sheet '{s}', row {r}."
-        + (f" Data-quality warnings: {', '.join(flags[c])}." if c in flags else "")
-        for c, s, r in zip(rows.index, frame["sheet"], frame["workbook_row"], strict=True)
+        f"Workbook sheet '{e['sheet']}', row {e['workbook_row']}."
+        + (f" Data-quality warnings: {', '.join(flags[e['code']])}." if e["code"] in flags else "")
+        for e in entries
     ]
-    return GmcaImport(rows=rows, problems=list(issues), entries=info)
+    return GmcaImport(rows=rows, problems=issues, entries=info)
 
 
 def _year_label(text: str) -> str:
@@ -186,80 +176,80 @@ def _year_label(text: str) -> str:
         return text or "unknown"
 
 
-def _entries(data: dict[str, Any], file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """One row per entry in file order; duplicate codes get a ``~2`` suffix and a warning."""
+def _text(value: object) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def _entries(data: dict[str, Any], file: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """One record per entry in file order, text tidied; a code used twice gets a suffix.
+
+    Codes must be unique for a table, but both figures are kept: which one is right is for
+    a person to decide, and the warning says where the first one is.
+    """
     issues: list[Problem] = []
-    records: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
     for theme, block in data.get("categories", {}).items():
         items = block.get("entries", [])
         if block.get("count") is not None and block["count"] != len(items):
             message = f"theme '{theme}' says it has {block['count']} entries but holds {len(items)}"
-            issues.append(warn(file, len(records) + 1, "", "count_mismatch", message, None))
-        for entry in items:
-            match = _WORKBOOK_ROW.match(str(entry.get("notes") or ""))
-            record = {k: entry.get(k) for k in _ENTRY_FIELDS}
-            record.update(theme=theme, sheet=str(block.get("sheet") or theme))
-            record.update(position=len(records) + 1, workbook_row=int(match[1]) if match else -1)
-            records.append(record)
+            issues.append(warn(file, len(entries) + 1, "", "count_mismatch", message, None))
+        for item in items:
+            match = _WORKBOOK_ROW.match(str(item.get("notes") or ""))
+            entry: dict[str, Any] = {k: _text(item.get(k)) for k in _ENTRY_FIELDS}
+            entry.update(theme=theme, sheet=_text(block.get("sheet")) or theme)
+            entry.update(cost_gbp=item.get("cost_gbp"), position=len(entries) + 1)
+            entry.update(workbook_row=int(match[1]) if match else -1)
+            entries.append(entry)
     total = data.get("total_entries")
-    if total is not None and total != len(records):
-        message = f"the file says it has {total} entries but holds {len(records)}"
+    if total is not None and total != len(entries):
+        message = f"the file says it has {total} entries but holds {len(entries)}"
         issues.append(warn(file, 1, "", "count_mismatch", message, None))
-    columns = ["theme", "sheet", *_ENTRY_FIELDS, "position", "workbook_row"]
-    entries = pd.DataFrame.from_records(records, columns=columns)
-    for col in _ENTRY_FIELDS:
-        if col != "cost_gbp":
-            entries[col] = [("" if v is None else " ".join(str(v).split())) for v in entries[col]]
-    entries["cost_gbp"] = pd.to_numeric(entries["cost_gbp"], errors="coerce")
-    for i in np.flatnonzero((entries["code"] == "").to_numpy()):
-        code = entries.at[i, "code"] = f"GMCA-UNCODED-{entries.at[i, 'position']}"
-        message = f"{code}: entry has no code; named after its position"
-        issues.append(warn(file, entries.at[i, "position"], code, "invalid", message, "code"))
-    seen = entries.groupby("code").cumcount().to_numpy()
-    for i in np.flatnonzero(seen > 0):
-        original = entries.at[i, "code"]
-        first = entries.loc[entries["code"] == original, "position"].iloc[0]
-        code = entries.at[i, "code"] = f"{original}~{seen[i] + 1}"
-        message = f"{original} is used again (first at entry {first}); both kept, this as {code}"
-        issues.append(
-            warn(file, entries.at[i, "position"], code, "duplicate_code", message, "code")
-        )
+    first: dict[str, int] = {}
+    for e in entries:
+        original = e["code"] or f"GMCA-UNCODED-{e['position']}"
+        if not e["code"]:
+            message = f"{original}: entry has no code; named after its position"
+            issues.append(warn(file, e["position"], original, "invalid", message, "code"))
+        e["code"] = original
+        n = 2
+        while e["code"] in first:
+            e["code"], n = f"{original}~{n}", n + 1
+        if e["code"] != original:
+            message = (
+                f"{original} is used again (first at entry {first[original]}); both kept, "
+                f"this one as {e['code']}"
+            )
+            issues.append(warn(file, e["position"], e["code"], "duplicate_code", message, "code"))
+        first[e["code"]] = e["position"]
     return entries, issues
 
 
-def _agencies(entries: pd.DataFrame, file: str) -> tuple[list[str], list[str], list[Problem]]:
-    """Agency and agency detail with spelling made consistent, and a warning for each change.
+def _agencies(entries: list[dict[str, Any]], file: str) -> list[Problem]:
+    """Make agency and agency detail spelling consistent, with a warning for each change.
 
     A spelling that matches a known agency ignoring case takes the known spelling; another
     agency detail takes its most common spelling in the file.  Placeholders become blank.
+    Benefits are reported by agency, so 'Local authority' and 'Local Authority' must be one.
     """
     known = {a.lower(): a for a in KNOWN_AGENCIES}
-    spellings = Counter(d for d in entries["agency_detail"] if d)
+    spellings = Counter(e["agency_detail"] for e in entries if e["agency_detail"])
     for spelling, _ in sorted(spellings.items(), key=lambda kv: (-kv[1], kv[0])):
         known.setdefault(spelling.lower(), spelling)
     issues: list[Problem] = []
-    out: dict[str, list[str]] = {"agency": [], "agency_detail": []}
-    for e in entries.itertuples(index=False):
-        for col in out:
-            raw = str(getattr(e, col))
-            value = "" if raw.lower() in _PLACEHOLDERS else known.get(raw.lower(), raw)
-            out[col].append(value)
-            if value != raw:
-                change = f"'{raw}' read as '{value}'" if value else f"placeholder '{raw}' dropped"
-                issues.append(
-                    warn(
-                        file,
-                        e.position,
-                        e.code,
-                        "agency_spelling",
-                        f"{e.code}: {col} {change}",
-                        col,
-                    )
-                )
-        if out["agency"][-1] == "Multiple":
+    for e in entries:
+        for col in ("agency", "agency_detail"):
+            raw = e[col]
+            e[col] = "" if raw.lower() in _PLACEHOLDERS else known.get(raw.lower(), raw)
+            if e[col] != raw:
+                change = f"'{raw}' read as '{e[col]}'" if e[col] else f"placeholder '{raw}' dropped"
+                message = f"{e['code']}: {col} {change}"
+                issues.append(warn(file, e["position"], e["code"], "agency_spelling", message, col))
+        if e["agency"] == "Multiple":
             message = (
-                f"{e.code}: agency is 'Multiple', so benefits by agency cannot place it; "
+                f"{e['code']}: agency is 'Multiple', so benefits by agency cannot place it; "
                 "use its parts or name the agency that bears it"
             )
-            issues.append(warn(file, e.position, e.code, "multiple_agency", message, "agency"))
-    return out["agency"], out["agency_detail"], issues
+            issues.append(
+                warn(file, e["position"], e["code"], "multiple_agency", message, "agency")
+            )
+    return issues

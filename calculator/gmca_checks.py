@@ -40,6 +40,10 @@ KINDS: dict[str, str] = {
     "duplicate_code": "code used twice (second kept with a suffix)",
     "count_mismatch": "entry counts in the file disagree",
     "invalid": "other invalid field",
+    "not_selected": "no selection rule decides the row (default table)",
+    "unused_rule": "a selection rule that decides no row (default table)",
+    "not_loadable": "left out of the default table: fails the strict loader",
+    "partial_family": "default table holds a parent without a part, or a part without its parent",
 }
 
 
@@ -190,10 +194,10 @@ def hierarchy_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
                 "they look like alternatives it averages, not components."
             )
         out.add(code, "hierarchy_mismatch", f"{p.message}.{hint}")
-    for code in frame.index:
-        parent = parent_code(code)
-        if parent and parent not in frame.index:
-            out.add(code, "missing_component", f"{code}: its parent {parent} is not in the file")
+    for code in map(str, frame.index):
+        up = parent_code(code)
+        if up and up not in frame.index:
+            out.add(code, "missing_component", f"{code}: its parent {up} is not in the file")
     last = pd.Series([c.rpartition(".")[2] for c in kids.index], index=kids.index)
     numbered = kids.assign(n=pd.to_numeric(last, errors="coerce")).dropna(subset=["n"])
     for parent, group in numbered.groupby("parent"):
@@ -215,7 +219,7 @@ def extraction_gaps(frame: pd.DataFrame, file: str) -> list[Problem]:
     ordered = frame[frame["workbook_row"] > 0].sort_values("position")
     for sheet, rows in ordered.groupby("sheet", sort=False):
         row = rows["workbook_row"].astype(int)
-        previous = row.shift(fill_value=0)
+        previous = row.shift(fill_value=int(row.iloc[0]) - 1)
         for code in rows.index[(row - previous > 1).to_numpy()]:
             message = (
                 f"{code}: rows {previous[code] + 1} to {row[code] - 1} "
@@ -243,8 +247,9 @@ def family_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
         )
         out.add(code, "price_year_differs", message, "price_year")
     agency = {str(k): str(v) for k, v in frame["agency"].items()}
-    for parent, group in kids.groupby("parent"):
-        own = agency[str(parent)]
+    for key, group in kids.groupby("parent"):
+        parent = str(key)
+        own = agency[parent]
         parts = {agency[str(c)] for c in group.index} - {"Multiple", ""}
         if own not in ("Multiple", "") and parts - (_JUSTICE if own in _JUSTICE else {own}):
             message = (

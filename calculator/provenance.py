@@ -81,7 +81,7 @@ def read_meta(path: Path, *, required: bool = True) -> TableMeta:
     if not sidecar.exists():
         if required:
             raise InvalidInput(
-                [Problem(f"metadata file {sidecar.name} is missing", file=str(path))],
+                [Problem(f"metadata file {sidecar.name} is missing", file=path.name)],
                 context=str(path),
             )
         return TableMeta(name=path.stem, version="unversioned", source=str(path.name))
@@ -133,17 +133,17 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]
                     problems.append(
                         Problem(
                             f"has {len(cells)} cells but the header has {len(header)} columns",
-                            file=str(path),
+                            file=path.name,
                             row=line,
                         )
                     )
                 rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=False)}))
     except UnicodeDecodeError:
         raise InvalidInput(
-            [Problem("is not UTF-8 text; save the CSV as 'CSV UTF-8'", file=str(path))], str(path)
+            [Problem("is not UTF-8 text; save the CSV as 'CSV UTF-8'", file=path.name)], str(path)
         ) from None
     except OSError as exc:
         raise InvalidInput(
-            [Problem(f"cannot be read: {exc.strerror}", file=str(path))], str(path)
+            [Problem(f"cannot be read: {exc.strerror}", file=path.name)], str(path)
         ) from None
     return header, rows, problems

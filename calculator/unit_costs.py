@@ -168,8 +168,9 @@ def hierarchy_problems(rows: pd.DataFrame, file: str | None = None) -> list[Prob
     """Every parent whose value is not the sum of its same-unit direct children.
 
     METHOD 1.1: within max(£1, 0.5% of the parent).  Children in other units are not
-    summed.  Children at another price year than their parent are compared as they stand
-    (the database records the parent and its parts from one source), and the message says so.
+    summed.  Values are compared as they stand, at their own price years: the database
+    records a parent and its parts from one source, so rebasing them apart would create
+    differences that are not in the data.
     """
     if rows.empty:
         return []
@@ -193,7 +194,8 @@ def hierarchy_problems(rows: pd.DataFrame, file: str | None = None) -> list[Prob
                 Problem(
                     f"parent {parent} is £{value:,.2f} but its same-unit parts "
                     f"({', '.join(codes)}) sum to £{total:,.2f}, a difference of "
-                    f"£{value - total:,.2f} (tolerance £{tolerance:,.2f}); using both a "
+                    f"{'-' if value < total else ''}£{abs(value - total):,.2f} "
+                    f"(tolerance £{tolerance:,.2f}); using both a "
                     "parent and its parts would double count",
                     file=file,
                     field="value",
@@ -201,6 +203,13 @@ def hierarchy_problems(rows: pd.DataFrame, file: str | None = None) -> list[Prob
                 )
             )
     return problems
+
+
+def _text(value: Any) -> str:
+    """A cell as stripped text; None and NaN (a blank in a typed table) are blank."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
 
 
 def validate_rows(
@@ -211,6 +220,7 @@ def validate_rows(
     deflators: DeflatorTable | None,
     list_name: str | None = None,
     row_label: str = "row",
+    header_row: int | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check unit cost rows strictly and return them typed, indexed by code.
 
@@ -227,11 +237,14 @@ def validate_rows(
     for col in unknown:
         problem(
             f"unknown column '{col}'; a unit cost table has the columns {', '.join(COLUMNS)}",
-            fld=col,
+            header_row,
+            col,
         )
+    for col in sorted({c for c in columns if columns.count(c) > 1}):
+        problem(f"column '{col}' appears more than once in the header", header_row, col)
     for col in REQUIRED:
         if col not in columns:
-            problem(f"required column '{col}' is missing", fld=col)
+            problem(f"required column '{col}' is missing", header_row, col)
     if problems:
         return pd.DataFrame(columns=list(COLUMNS[1:])), problems
 
@@ -239,7 +252,7 @@ def validate_rows(
     first_seen: dict[str, int] = {}
     for number, raw in records:
         row: dict[str, Any] = {}
-        text = {k: ("" if raw.get(k) is None else str(raw.get(k)).strip()) for k in COLUMNS}
+        text = {k: _text(raw.get(k)) for k in COLUMNS}
         for col in REQUIRED:
             if col != "value" and not text[col]:
                 problem(f"'{col}' is required and is blank", number, col)
@@ -337,7 +350,7 @@ def load_table(path: Path | str, deflators: DeflatorTable | None = None) -> Unit
     meta = read_meta(path, required=False)
     header, records, problems = read_csv_rows(path)
     frame, more = validate_rows(
-        records, header, file=path.name, deflators=deflators, row_label="line"
+        records, header, file=path.name, deflators=deflators, row_label="line", header_row=1
     )
     problems += more
     if problems:

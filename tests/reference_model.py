@@ -41,8 +41,9 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator > 0 else None
 
 
-def discount_factors(spec: str | float, years: int,
-                     schedules: Mapping[str, Schedule]) -> list[float]:
+def discount_factors(
+    spec: str | float, years: int, schedules: Mapping[str, Schedule]
+) -> list[float]:
     """METHOD 1.4: DF(0) = 1, DF(t) = DF(t-1) / (1 + r(t)), r(t) from the band holding t.
 
     ``spec`` is a schedule's name or a flat rate.
@@ -50,8 +51,11 @@ def discount_factors(spec: str | float, years: int,
     factors = [1.0]
     for t in range(1, years):
         if isinstance(spec, str):
-            rates = [rate for first, last, rate in schedules[spec]
-                     if first <= t and (last is None or t <= last)]
+            rates = [
+                rate
+                for first, last, rate in schedules[spec]
+                if first <= t and (last is None or t <= last)
+            ]
             rate = rates[0]
         else:
             rate = float(spec)
@@ -151,7 +155,9 @@ def _appraise(project: Row, run: _Run) -> dict[str, Any]:
         amount, price_year, agency = _cost_row_amount(row, run)
         real = run.rebase(amount, price_year)
         ob = run.ob(_get(row, "confidence_grade", 1))
-        in_year = -real * (1 - ob) if row["kind"] == "offset" else real * (1 + ob)
+        in_year = (
+            -real * (1 - ob) if _get(row, "kind", "recurring") == "offset" else real * (1 + ob)
+        )
         t = _get(row, "year", 0)
         costs[t] += in_year
         costs_by_agency[agency] = costs_by_agency.get(agency, 0.0) + df[t] * in_year
@@ -168,9 +174,14 @@ def _appraise(project: Row, run: _Run) -> dict[str, Any]:
     for row in project.get("outcomes") or []:
         unit_cost = run.unit_costs[row["unit_cost_code"]]
         category = unit_cost["category"]
-        n = (row["cohort"] * _get(row, "engagement", 1) * row["success"]
-             * (1 - _get(row, "deadweight", 0)) * (1 - _get(row, "displacement", 0))
-             * _get(row, "attribution", 1))
+        n = (
+            row["cohort"]
+            * _get(row, "engagement", 1)
+            * row["success"]
+            * (1 - _get(row, "deadweight", 0))
+            * (1 - _get(row, "displacement", 0))
+            * _get(row, "attribution", 1)
+        )
         v_base = run.unit_value(row["unit_cost_code"])
         ob = run.ob(_get(row, "confidence_grade", _get(unit_cost, "confidence_grade", 6)))
         b = _get(row, "cohort_year", 0) + _get(row, "lag", 0)
@@ -191,8 +202,10 @@ def _appraise(project: Row, run: _Run) -> dict[str, Any]:
             fiscal_by_agency[agency] = fiscal_by_agency.get(agency, 0.0) + row_pv
             if _get(unit_cost, "cashable", False):
                 pv_fiscal_cashable += row_pv
-        outcomes.append({"n": n, "v_base": v_base, "optimism_bias": ob}
-                        | {f"pv_{c}": (row_pv if c == category else 0.0) for c in CATEGORIES})
+        outcomes.append(
+            {"n": n, "v_base": v_base, "optimism_bias": ob}
+            | {f"pv_{c}": (row_pv if c == category else 0.0) for c in CATEGORIES}
+        )
         successes.append(row["success"])
 
     # METHOD 2.3 switching value: s* = success (PV_costs - (PV_fiscal - F_o)) / F_o
@@ -210,9 +223,11 @@ def _appraise(project: Row, run: _Run) -> dict[str, Any]:
     cumulative = 0.0
     for t in range(T):
         cumulative += fiscal_pv_by_year[t] - df[t] * costs[t]
-        years.append({"t": t, "discount_factor": df[t], "costs": costs[t]}
-                     | {c: benefits[c][t] for c in CATEGORIES}
-                     | {"cumulative_fiscal_net": cumulative})
+        years.append(
+            {"t": t, "discount_factor": df[t], "costs": costs[t]}
+            | {c: benefits[c][t] for c in CATEGORIES}
+            | {"cumulative_fiscal_net": cumulative}
+        )
     discounted_costs = [df[t] * costs[t] for t in range(T)]
 
     # METHOD 2.3 results
@@ -240,8 +255,9 @@ def _appraise(project: Row, run: _Run) -> dict[str, Any]:
         "outcomes": outcomes,
         "cost_per_participant": _per_participant(pv_costs, participants),
         "fiscal_benefit_per_participant": _per_participant(pv["fiscal"], participants),
-        "net_fiscal_benefit_per_participant": _per_participant(pv["fiscal"] - pv_costs,
-                                                               participants),
+        "net_fiscal_benefit_per_participant": _per_participant(
+            pv["fiscal"] - pv_costs, participants
+        ),
     }
 
 
@@ -251,7 +267,8 @@ def _usage_by_agency(usage: list[Row], run: _Run) -> dict[str, float]:
     for row in usage:
         agency = run.unit_costs[row["unit_cost_code"]]["agency"]
         totals[agency] = totals.get(agency, 0.0) + row["quantity"] * run.unit_value(
-            row["unit_cost_code"])
+            row["unit_cost_code"]
+        )
     return totals
 
 
@@ -267,8 +284,10 @@ def _comparison(project: Row, pv_costs: float, run: _Run) -> dict[str, Any]:
     avoided = c_c - c_i
     delivery = pv_costs / n_i
     net = avoided - delivery
-    by_agency = {agency: used_c.get(agency, 0.0) / n_c - used_i.get(agency, 0.0) / n_i
-                 for agency in sorted(set(used_i) | set(used_c))}
+    by_agency = {
+        agency: used_c.get(agency, 0.0) / n_c - used_i.get(agency, 0.0) / n_i
+        for agency in sorted(set(used_i) | set(used_c))
+    }
     return {
         "cost_per_case_intervention": c_i,
         "cost_per_case_comparison": c_c,
@@ -292,25 +311,29 @@ def _case_level(project: Row, run: _Run) -> dict[str, Any]:
     benefit_of = {case["case_id"]: 0.0 for case in cases}
     for row in project.get("case_outcomes") or []:
         benefit_of[row["case_id"]] += _get(row, "quantity", 1) * run.unit_value(
-            row["unit_cost_code"])
+            row["unit_cost_code"]
+        )
     n = len(cases)
     total_benefits = sum(benefit_of.values())
     total_costs = sum(run.rebase(case["cost"], cost_year) for case in cases)
     mean_benefit = total_benefits / n if n else None
-    running_cost = run.rebase(service["annual_running_cost"],
-                              _get(service, "price_year", run.base_year))
+    running_cost = run.rebase(
+        service["annual_running_cost"], _get(service, "price_year", run.base_year)
+    )
     teams = service.get("teams") or []
     if teams:
         # sum over teams of (mean benefit of that team's cases) * (that team's throughput)
         projected_benefit = 0.0
         for team in teams:
-            team_benefits = [benefit_of[case["case_id"]] for case in cases
-                             if case.get("team") == team["team"]]
+            team_benefits = [
+                benefit_of[case["case_id"]] for case in cases if case.get("team") == team["team"]
+            ]
             if team_benefits:
                 mean_team = sum(team_benefits) / len(team_benefits)
                 projected_benefit += mean_team * team["annual_throughput"]
-        population = _get(service, "annual_throughput",
-                          sum(team["annual_throughput"] for team in teams))
+        population = _get(
+            service, "annual_throughput", sum(team["annual_throughput"] for team in teams)
+        )
     else:
         population = service["annual_throughput"]
         projected_benefit = (mean_benefit or 0.0) * population
@@ -323,14 +346,19 @@ def _case_level(project: Row, run: _Run) -> dict[str, Any]:
         "mean_cost_per_case": total_costs / n if n else None,
         "projected_annual_froi": _ratio(projected_benefit, running_cost),
         "sample_confidence_level": sample_confidence_level(
-            n, population, _get(service, "margin_of_error", 0.05)),
+            n, population, _get(service, "margin_of_error", 0.05)
+        ),
         "froi": observed,
     }
 
 
-def compute_reference(doc: dict[str, Any], unit_costs: dict[str, dict[str, Any]],
-                      deflators: dict[str, float], ob_by_grade: dict[int, float],
-                      schedules: dict[str, Schedule]) -> dict[str, dict[str, Any]]:
+def compute_reference(
+    doc: dict[str, Any],
+    unit_costs: dict[str, dict[str, Any]],
+    deflators: dict[str, float],
+    ob_by_grade: dict[int, float],
+    schedules: dict[str, Schedule],
+) -> dict[str, dict[str, Any]]:
     """Results of every project in ``doc`` (METHOD 6 input), keyed by project_id."""
     settings = doc.get("settings") or {}
     table: dict[str, Row] = dict(unit_costs)
@@ -354,5 +382,8 @@ def compute_reference(doc: dict[str, Any], unit_costs: dict[str, dict[str, Any]]
             result |= _comparison(project, result["pv_costs"], run)
         elif mode == "case_level":
             result |= _case_level(project, run)
+        if mode != "appraisal":
+            # docs/method.md, choice 2: the observed designs are banded on their headline ratio
+            result["value_for_money_band"] = value_for_money_band(result["froi"])
         results[project["project_id"]] = result
     return results

@@ -10,11 +10,16 @@ CODES = ["T1.0", "T1.0.1", "T2.0", "T3.0", "T4.0", "T5.0", "T6.0"]
 rates = st.floats(0, 1, allow_nan=False, allow_subnormal=False)
 
 
+def amounts(high: float) -> st.SearchStrategy[float]:
+    """Non-negative amounts; vanishingly small ones become 0 (no overflowing ratios)."""
+    return st.floats(0, high, allow_nan=False).map(lambda x: 0.0 if x < 1e-6 else x)
+
+
 def outcome(years: int) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {
             "unit_cost_code": st.sampled_from(CODES),
-            "cohort": st.floats(0, 500, allow_nan=False, allow_subnormal=False),
+            "cohort": amounts(500),
             "success": rates,
         },
         optional={
@@ -23,7 +28,7 @@ def outcome(years: int) -> st.SearchStrategy[dict[str, Any]]:
             "deadweight": rates,
             "displacement": rates,
             "attribution": rates,
-            "quantity": st.floats(0, 60, allow_nan=False, allow_subnormal=False),
+            "quantity": amounts(60),
             "lag": st.integers(0, 3),
             "duration": st.integers(1, 6),
             "drop_off": rates,
@@ -36,7 +41,7 @@ def outcome(years: int) -> st.SearchStrategy[dict[str, Any]]:
 def cost(years: int) -> st.SearchStrategy[dict[str, Any]]:
     amount = st.fixed_dictionaries(
         {
-            "amount": st.floats(0, 1e6, allow_nan=False, allow_subnormal=False),
+            "amount": amounts(1e6),
             "agency": st.sampled_from(["Local Authority", "NHS", "Police"]),
         },
         optional={"price_year": st.sampled_from(["2013-14", "2019-20", "2024-25"])},
@@ -44,7 +49,7 @@ def cost(years: int) -> st.SearchStrategy[dict[str, Any]]:
     unit = st.fixed_dictionaries(
         {
             "unit_cost_code": st.sampled_from(CODES),
-            "quantity": st.floats(0, 500, allow_nan=False, allow_subnormal=False),
+            "quantity": amounts(500),
         }
     )
     salary = st.fixed_dictionaries(
