@@ -8,6 +8,9 @@ warnings METHOD asks for (double counting, a missing confidence grade).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -23,14 +26,23 @@ def _rows_problems(
     list_name: str,
     field: str | None,
     labels: list[str],
-    message: str | pd.Series,
+    message: str | Callable[[Any], str],
     severity: str = "error",
+    of: pd.Series | None = None,
 ) -> list[Problem]:
-    """One problem per row of ``frame`` selected by ``mask``."""
+    """One problem per row of ``frame`` selected by ``mask``.
+
+    ``message`` is a text, or a function worded from the row's value in ``of`` (called
+    for the selected rows only, so a check over 200,000 rows words only its failures).
+    """
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return []
-    texts = message[mask].tolist() if isinstance(message, pd.Series) else None
+    if callable(message):
+        assert of is not None
+        texts = [message(v) for v in of[mask].tolist()]
+    else:
+        texts = None
     owners = frame["_p"].to_numpy(dtype=np.int64)
     rows = frame["_row"].to_numpy(dtype=np.int64)
     out = []
@@ -50,17 +62,18 @@ def _rows_problems(
 
 
 def _unknown_codes(
-    frame: pd.DataFrame, list_name: str, table: UnitCostTable, labels: list[str], required: bool
+    frame: pd.DataFrame, list_name: str, table: UnitCostTable, labels: list[str]
 ) -> list[Problem]:
     codes = frame["unit_cost_code"]
     unknown = codes.notna() & ~codes.isin(table.rows.index)
-    message = codes.map(
-        lambda c: (
-            f"unit cost code '{c}' is not in table '{table.label}'; "
+
+    def message(code: Any) -> str:
+        return (
+            f"unit cost code '{code}' is not in table '{table.label}'; "
             "use a code from the table (froi unit-costs list) or add it to unit_costs"
         )
-    )
-    return _rows_problems(frame, unknown, list_name, "unit_cost_code", labels, message)
+
+    return _rows_problems(frame, unknown, list_name, "unit_cost_code", labels, message, of=codes)
 
 
 def _price_years(
@@ -69,13 +82,14 @@ def _price_years(
     years = frame[column]
     missing = years.notna() & ~years.isin(list(reference.deflators.index))
     d = reference.deflators
-    message = years.map(
-        lambda y: (
-            f"price year {y} is not in the deflator table "
+
+    def message(year: Any) -> str:
+        return (
+            f"price year {year} is not in the deflator table "
             f"'{d.name} {d.version}' (it covers {min(d.index)} to {max(d.index)})"
         )
-    )
-    return _rows_problems(frame, missing, list_name, column, labels, message)
+
+    return _rows_problems(frame, missing, list_name, column, labels, message, of=years)
 
 
 def cross_check(
@@ -212,9 +226,8 @@ def cross_check(
         "costs",
         "year",
         labels,
-        costs["year"].map(
-            lambda y: f"year {y:.0f} is outside the appraisal period of {T} years (0 to {T - 1})"
-        ),
+        lambda y: f"year {y:.0f} is outside the appraisal period of {T} years (0 to {T - 1})",
+        of=costs["year"],
     )
     problems += _rows_problems(
         costs,
@@ -225,12 +238,12 @@ def cross_check(
         "agency (who pays) is required for a cost not taken "
         "from the unit cost table, e.g. Local Authority",
     )
-    problems += _unknown_codes(costs, "costs", table, labels, required=False)
+    problems += _unknown_codes(costs, "costs", table, labels)
     problems += _price_years(costs, "price_year", "costs", reference, labels)
 
     # outcomes
     outcomes = lists["outcomes"]
-    problems += _unknown_codes(outcomes, "outcomes", table, labels, required=True)
+    problems += _unknown_codes(outcomes, "outcomes", table, labels)
     late = outcomes["cohort_year"] + outcomes["lag"] >= T
     problems += _rows_problems(
         outcomes,
@@ -257,7 +270,7 @@ def cross_check(
     )
 
     for name in ("intervention_usage", "comparison_usage", "case_outcomes"):
-        problems += _unknown_codes(lists[name], name, table, labels, required=True)
+        problems += _unknown_codes(lists[name], name, table, labels)
 
     # cases and their outcomes
     cases = lists["cases"]
@@ -268,7 +281,8 @@ def cross_check(
         "cases",
         "case_id",
         labels,
-        cases["case_id"].map(lambda c: f"case_id '{c}' appears twice"),
+        lambda c: f"case_id '{c}' appears twice",
+        of=cases["case_id"],
     )
     case_outcomes = lists["case_outcomes"]
     keys = pd.MultiIndex.from_frame(cases[["_p", "case_id"]])
@@ -279,7 +293,8 @@ def cross_check(
         "case_outcomes",
         "case_id",
         labels,
-        case_outcomes["case_id"].map(lambda c: f"case_id '{c}' is not in this project's cases"),
+        lambda c: f"case_id '{c}' is not in this project's cases",
+        of=case_outcomes["case_id"],
     )
     teams = lists["teams"]
     if len(teams):
@@ -292,9 +307,8 @@ def cross_check(
             "cases",
             "team",
             labels,
-            cases["team"].map(
-                lambda t: f"team '{t}' has no annual_throughput in the service's teams"
-            ),
+            lambda t: f"team '{t}' has no annual_throughput in the service's teams",
+            of=cases["team"],
         )
 
     problems += double_counting(lists, labels)
