@@ -20,8 +20,8 @@ run: $(STAMP)
 	$(BIN)/froi compute sample_workbooks/edge_of_care_appraisal.json --pretty
 
 lint: $(STAMP)
-	$(BIN)/ruff check calculator tests bench sample_workbooks
-	$(BIN)/ruff format --check calculator tests bench sample_workbooks
+	$(BIN)/ruff check calculator froi tests bench sample_workbooks
+	$(BIN)/ruff format --check calculator froi tests bench sample_workbooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -218,12 +218,38 @@ def _settings(raw: Any, reference: ReferenceData, problems: list[Problem]) -> Se
     )
 
 
+@dataclass
+class RawTables:
+    """A run's input as untyped tables, however it arrived (a JSON document, a workbook).
+
+    ``projects`` has one row per project with the flat project fields (the comparison
+    case counts and service figures are columns); each table in ``lists`` has ``_p``
+    (the project's position) and ``_row`` (the number a person would use to find the
+    row: its place in the JSON list, or its spreadsheet row).  ``labels`` names each
+    project in messages.  ``percent_marks[list][field]`` flags cells a spreadsheet shows
+    as percentages.  ``problems`` are those already found while reading.
+    """
+
+    settings: dict[str, Any]
+    unit_costs: list[tuple[int, dict[str, Any]]]
+    projects: pd.DataFrame
+    lists: dict[str, pd.DataFrame]
+    labels: list[str]
+    percent_marks: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
 def read_input(doc: Any, reference: ReferenceData) -> RunInput:
     """Check a canonical input document and return it as typed tables.
 
     Raises :class:`InvalidInput` with every problem found; warnings (unknown fields,
     double counting, missing grades...) travel on the returned :class:`RunInput`.
     """
+    return read_tables(raw_tables(doc), reference)
+
+
+def raw_tables(doc: Any) -> RawTables:
+    """Flatten a canonical JSON document into :class:`RawTables` (structure checked)."""
     problems: list[Problem] = []
     if not isinstance(doc, dict):
         raise InvalidInput(
@@ -238,13 +264,15 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
         )
         for k in unknown_top
     ]
-    settings = _settings(doc.get("settings"), reference, problems)
+    settings = doc.get("settings")
+    if settings is not None and not isinstance(settings, dict):
+        problems.append(Problem("settings must be an object of name: value", list="settings"))
     doc_projects = doc.get("projects")
     if not isinstance(doc_projects, list) or not doc_projects:
         problems.append(
             Problem("'projects' must be a list with at least one project", field="projects")
         )
-        raise InvalidInput([p for p in problems if p.severity == "error"] or problems)
+        raise InvalidInput([p for p in problems if p.severity == "error"])
     labels = [
         str(p.get("project_id"))
         if isinstance(p, dict) and p.get("project_id") not in (None, "")
@@ -252,16 +280,39 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
         for i, p in enumerate(doc_projects)
     ]
     project_records, list_records = _flatten(doc_projects, problems, labels)
-
-    # local unit cost rows first: the lists' codes are checked against the combined table
     local_raw = doc.get("unit_costs") or []
-    table = reference.unit_costs
     if not isinstance(local_raw, list):
         problems.append(Problem("unit_costs must be a list of rows", list="unit_costs"))
-    elif local_raw:
-        columns = sorted({k for r in local_raw if isinstance(r, dict) for k in r})
+        local_raw = []
+    pframe = pd.DataFrame(project_records) if project_records else pd.DataFrame()
+    pframe["_p"] = range(len(pframe))
+    pframe["_row"] = range(1, len(pframe) + 1)
+    lists = {
+        name: pd.DataFrame(records) if records else pd.DataFrame(columns=["_p", "_row"])
+        for name, records in list_records.items()
+    }
+    return RawTables(
+        settings=settings if isinstance(settings, dict) else {},
+        unit_costs=[(i, r) for i, r in enumerate(local_raw, start=1) if isinstance(r, dict)],
+        projects=pframe,
+        lists=lists,
+        labels=labels,
+        problems=problems,
+    )
+
+
+def read_tables(raw: RawTables, reference: ReferenceData) -> RunInput:
+    """Check :class:`RawTables` and return them typed, or raise with every problem."""
+    problems = list(raw.problems)
+    labels = raw.labels
+    settings = _settings(raw.settings, reference, problems)
+
+    # local unit cost rows first: the lists' codes are checked against the combined table
+    table = reference.unit_costs
+    if raw.unit_costs:
+        columns = sorted({k for _, r in raw.unit_costs for k in r})
         local, found = validate_rows(
-            ((i, r) for i, r in enumerate(local_raw, start=1) if isinstance(r, dict)),
+            raw.unit_costs,
             columns,
             file=None,
             deflators=reference.deflators,
@@ -277,15 +328,17 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
     ]
 
     schedules = tuple(reference.discount_schedules.schedules)
-    pframe = pd.DataFrame(project_records) if project_records else pd.DataFrame()
-    pframe["_p"] = range(len(pframe))
-    pframe["_row"] = range(1, len(pframe) + 1)
 
     def locate_project(i: int, spec: Field, message: str) -> Problem:
         return Problem(message, project=labels[i], field=spec.name)
 
     projects, found, unknown = check_table(
-        pframe, PROJECT, "projects", locate_project, schedules=schedules
+        raw.projects,
+        PROJECT,
+        "projects",
+        locate_project,
+        schedules=schedules,
+        percent_marks=raw.percent_marks.get("projects"),
     )
     problems += found
     problems += [
@@ -294,13 +347,16 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
     ]
     lists: dict[str, pd.DataFrame] = {}
     for name, fields in PROJECT_LISTS.items():
-        frame = (
-            pd.DataFrame(list_records[name])
-            if list_records[name]
-            else pd.DataFrame(columns=["_p", "_row"])
-        )
+        frame = raw.lists.get(name)
+        if frame is None:
+            frame = pd.DataFrame(columns=["_p", "_row"])
         typed, found, unknown = check_table(
-            frame, fields, name, _json_locator(name, frame, labels), schedules=schedules
+            frame,
+            fields,
+            name,
+            _json_locator(name, frame, labels),
+            schedules=schedules,
+            percent_marks=raw.percent_marks.get(name),
         )
         problems += found
         for u in unknown:

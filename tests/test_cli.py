@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from calculator.cli import main
+from froi.cli import main
 
 from .conftest import DATA
 

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import ENGINE_VERSION
-from .errors import FroiError, InvalidInput, Problem
-from .reference import DEFAULT_DIR, ReferenceData, load_deflators, load_reference
+from calculator import ENGINE_VERSION
+from calculator.errors import FroiError, InvalidInput, Problem
+from calculator.reference import DEFAULT_DIR, ReferenceData, load_deflators, load_reference
 
 
 def _reference(args: argparse.Namespace) -> ReferenceData:
@@ -60,7 +60,7 @@ def _read_json(path: str) -> Any:
 
 
 def cmd_compute(args: argparse.Namespace) -> int:
-    from .engine import compute
+    from calculator.engine import compute
 
     reference = _reference(args)
     doc = _read_json(args.input)
@@ -75,7 +75,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
 
 
 def _table(args: argparse.Namespace) -> Any:
-    from .unit_costs import load_table
+    from calculator.unit_costs import load_table
 
     deflators = load_deflators(args.deflators or DEFAULT_DIR / "gdp_deflators.csv")
     path = args.unit_costs or DEFAULT_DIR / "national_children_families.csv"
@@ -132,7 +132,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .unit_costs import load_table
+    from calculator.unit_costs import load_table
 
     deflators = load_deflators(args.deflators or DEFAULT_DIR / "gdp_deflators.csv")
     table = load_table(args.file, deflators)
@@ -147,9 +147,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .gmca import import_gmca, quality_report
-    from .provenance import TableMeta, write_meta
-    from .unit_costs import hierarchy_problems, load_table, table_hash, write_table
+    from calculator.gmca import import_gmca, quality_report
+    from calculator.provenance import TableMeta, write_meta
+    from calculator.unit_costs import hierarchy_problems, load_table, table_hash, write_table
 
     deflators = load_deflators(args.deflators or DEFAULT_DIR / "gdp_deflators.csv")
     source = Path(args.file)
