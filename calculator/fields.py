@@ -106,6 +106,15 @@ SETTINGS: tuple[Field, ...] = (
         example=0,
     ),
     Field(
+        "simulations",
+        "integer",
+        "Monte Carlo simulations for the uncertainty analysis (0: none)",
+        default=0,
+        minimum=0,
+        maximum=1000000,
+        example=10000,
+    ),
+    Field(
         "bootstrap_resamples",
         "integer",
         "Bootstrap resamples for the observed FROI interval of case-level projects",
@@ -300,6 +309,24 @@ COST: tuple[Field, ...] = (
         example=0.2,
     ),
     Field(
+        "amount_low",
+        "number",
+        "Uncertainty: lowest plausible cost of the row, at its price year (default: from "
+        "the confidence grade)",
+        minimum=0,
+        unit="£",
+        example=50000,
+    ),
+    Field(
+        "amount_high",
+        "number",
+        "Uncertainty: highest plausible cost of the row, at its price year (default: from "
+        "the confidence grade)",
+        minimum=0,
+        unit="£",
+        example=80000,
+    ),
+    Field(
         "productive_hours",
         "number",
         "Productive hours a year, to turn the annual staff cost into an hourly one",
@@ -407,6 +434,46 @@ OUTCOME: tuple[Field, ...] = (
         "discount",
         "Discount schedule for this outcome, overriding the project's",
         example="health",
+    ),
+    Field(
+        "success_low",
+        "rate",
+        "Uncertainty: lowest plausible success rate (default: from the confidence grade)",
+        example=0.2,
+    ),
+    Field(
+        "success_high",
+        "rate",
+        "Uncertainty: highest plausible success rate (default: from the confidence grade)",
+        example=0.4,
+    ),
+    Field(
+        "deadweight_low",
+        "rate",
+        "Uncertainty: lowest plausible deadweight (default: from the confidence grade)",
+        example=0.1,
+    ),
+    Field(
+        "deadweight_high",
+        "rate",
+        "Uncertainty: highest plausible deadweight (default: from the confidence grade)",
+        example=0.3,
+    ),
+    Field(
+        "value_low",
+        "number",
+        "Uncertainty: lowest plausible unit value, at the unit cost's price year",
+        minimum=0,
+        unit="£",
+        example=500,
+    ),
+    Field(
+        "value_high",
+        "number",
+        "Uncertainty: highest plausible unit value, at the unit cost's price year",
+        minimum=0,
+        unit="£",
+        example=900,
     ),
     Field(
         "outcome_theme",

@@ -48,6 +48,7 @@ class Settings:
     apply_optimism_bias: bool
     seed: int
     bootstrap_resamples: int
+    simulations: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +58,7 @@ class Settings:
             "apply_optimism_bias": self.apply_optimism_bias,
             "seed": self.seed,
             "bootstrap_resamples": self.bootstrap_resamples,
+            "simulations": self.simulations,
         }
 
 
@@ -215,6 +217,7 @@ def _settings(raw: Any, reference: ReferenceData, problems: list[Problem]) -> Se
         apply_optimism_bias=bool(row["apply_optimism_bias"]),
         seed=whole(row["seed"], 0),
         bootstrap_resamples=whole(row["bootstrap_resamples"], 2000),
+        simulations=whole(row["simulations"], 0),
     )
 
 
