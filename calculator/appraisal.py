@@ -100,7 +100,8 @@ class RebasedTable:
     codes: pd.Index
     value: FloatArray
     price_year: npt.NDArray[np.object_]
-    v_base: FloatArray  # value * D(base) / D(price_year), METHOD 1.2
+    factor: FloatArray  # D(base) / D(price_year), METHOD 1.2
+    v_base: FloatArray  # value * factor
     agency: npt.NDArray[np.object_]
     category: IntArray  # index into CATEGORIES
     cashable: npt.NDArray[np.bool_]
@@ -112,11 +113,13 @@ class RebasedTable:
         price_year = rows["price_year"].to_numpy(dtype=object)
         value = rows["value"].to_numpy(dtype=np.float64)
         category = rows["category"].map({c: i for i, c in enumerate(CATEGORIES)})
+        factor = reference.deflators.factors(price_year, run.settings.base_year)
         return cls(
             codes=rows.index,
             value=value,
             price_year=price_year,
-            v_base=value * reference.deflators.factors(price_year, run.settings.base_year),
+            factor=factor,
+            v_base=value * factor,
             agency=rows["agency"].to_numpy(dtype=object),
             category=np.asarray(category.to_numpy(dtype=np.int64), dtype=np.int64),
             cashable=rows["cashable"].to_numpy(dtype=bool),
@@ -141,6 +144,8 @@ class CostRows:
     discount_factor: FloatArray
     pv: FloatArray
     unit_value: FloatArray  # the unit cost's value, or the hourly/annual staff cost
+    factor: FloatArray  # D(base) / D(price_year)
+    sign: FloatArray  # +1 for costs, -1 for offsets
 
 
 def cost_rows(
@@ -176,7 +181,8 @@ def cost_rows(
     given_agency = costs["agency"].to_numpy(dtype=object)
     agency = np.where(from_table & pd.isna(given_agency), table.agency[at], given_agency)
 
-    real = amount * reference.deflators.factors(price_year, base)
+    factor = reference.deflators.factors(price_year, base)
+    real = amount * factor
     grades = costs["confidence_grade"].fillna(1).to_numpy(dtype=np.int64)
     ob = reference.optimism_bias.lookup(grades) if ob_on else np.zeros(len(costs))
     sign = np.where(costs["kind"].to_numpy() == "offset", -1.0, 1.0)
@@ -184,7 +190,9 @@ def cost_rows(
     p = costs["_p"].to_numpy(dtype=np.int64)
     year = costs["year"].to_numpy(dtype=np.int64)
     df = grid.factors[project_spec[p], year] if len(costs) else np.zeros(0)
-    return CostRows(amount, price_year, agency, real, ob, net, df, net * df, unit_value)
+    return CostRows(
+        amount, price_year, agency, real, ob, net, df, net * df, unit_value, factor, sign
+    )
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,9 @@ class OutcomeRows:
     benefits: FloatArray  # B(t), rows x years, real, undiscounted
     discounted: FloatArray  # DF_o(t) * B(t)
     pv: FloatArray  # sum over t
+    profile: FloatArray  # f(t), rows x years
+    discount_factors: FloatArray  # DF_o(t), rows x years
+    price_factor: FloatArray  # D(base) / D(price_year) of each row's unit cost
 
 
 def outcome_rows(
@@ -215,6 +226,7 @@ def outcome_rows(
     T = run.settings.appraisal_years
     at = table.positions(outcomes["unit_cost_code"])
     v_base = table.v_base[at]
+    price_factor = table.factor[at]
     row_grade = outcomes["confidence_grade"].to_numpy(dtype=np.float64)
     grade = np.where(np.isnan(row_grade), table.grade[at], row_grade)
     grade = np.where(np.isnan(grade), 6, grade).astype(np.int64)
@@ -234,7 +246,8 @@ def outcome_rows(
     yearly = n * col("quantity") * v_base * (1 - ob)
     profile = year_profile(col("cohort_year") + col("lag"), col("duration"), col("drop_off"), T)
     benefits = yearly[:, None] * profile
-    discounted = benefits * grid.factors[outcome_spec]
+    factors = grid.factors[outcome_spec]
+    discounted = benefits * factors
     return OutcomeRows(
         n=n,
         v_base=v_base,
@@ -246,6 +259,9 @@ def outcome_rows(
         benefits=benefits,
         discounted=discounted,
         pv=discounted.sum(axis=1),
+        profile=profile,
+        discount_factors=factors,
+        price_factor=price_factor,
     )
 
 

@@ -269,6 +269,8 @@ def cross_check(
         severity="warning",
     )
 
+    problems += _range_problems(outcomes, costs, table, labels)
+
     for name in ("intervention_usage", "comparison_usage", "case_outcomes"):
         problems += _unknown_codes(lists[name], name, table, labels)
 
@@ -312,6 +314,57 @@ def cross_check(
         )
 
     problems += double_counting(lists, labels)
+    return problems
+
+
+def _range_problems(
+    outcomes: pd.DataFrame, costs: pd.DataFrame, table: UnitCostTable, labels: list[str]
+) -> list[Problem]:
+    """Uncertainty ranges (METHOD 5) must hold the central value: low <= central <= high."""
+    value = outcomes["unit_cost_code"].map(table.rows["value"]).astype(float)
+    centrals = [
+        (outcomes, "outcomes", "success", outcomes["success"]),
+        (outcomes, "outcomes", "deadweight", outcomes["deadweight"]),
+        (outcomes, "outcomes", "value", value),
+        (costs, "costs", "amount", costs["amount"]),
+    ]
+    problems: list[Problem] = []
+
+    def outside(end: str, name: str, side: str) -> Callable[[Any], str]:
+        def word(v: Any) -> str:
+            return f"{name}_{end} ({v:g}) is {side} the central {name}; the range must hold it"
+
+        return word
+
+    for frame, list_name, name, central in centrals:
+        low, high = frame[f"{name}_low"], frame[f"{name}_high"]
+        problems += _rows_problems(
+            frame,
+            (low > central).to_numpy(),
+            list_name,
+            f"{name}_low",
+            labels,
+            outside("low", name, "above"),
+            of=low,
+        )
+        problems += _rows_problems(
+            frame,
+            (high < central).to_numpy(),
+            list_name,
+            f"{name}_high",
+            labels,
+            outside("high", name, "below"),
+            of=high,
+        )
+    ranged = costs["amount_low"].notna() | costs["amount_high"].notna()
+    problems += _rows_problems(
+        costs,
+        (ranged & costs["amount"].isna()).to_numpy(),
+        "costs",
+        "amount_low",
+        labels,
+        "amount_low and amount_high can only range a row given as an amount",
+    )
     return problems
 
 

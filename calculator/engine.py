@@ -25,6 +25,7 @@ from .comparison import Comparison, compare
 from .errors import Problem
 from .inputs import RunInput, read_input
 from .reference import ReferenceData
+from .uncertainty import Uncertainty, simulate
 
 #: Summary columns, in the order they are reported.
 SUMMARY_COLUMNS = (
@@ -132,6 +133,8 @@ class Results:
     warnings: list[Problem]
     provenance: dict[str, Any]
     run: RunInput | None = field(default=None, repr=False)
+    #: METHOD 5, when the run asks for simulations: per-project figures, tornado, draws
+    uncertainty: Uncertainty | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of METHOD 6: ``{"run": provenance, "projects": [...]}``."""
@@ -174,12 +177,21 @@ class Results:
                 )
             if mode == "case_level":
                 out["cases_detail"] = _records(grouped.get("cases", {}).get(p))
+            if self.uncertainty is not None and mode == "appraisal":
+                out["uncertainty"] = self._uncertainty_of(p)
             out["warnings"] = warnings_by_project.get(record["project_id"], [])
             projects.append(out)
         return {
             "run": {**self.provenance, "warnings": warnings_by_project.get(None, [])},
             "projects": projects,
         }
+
+    def _uncertainty_of(self, p: int) -> dict[str, Any]:
+        assert self.uncertainty is not None
+        u = self.uncertainty
+        (record,) = _records(u.summary[u.summary["_p"] == p].drop(columns="_p"))
+        record["tornado"] = _records(u.tornado[u.tornado["_p"] == p].drop(columns="_p"))
+        return record
 
 
 def _clean(value: Any) -> Any:
@@ -231,6 +243,9 @@ def compute_run(
     comparison = compare(run, reference, appraisal.pv_costs)
     cases = case_level(run, reference)
     summary = _summary(run, appraisal, comparison, cases)
+    uncertainty = None
+    if run.settings.simulations > 0:
+        uncertainty = simulate(run, appraisal, run.settings.simulations, run.settings.seed)
     warnings = list(run.warnings) + _result_warnings(run, summary)
     provenance = {
         "engine_version": ENGINE_VERSION,
@@ -256,6 +271,7 @@ def compute_run(
         warnings=warnings,
         provenance=provenance,
         run=run,
+        uncertainty=uncertainty,
     )
 
 

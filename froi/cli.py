@@ -64,6 +64,13 @@ def cmd_compute(args: argparse.Namespace) -> int:
 
     reference = _reference(args)
     doc = _read_json(args.input)
+    overrides = {
+        name: value
+        for name, value in (("simulations", args.simulations), ("seed", args.seed))
+        if value is not None
+    }
+    if overrides and isinstance(doc, dict):  # the run records what it computed
+        doc["settings"] = {**(doc.get("settings") or {}), **overrides}
     results = compute(doc, reference)
     out = results.to_dict()
     out["run"]["input_file"] = args.input
@@ -196,6 +203,14 @@ def build_parser() -> argparse.ArgumentParser:
     compute.add_argument("--optimism-bias", metavar="CSV", help="optimism bias table to use")
     compute.add_argument("--discount-schedules", metavar="CSV", help="discount schedules to use")
     compute.add_argument("--pretty", action="store_true", help="indent the JSON")
+    compute.add_argument(
+        "--simulations",
+        type=int,
+        metavar="N",
+        help="Monte Carlo simulations of every appraisal project (METHOD 5); overrides the "
+        "input's settings",
+    )
+    compute.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
     compute.set_defaults(func=cmd_compute)
 
     unit_costs = sub.add_parser("unit-costs", help="list, show, check and import unit costs")
