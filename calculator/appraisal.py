@@ -74,19 +74,15 @@ def year_profile(
 ) -> FloatArray:
     """f(t) = (1 - drop_off)^(t - b) for b <= t < b + duration, else 0 (METHOD 2.2).
 
-    Built a year at a time (a loop over years, never rows): the level starts at 1 in
-    year b and is multiplied by (1 - drop_off) each year after, which avoids a power
-    over the whole rows x years matrix.
+    The level is a running product along the years (1 until year b, then multiplied by
+    (1 - drop_off) each year), which is cheaper than a power over the whole rows x years
+    matrix and is the same repeated multiplication a person would do.
     """
-    keep = 1.0 - drop_off
-    profile = np.empty((len(first), years))
-    level = np.ones(len(first))
-    for t in range(years):
-        k = t - first
-        started = k >= 0
-        profile[:, t] = np.where(started & (k < duration), level, 0.0)
-        level = np.where(started, level * keep, level)
-    return profile
+    t = np.arange(years, dtype=np.float64)
+    after_first = t[None, :] > first[:, None]
+    level = np.cumprod(np.where(after_first, (1.0 - drop_off)[:, None], 1.0), axis=1)
+    active = (t[None, :] >= first[:, None]) & (t[None, :] < (first + duration)[:, None])
+    return np.where(active, level, 0.0)
 
 
 @dataclass(frozen=True)
@@ -103,6 +99,8 @@ class RebasedTable:
     factor: FloatArray  # D(base) / D(price_year), METHOD 1.2
     v_base: FloatArray  # value * factor
     agency: npt.NDArray[np.object_]
+    agency_code: IntArray  # index into agency_names
+    agency_names: npt.NDArray[np.object_]
     category: IntArray  # index into CATEGORIES
     cashable: npt.NDArray[np.bool_]
     grade: FloatArray  # NaN where the table gives none
@@ -114,6 +112,7 @@ class RebasedTable:
         value = rows["value"].to_numpy(dtype=np.float64)
         category = rows["category"].map({c: i for i, c in enumerate(CATEGORIES)})
         factor = reference.deflators.factors(price_year, run.settings.base_year)
+        agency_code, agency_names = pd.factorize(rows["agency"].to_numpy(dtype=object))
         return cls(
             codes=rows.index,
             value=value,
@@ -121,6 +120,8 @@ class RebasedTable:
             factor=factor,
             v_base=value * factor,
             agency=rows["agency"].to_numpy(dtype=object),
+            agency_code=np.asarray(agency_code, dtype=np.int64),
+            agency_names=np.asarray(agency_names, dtype=object),
             category=np.asarray(category.to_numpy(dtype=np.int64), dtype=np.int64),
             cashable=rows["cashable"].to_numpy(dtype=bool),
             grade=rows["confidence_grade"].to_numpy(dtype=np.float64),
@@ -205,6 +206,7 @@ class OutcomeRows:
     optimism_bias: FloatArray
     category: IntArray  # index into CATEGORIES
     agency: npt.NDArray[np.object_]
+    agency_code: IntArray  # index into the table's agency names
     cashable: npt.NDArray[np.bool_]
     benefits: FloatArray  # B(t), rows x years, real, undiscounted
     discounted: FloatArray  # DF_o(t) * B(t)
@@ -255,6 +257,7 @@ def outcome_rows(
         optimism_bias=ob,
         category=table.category[at],
         agency=table.agency[at],
+        agency_code=table.agency_code[at],
         cashable=table.cashable[at],
         benefits=benefits,
         discounted=discounted,
@@ -281,6 +284,7 @@ class Appraisal:
     switching_value: FloatArray  # per outcome row
     costs: CostRows
     outcomes: OutcomeRows
+    table: RebasedTable
 
 
 def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
@@ -293,12 +297,15 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     )
     outcomes = run.lists["outcomes"]
     op = outcomes["_p"].to_numpy(dtype=np.int64)
-    outcome_discount = outcomes["discount"].where(
-        outcomes["discount"].notna(), pd.Series(project_discount.to_numpy()[op], dtype=object)
-    )
-    grid = discount_grid(pd.concat([project_discount, outcome_discount]), T, reference)
+    # an outcome row's own discount, else its project's (METHOD 1.4); each distinct
+    # setting is looked up once, rows refer to it by number
+    own_code, own_specs = pd.factorize(outcomes["discount"].to_numpy(dtype=object))
+    grid = discount_grid(pd.Series([*project_discount, *own_specs], dtype=object), T, reference)
     project_spec = grid.index(project_discount)
-    outcome_spec = grid.index(outcome_discount)
+    own_spec = grid.index(pd.Series(list(own_specs), dtype=object))
+    outcome_spec = np.where(
+        own_code >= 0, own_spec[np.maximum(own_code, 0)] if len(own_spec) else 0, project_spec[op]
+    )
 
     table = RebasedTable.of(run, reference)
     costs = cost_rows(run, reference, table, grid, project_spec, ob_on)
@@ -313,7 +320,7 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     benefits_by_year = grouped_sum(group, rows.benefits, P * 3).reshape(P, 3, T)
     pv_by_category = grouped_sum(group, rows.pv, P * 3).reshape(P, 3)
     fiscal = rows.category == 0
-    fiscal_pv_by_year = grouped_sum(op[fiscal], rows.discounted[fiscal], P)
+    fiscal_pv_by_year = grouped_sum(group, rows.discounted, P * 3).reshape(P, 3, T)[:, 0, :]
     pv_fiscal_cashable = grouped_sum(op[fiscal & rows.cashable], rows.pv[fiscal & rows.cashable], P)
 
     # payback (METHOD 2.3): first year cumulative fiscal benefit covers cumulative cost
@@ -347,6 +354,7 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
         switching_value=switching,
         costs=costs,
         outcomes=rows,
+        table=table,
     )
 
 

@@ -442,12 +442,16 @@ def _agencies(run: RunInput, a: Appraisal) -> pd.DataFrame:
     op = run.lists["outcomes"]["_p"].to_numpy(dtype=np.int64)
     cp = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
     fiscal = o.category == 0
-    names = np.concatenate([o.agency[fiscal], a.costs.agency]).astype(object)
-    codes, agencies = pd.factorize(names)
+    # outcome rows carry the table's agency numbers; number the (fewer) cost agencies
+    # together with the table's names so both share one numbering
+    K = len(a.table.agency_names)
+    codes, agencies = pd.factorize(np.concatenate([a.table.agency_names, a.costs.agency]))
+    outcome_codes = codes[:K][o.agency_code[fiscal]]
+    cost_codes = codes[K:]
     A = max(len(agencies), 1)
     P = len(run.projects)
-    benefit_cell = op[fiscal] * A + codes[: int(fiscal.sum())]
-    cost_cell = cp * A + codes[int(fiscal.sum()) :]
+    benefit_cell = op[fiscal] * A + outcome_codes
+    cost_cell = cp * A + cost_codes
     pv_fiscal = grouped_sum(benefit_cell, o.pv[fiscal], P * A)
     cashable = grouped_sum(benefit_cell, np.where(o.cashable[fiscal], o.pv[fiscal], 0.0), P * A)
     pv_costs = grouped_sum(cost_cell, a.costs.pv, P * A)
