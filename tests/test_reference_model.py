@@ -385,6 +385,8 @@ def test_comparison_costs_avoided() -> None:
     assert r["costs_avoided_per_case_by_agency"] == {"LA": approx(200), "NHS": approx(150)}
     assert r["costs_avoided_total_by_agency"] == {"LA": approx(2000), "NHS": approx(1500)}
     assert r["froi"] == approx(350 / 230)
+    # docs/method.md choice 2: observed designs are banded on their headline ratio (1.52)
+    assert r["value_for_money_band"] == "medium"
 
 
 # METHOD 4: case level ----------------------------------------------------------------------
@@ -419,6 +421,7 @@ def test_case_level_observed_and_projected() -> None:
     assert r["total_case_benefits"] == pytest.approx(7000)
     assert r["total_case_costs"] == pytest.approx(5000)
     assert r["observed_froi"] == r["froi"] == pytest.approx(1.4)
+    assert r["value_for_money_band"] == "low"
     assert (r["mean_benefit_per_case"], r["mean_cost_per_case"]) == pytest.approx((3500, 2500))
     assert r["projected_annual_froi"] == pytest.approx(3500 * 40 / 70000)
     assert r["sample_confidence_level"] == pytest.approx(
