@@ -136,3 +136,18 @@ def test_console_script(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["projects"][0]["project_id"] == "EOC"
+
+
+def test_unit_costs_import_gmca_extraction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = (
+        Path(__file__).parents[1] / "unit_costs" / "sources" / "gmca_unit_cost_database_v1_4.json"
+    )
+    out = tmp_path / "gmca.csv"
+    assert main(["unit-costs", "import", str(source), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "wrote 674 rows" in printed
+    assert "SS8.0" in printed  # a parent that is not the sum of its parts is reported
+    assert main(["unit-costs", "check", str(out)]) == 0
+    assert "674 rows" in capsys.readouterr().out
