@@ -1,6 +1,8 @@
 """The ``froi`` command line: compute runs and look after unit cost tables.
 
-    froi compute INPUT.json              results as JSON on stdout
+    froi compute INPUT.json|INPUT.xlsx   results as JSON on stdout
+    froi compute INPUT -o RESULTS.xlsx   the standard results workbook
+    froi template -o FILE.xlsx           the Excel input template
     froi unit-costs list [--search TEXT] the table in use, a row a line
     froi unit-costs show CODE            one unit cost with its provenance
     froi unit-costs check FILE           load a table strictly; report its data quality
@@ -12,6 +14,7 @@ Exit status: 0 done, 2 the input has problems (each printed on stderr), 1 anythi
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -21,6 +24,9 @@ from typing import Any
 from calculator import ENGINE_VERSION
 from calculator.errors import FroiError, InvalidInput, Problem
 from calculator.reference import DEFAULT_DIR, ReferenceData, load_deflators, load_reference
+from froi.workbook.cells import problem_lines
+from froi.workbook.limits import add_limit_arguments
+from froi.workbook.template import add_commands as add_template_command
 
 
 def _reference(args: argparse.Namespace) -> ReferenceData:
@@ -30,12 +36,6 @@ def _reference(args: argparse.Namespace) -> ReferenceData:
         optimism_bias=getattr(args, "optimism_bias", None),
         discount_schedules=getattr(args, "discount_schedules", None),
     )
-
-
-def _print_problems(problems: Sequence[Problem], heading: str) -> None:
-    print(heading, file=sys.stderr)
-    for problem in problems:
-        print(f"  - {problem}", file=sys.stderr)
 
 
 def _read_json(path: str) -> Any:
@@ -59,25 +59,65 @@ def _read_json(path: str) -> Any:
         ) from None
 
 
-def cmd_compute(args: argparse.Namespace) -> int:
-    from calculator.engine import compute
+def _compute_results(args: argparse.Namespace, reference: ReferenceData) -> tuple[Any, str | None]:
+    """The run's results and the SHA-256 of the input file's bytes (None for stdin)."""
+    from calculator.engine import compute, compute_run
+    from froi.workbook.limits import limits_from_args
+    from froi.workbook.reader import check_workbook, is_workbook_path
 
-    reference = _reference(args)
-    doc = _read_json(args.input)
     overrides = {
         name: value
         for name, value in (("simulations", args.simulations), ("seed", args.seed))
         if value is not None
     }
+    if is_workbook_path(args.input):
+        run, book = check_workbook(
+            args.input, reference, limits=limits_from_args(args), settings=overrides
+        )
+        results = compute_run(run, reference, input_sha256=book.sha256)
+        return results, book.sha256
+    doc = _read_json(args.input)
     if overrides and isinstance(doc, dict):  # the run records what it computed
         doc["settings"] = {**(doc.get("settings") or {}), **overrides}
     results = compute(doc, reference)
+    digest = None if args.input == "-" else file_sha256(Path(args.input))
+    return results, digest
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cmd_compute(args: argparse.Namespace) -> int:
+    reference = _reference(args)
+    results, digest = _compute_results(args, reference)
+    for warning in results.warnings:  # before the output, so a pipe's reader sees them first
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.output:
+        from froi.workbook.results import write_results_workbook
+
+        name = "standard input" if args.input == "-" else Path(args.input).name
+        try:
+            write_results_workbook(
+                results, args.output, reference=reference, input_sha256=digest, input_name=name
+            )
+        except OSError as exc:
+            print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(
+            f"wrote the results of {len(results.summary)} project(s) to {args.output}",
+            file=sys.stderr,
+        )
+        return 0
     out = results.to_dict()
     out["run"]["input_file"] = args.input
+    out["run"]["input_file_sha256"] = digest
     text = json.dumps(out, indent=2 if args.pretty else None, allow_nan=False, ensure_ascii=False)
     print(text)
-    for warning in results.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -199,7 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     compute = sub.add_parser("compute", parents=[tables], help="compute FROI for an input")
-    compute.add_argument("input", help="input JSON file (METHOD section 6), or - for stdin")
+    compute.add_argument(
+        "input",
+        help="input workbook (.xlsx, .xlsm; see froi template) or JSON file (METHOD section "
+        "6), or - for JSON on stdin",
+    )
+    compute.add_argument(
+        "-o",
+        "--output",
+        metavar="RESULTS.xlsx",
+        help="write the standard results workbook here instead of JSON on stdout",
+    )
     compute.add_argument("--optimism-bias", metavar="CSV", help="optimism bias table to use")
     compute.add_argument("--discount-schedules", metavar="CSV", help="discount schedules to use")
     compute.add_argument("--pretty", action="store_true", help="indent the JSON")
@@ -211,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
         "input's settings",
     )
     compute.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
+    add_limit_arguments(compute)
     compute.set_defaults(func=cmd_compute)
+    add_template_command(sub, [tables])
 
     unit_costs = sub.add_parser("unit-costs", help="list, show, check and import unit costs")
     uc = unit_costs.add_subparsers(dest="action", required=True)
@@ -238,9 +290,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except InvalidInput as exc:
-        _print_problems(
-            exc.problems, f"{len(exc.problems)} problem(s) in {exc.context}; nothing was computed:"
-        )
+        count = len(exc.problems)
+        print(f"{count} problem(s) in {exc.context}; nothing was computed:", file=sys.stderr)
+        for line in problem_lines(exc):
+            print(f"  - {line}", file=sys.stderr)
         return 2
     except FroiError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -151,3 +152,74 @@ def test_unit_costs_import_gmca_extraction(
     assert "SS8.0" in printed  # a parent that is not the sum of its parts is reported
     assert main(["unit-costs", "check", str(out)]) == 0
     assert "674 rows" in capsys.readouterr().out
+
+
+# -- workbooks on the command line ------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_workbooks"
+WORKBOOKS = DATA / "workbooks"
+
+
+def test_compute_reads_a_workbook_like_its_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """The sample workbook and its JSON twin give the same figures."""
+    assert main(["compute", str(SAMPLES / "edge_of_care_appraisal.xlsx")]) == 0
+    from_xlsx = json.loads(capsys.readouterr().out)
+    assert main(["compute", str(SAMPLES / "edge_of_care_appraisal.json")]) == 0
+    from_json = json.loads(capsys.readouterr().out)
+    (a,), (b,) = from_xlsx["projects"], from_json["projects"]
+    for name in ("pv_costs", "pv_fiscal", "froi", "npv", "payback_year"):
+        assert a[name] == pytest.approx(b[name], rel=1e-12), name
+    assert round(a["froi"], 2) == 1.46
+    digest = hashlib.sha256((SAMPLES / "edge_of_care_appraisal.xlsx").read_bytes()).hexdigest()
+    assert from_xlsx["run"]["input_file_sha256"] == digest == from_xlsx["run"]["input_sha256"]
+
+
+def test_workbook_problems_name_their_cells_capped_at_50(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["compute", str(WORKBOOKS / "many_errors.xlsx")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert lines[0].startswith("240 problem(s) in many_errors.xlsx; nothing was computed")
+    assert "Outcomes!G2: success must be between 0 and 1; got 45 - did you mean 45%?" in lines[3]
+    assert len(lines) == 1 + 50 + 1
+    assert lines[-1] == "  - ... and 190 more problems not shown"
+
+
+def test_refused_workbook_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compute", str(WORKBOOKS / "png_renamed.xlsx")]) == 2
+    assert "png_renamed.xlsx" in capsys.readouterr().err
+
+
+def test_row_limit_is_configurable(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(SAMPLES / "edge_of_care_appraisal.xlsx")
+    assert main(["compute", path, "--max-rows", "3"]) == 2
+    assert "3" in capsys.readouterr().err
+
+
+def test_template_and_results_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+
+    template = tmp_path / "template.xlsx"
+    assert main(["template", "-o", str(template)]) == 0
+    names = openpyxl.load_workbook(template, read_only=True).sheetnames
+    assert names[:2] == ["Instructions", "Settings"] and "Outcomes" in names
+    out = tmp_path / "results.xlsx"
+    source = SAMPLES / "hampshire_offset.xlsx"
+    assert main(["compute", str(source), "-o", str(out), "--simulations", "200"]) == 0
+    captured = capsys.readouterr()
+    assert f"to {out}" in captured.err
+    wb = openpyxl.load_workbook(out, data_only=True)
+    items = {r[0].value: r[1].value for r in wb["Provenance"].iter_rows(min_row=2) if r[0].value}
+    assert items["Input file"] == "hampshire_offset.xlsx"
+    assert items["Input file SHA-256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert items["Setting: simulations"] == 200
+
+
+def test_results_workbook_that_cannot_be_written_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "results.xlsx"
+    assert main(["compute", str(SAMPLES / "hampshire_offset.json"), "-o", str(out)]) == 1
+    assert "cannot write" in capsys.readouterr().err

@@ -1,0 +1,160 @@
+"""Workbook benchmark: reading and checking a 200,000-row Outcomes sheet.
+
+    python bench/workbook.py [--rows 200000] [--runs 3] [--file PATH] [--keep]
+
+Writes (with the project's own writer, in the template's layout) a workbook whose
+Outcomes sheet has ``--rows`` rows spread over 20 projects, each with a cost row, codes
+drawn from the default unit cost table, then times in one run, alternating, best of
+``--runs``:
+
+- the bare reader: python-calamine reading that sheet to Python lists
+  (``CalamineWorkbook.from_path(...).get_sheet_by_name("Outcomes").to_python()``);
+- the full read: :func:`froi.workbook.reader.read_workbook` (the container and
+  extent checks, every sheet, the hidden facts, the cell map) and
+  :func:`calculator.inputs.read_tables` (every field checked), which is everything
+  ``froi compute INPUT.xlsx`` does before it computes.
+
+and prints both and their ratio.  Target (issue 3): at most 1.5x the bare reader.
+Machines here have two noisy cores: compare the ratio, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script or a module
+
+from python_calamine import CalamineWorkbook
+
+from bench.common import best_of
+from calculator.inputs import read_tables
+from calculator.reference import ReferenceData, load_reference
+from froi.workbook.reader import read_workbook
+from froi.workbook.template import write_input_workbook
+
+PROJECTS = 20
+
+
+def outcomes_input(reference: ReferenceData, rows: int, seed: int = 0) -> dict[str, Any]:
+    """A valid appraisal input with ``rows`` outcome rows over 20 projects."""
+    rng = np.random.default_rng(seed)
+    codes = reference.unit_costs.rows.index.to_numpy()
+    code = rng.choice(codes, rows)
+    cohort = rng.integers(5, 200, rows)
+    success = rng.uniform(0.05, 0.8, rows).round(3)
+    deadweight = rng.uniform(0, 0.4, rows).round(3)
+    quantity = rng.choice([1, 4, 12, 26, 52], rows)
+    lag = rng.integers(0, 2, rows)
+    duration = rng.integers(1, 4, rows)
+    drop_off = rng.choice([0, 0.1, 0.25], rows)
+    cohort_year = rng.integers(0, 2, rows)
+    grade = rng.integers(1, 7, rows)
+    discount = rng.choice(np.array(["standard", "health"], dtype=object), rows, p=[0.9, 0.1])
+    projects: list[dict[str, Any]] = [
+        {
+            "project_id": f"P{p:03d}",
+            "name": f"Project {p}",
+            "participants": 100,
+            "costs": [
+                {
+                    "description": "Team",
+                    "amount": 50000.0,
+                    "agency": "Local Authority",
+                    "kind": "set_up",
+                }
+            ],
+            "outcomes": [],
+        }
+        for p in range(PROJECTS)
+    ]
+    for i in range(rows):
+        projects[i % PROJECTS]["outcomes"].append(
+            {
+                "description": "Outcome avoided",
+                "unit_cost_code": str(code[i]),
+                "cohort": int(cohort[i]),
+                "cohort_year": int(cohort_year[i]),
+                "success": float(success[i]),
+                "deadweight": float(deadweight[i]),
+                "quantity": int(quantity[i]),
+                "lag": int(lag[i]),
+                "duration": int(duration[i]),
+                "drop_off": float(drop_off[i]),
+                "confidence_grade": int(grade[i]),
+                "discount": str(discount[i]),
+            }
+        )
+    return {"settings": {"appraisal_years": 5}, "projects": projects}
+
+
+def bench_reading(path: Path, reference: ReferenceData, rows: int, runs: int) -> dict[str, float]:
+    """Bare calamine against the full read and check of the same file, alternating."""
+
+    def bare() -> Any:
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Outcomes").to_python()
+
+    def full() -> Any:
+        return read_tables(read_workbook(path).raw, reference)
+
+    t_bare = t_full = float("inf")
+    values: Any = None
+    run: Any = None
+    for _ in range(runs):
+        seconds, values = best_of(1, bare)
+        t_bare = min(t_bare, seconds)
+        seconds, run = best_of(1, full)
+        t_full = min(t_full, seconds)
+    assert len(values) == rows + 1, len(values)
+    assert len(run.lists["outcomes"]) == rows, len(run.lists["outcomes"])
+    ratio = t_full / t_bare
+    print(f"  bare reader (python-calamine, Outcomes sheet to lists)  {t_bare:7.2f} s")
+    print(f"  full read + check (read_workbook + read_tables)         {t_full:7.2f} s")
+    verdict = "meets" if ratio <= 1.5 else "misses"
+    print(
+        f"  ratio full / bare                                       {ratio:7.2f}x "
+        f"({verdict} the 1.5x target)"
+    )
+    return {"bare": t_bare, "full": t_full, "ratio": ratio}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000, help="Outcomes rows")
+    parser.add_argument("--runs", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--file", type=Path, help="workbook to write, or to reuse if it exists")
+    parser.add_argument("--keep", action="store_true", help="keep the generated workbook")
+    args = parser.parse_args()
+    reference = load_reference()
+
+    # -- the input workbook ------------------------------------------------------------
+    folder = None if args.file else tempfile.TemporaryDirectory(prefix="froi-bench-")
+    path = args.file or Path(folder.name if folder else ".") / "outcomes.xlsx"
+    if not path.exists():
+        start = time.perf_counter()
+        write_input_workbook(
+            outcomes_input(reference, args.rows), path, reference, constant_memory=True
+        )
+        print(
+            f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
+    print(f"workbook: {args.rows:,} Outcomes rows in {PROJECTS} projects")
+
+    # -- 1. reading and checking against the bare reader ---------------------------------
+    print(f"reading (best of {args.runs}, alternating):")
+    bench_reading(path, reference, args.rows, args.runs)
+
+    if folder is not None and not args.keep:
+        folder.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,387 @@
+"""Writing a canonical input document in the workbook layout, exactly.
+
+:func:`write_input_sheets` writes any canonical document (METHOD 6) into an XlsxWriter
+workbook as the layout's sheets (:mod:`froi.workbook.layout`), so the template, the
+sample workbooks and a results workbook's inputs all come from one writer and read back
+(:mod:`froi.workbook.reader`) to the same run:
+
+- numbers are written as numbers, rates as the same numbers with a percentage format
+  that shows them in full (0.125 as 12.5%), true/false as booleans, text as text.  Text
+  beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with
+  Excel's quote prefix: it shows and reads back unchanged and can never become a
+  formula.  XlsxWriter writes numbers with 16 significant digits (Excel shows 15), so a
+  float that needs a 17th digit comes back within one part in 10^16;
+- fields a document has that the layout does not are kept as extra columns, so reading
+  the workbook gives the same warnings as reading the document;
+- every column gets a data validation: a dropdown for the closed lists (unit cost codes,
+  categories, kinds, modes, cost types, grades 1-6, outcome themes, groups, schedules,
+  price years) from a hidden ``Lists`` sheet, ranges for numbers and rates, and the
+  field's help as the message Excel shows when a cell is selected.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from calculator.fields import CATEGORIES, COST_KINDS, COST_TYPES, MODES, SETTINGS, Field
+from calculator.reference import ReferenceData
+
+from .layout import PROJECT_ID, SHEET_BY_NAME, SHEETS, Sheet
+from .limits import DEFAULT_LIMITS
+from .package import column_letter
+from .unit_cost_fields import UNIT_COST_FIELDS
+
+#: Nested objects of a project whose fields are Projects columns (as calculator.inputs).
+NESTED = {
+    "comparison": {
+        "intervention_cases": "intervention_cases",
+        "comparison_cases": "comparison_cases",
+    },
+    "service": {
+        "annual_running_cost": "annual_running_cost",
+        "annual_throughput": "annual_throughput",
+        "margin_of_error": "margin_of_error",
+        "price_year": "service_price_year",
+    },
+}
+#: canonical list -> (holder inside the project, layout sheet)
+LIST_HOMES = {
+    "costs": (None, "Costs"),
+    "outcomes": (None, "Outcomes"),
+    "intervention_usage": ("comparison", "ComparisonUsage"),
+    "comparison_usage": ("comparison", "ComparisonUsage"),
+    "cases": (None, "Cases"),
+    "case_outcomes": (None, "CaseOutcomes"),
+    "teams": ("service", "Teams"),
+}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SETTINGS_FIELDS = (
+    Field("name", "text", "The setting's name (do not change it)"),
+    Field("value", "text", "The setting's value; leave blank for the default"),
+    Field("about", "text", "What the setting means and its default (not read)"),
+)
+LAST_ROW = DEFAULT_LIMITS.last_row
+PROJECT_ROWS = 5000  # project_id dropdowns list the first 5,000 projects
+
+
+def sheet_fields(sheet: Sheet) -> tuple[Field, ...]:
+    """The declared columns of a layout sheet."""
+    if sheet.name == "Settings":
+        return SETTINGS_FIELDS
+    if sheet.name == "UnitCosts":
+        return UNIT_COST_FIELDS
+    return sheet.fields
+
+
+def percent_format(value: float) -> str:
+    """The shortest percentage format that shows ``value`` in full (up to 6 decimals)."""
+    scaled = value * 100
+    for decimals in range(7):
+        if abs(scaled - round(scaled, decimals)) <= 1e-9 * max(1.0, abs(scaled)):
+            return "0%" if decimals == 0 else "0." + "0" * decimals + "%"
+    return "0.000000%"
+
+
+class _Formats:
+    """XlsxWriter formats, made once per workbook."""
+
+    def __init__(self, workbook: Any) -> None:
+        self.workbook = workbook
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#DCE6F1", "bottom": 1, "text_wrap": True, "valign": "top"}
+        )
+        self.text = workbook.add_format({"num_format": "@"})
+        self.quoted = workbook.add_format({"quote_prefix": True})
+        self.money = workbook.add_format({"num_format": "£#,##0.00"})
+        self.percents: dict[str, Any] = {}
+
+    def percent(self, code: str) -> Any:
+        if code not in self.percents:
+            self.percents[code] = self.workbook.add_format({"num_format": code})
+        return self.percents[code]
+
+    def column(self, spec: Field) -> Any:
+        """The format of a column's empty cells (so typing 45 there gives 45%)."""
+        if spec.kind == "rate":
+            return self.percent("0.0%")
+        if spec.kind == "price_year":
+            return self.text
+        if spec.unit.startswith("£"):
+            return self.money
+        return None
+
+
+def write_cell(ws: Any, row: int, col: int, value: Any, spec: Field | None, fmt: _Formats) -> None:
+    """One value, exactly (see the module docstring)."""
+    if value is None:
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        number = float(value)
+        if not math.isfinite(number):
+            ws.write_string(row, col, str(value))
+        elif spec is not None and spec.kind == "rate":
+            ws.write_number(row, col, number, fmt.percent(percent_format(number)))
+        elif spec is not None and spec.unit.startswith("£"):
+            ws.write_number(row, col, number, fmt.money)
+        else:
+            ws.write_number(row, col, number)
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        ws.write_string(row, col, text, fmt.quoted if text.startswith(FORMULA_START) else None)
+
+
+def _project_record(project: Mapping[str, Any]) -> dict[str, Any]:
+    record = {
+        k: v
+        for k, v in project.items()
+        if k not in NESTED and k not in LIST_HOMES and not isinstance(v, list)
+    }
+    for nest, keys in NESTED.items():
+        inner = project.get(nest)
+        if isinstance(inner, Mapping):
+            for key, column in keys.items():
+                if key in inner:
+                    record[column] = inner[key]
+    return record
+
+
+def _rows(doc: Mapping[str, Any], sheet: Sheet) -> Iterator[dict[str, Any]]:
+    """The document's rows for one list sheet, each with its project_id (and group)."""
+    for project in doc.get("projects") or []:
+        if not isinstance(project, Mapping):
+            continue
+        for name, (holder, home) in LIST_HOMES.items():
+            if home != sheet.name:
+                continue
+            inner = project.get(holder) if holder else project
+            items = inner.get(name) if isinstance(inner, Mapping) else None
+            for item in items if isinstance(items, list) else []:
+                if not isinstance(item, Mapping):
+                    continue
+                row = {"project_id": project.get("project_id"), **item}
+                if sheet.name == "ComparisonUsage":
+                    row["group"] = name.removesuffix("_usage")
+                yield row
+
+
+def _header(ws: Any, sheet: Sheet, names: list[str], fmt: _Formats) -> None:
+    specs = {f.name: f for f in sheet_fields(sheet)}
+    for col, name in enumerate(names):
+        ws.write_string(0, col, name, fmt.header)
+        spec = specs.get(name)
+        wide = 36 if name in ("description", "name", "source", "notes", "about") else 14
+        width = max(wide, len(name) + 2)
+        ws.set_column(col, col, width, fmt.column(spec) if spec else None)
+    ws.freeze_panes(1, 0)
+
+
+def _table(ws: Any, sheet: Sheet, records: list[dict[str, Any]], fmt: _Formats) -> list[str]:
+    declared = [f.name for f in sheet_fields(sheet)]
+    extra = sorted({k for r in records for k in r} - set(declared))
+    names = declared + extra
+    _header(ws, sheet, names, fmt)
+    specs = {f.name: f for f in sheet_fields(sheet)}
+    for i, record in enumerate(records, start=1):
+        for col, name in enumerate(names):
+            write_cell(ws, i, col, record.get(name), specs.get(name), fmt)
+    return names
+
+
+def write_input_sheets(
+    workbook: Any, doc: Mapping[str, Any], reference: ReferenceData | None = None
+) -> None:
+    """Write ``doc`` as the layout's sheets of an XlsxWriter ``workbook``.
+
+    With ``reference`` the sheets get their dropdowns and a hidden ``Lists`` sheet (the
+    unit cost codes of the table in use, its price years, the outcome themes...).
+    """
+    fmt = _Formats(workbook)
+    lists = _Lists(workbook, reference) if reference is not None else None
+    settings = doc.get("settings") if isinstance(doc.get("settings"), Mapping) else {}
+    assert isinstance(settings, Mapping)
+    for sheet in SHEETS:
+        ws = workbook.add_worksheet(sheet.name)
+        if sheet.name == "Settings":
+            names = _settings_sheet(ws, settings, fmt, lists)
+            continue
+        if sheet.name == "UnitCosts":
+            records = [dict(r) for r in doc.get("unit_costs") or [] if isinstance(r, Mapping)]
+        elif sheet.name == "Projects":
+            records = [
+                _project_record(p) for p in doc.get("projects") or [] if isinstance(p, Mapping)
+            ]
+        else:
+            records = list(_rows(doc, sheet))
+        names = _table(ws, sheet, records, fmt)
+        if lists is not None:
+            lists.validate(ws, sheet, names)
+    if lists is not None:
+        lists.finish()
+
+
+def _settings_sheet(
+    ws: Any, settings: Mapping[str, Any], fmt: _Formats, lists: _Lists | None
+) -> list[str]:
+    sheet = SHEET_BY_NAME["Settings"]
+    names = ["name", "value", "about"]
+    _header(ws, sheet, names, fmt)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 2, 90)
+    known = {f.name for f in SETTINGS}
+    rows = [*SETTINGS, *(Field(k, "text", "") for k in settings if k not in known)]
+    for i, spec in enumerate(rows, start=1):
+        ws.write_string(i, 0, spec.name)
+        write_cell(ws, i, 1, settings.get(spec.name), spec, fmt)
+        if spec.help:
+            ws.write_string(i, 2, f"{spec.help}. Default: {describe_default(spec)}.")
+        if lists is not None and spec.name in known:
+            lists.validate_cell(ws, i, 1, spec)
+    return names
+
+
+def describe_default(spec: Field) -> str:
+    """A field's default as a person would write it in the workbook."""
+    if spec.required:
+        return "required"
+    value = spec.default
+    if value is None:
+        return "blank"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if spec.kind == "rate":
+        return f"{value * 100:g}%"
+    return str(value)
+
+
+class _Lists:
+    """The hidden Lists sheet, its named ranges and the data validations using them."""
+
+    def __init__(self, workbook: Any, reference: ReferenceData) -> None:
+        self.workbook = workbook
+        themes = reference.outcome_themes
+        table = reference.unit_costs.rows
+        self.columns: list[tuple[str, str, list[Any]]] = [
+            ("UnitCostCodes", "unit_cost_code", [str(c) for c in table.index]),
+            ("UnitCostNames", "unit cost name", [str(n) for n in table["name"]]),
+            ("Categories", "category", list(CATEGORIES)),
+            ("CostKinds", "kind", list(COST_KINDS)),
+            ("Modes", "mode", list(MODES)),
+            ("CostTypes", "cost_type", list(COST_TYPES)),
+            ("Grades", "confidence_grade", [1, 2, 3, 4, 5, 6]),
+            ("OutcomeThemes", "outcome_theme", sorted(themes)),
+            ("OutcomeThemeNames", "outcome", [themes[k] for k in sorted(themes)]),
+            ("Groups", "group", ["intervention", "comparison"]),
+            ("Schedules", "discount", sorted(reference.discount_schedules.schedules)),
+            ("TrueFalse", "true/false", [True, False]),
+            ("PriceYears", "price year", sorted(reference.deflators.index)),
+        ]
+
+    def finish(self) -> None:
+        ws = self.workbook.add_worksheet("Lists")
+        fmt = _Formats(self.workbook)
+        for col, (name, title, values) in enumerate(self.columns):
+            ws.write_string(0, col, title, fmt.header)
+            for row, value in enumerate(values, start=1):
+                write_cell(ws, row, col, value, None, fmt)
+            ws.set_column(col, col, 40 if "name" in title or title == "outcome" else 16)
+            last = max(len(values), 1) + 1
+            self.workbook.define_name(
+                name, f"=Lists!${column_letter(col + 1)}$2:${column_letter(col + 1)}${last}"
+            )
+        ws.hide()
+
+    def rule(self, spec: Field) -> dict[str, Any]:
+        """The data validation of a field, with its help shown on selecting a cell."""
+        shown = {
+            "input_title": spec.name[:32],
+            "input_message": (spec.help + (f" ({spec.unit})" if spec.unit else ""))[:255],
+        }
+        listed = _LISTED.get(spec.name) if spec.kind != "code" else ("UnitCostCodes", "warning")
+        if listed is not None:
+            return {
+                "validate": "list",
+                "source": f"={listed[0]}",
+                "error_type": listed[1],
+                "error_message": f"{spec.name} must be {_accepted(spec)}"[:255],
+                **shown,
+            }
+        if spec.kind == "choice":
+            return {"validate": "list", "source": list(spec.choices), **shown}
+        if spec.kind in ("discount", "price_year", "bool"):
+            source, style, words = {
+                "discount": ("Schedules", "information", "a schedule name, or a flat rate (3.5%)"),
+                "price_year": ("PriceYears", "warning", "a financial year such as 2024-25"),
+                "bool": ("TrueFalse", "stop", "TRUE or FALSE"),
+            }[spec.kind]
+            return {
+                "validate": "list",
+                "source": f"={source}",
+                "error_type": style,
+                "error_message": f"{spec.name} must be {words}",
+                **shown,
+            }
+        if spec.kind == "rate":
+            return {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": 0,
+                "maximum": 1,
+                "error_message": f"{spec.name} must be a share from 0% to 100%, e.g. 45%",
+                **shown,
+            }
+        if spec.kind in ("number", "integer") and spec.minimum is not None:
+            rule: dict[str, Any] = {
+                "validate": "integer" if spec.kind == "integer" else "decimal",
+                "error_message": f"{spec.name} must be {spec.accepted()}"[:255],
+            }
+            if spec.maximum is not None:
+                rule.update(criteria="between", minimum=spec.minimum, maximum=spec.maximum)
+            else:
+                rule.update(criteria=">=", value=spec.minimum)
+            return {**rule, **shown}
+        return {"validate": "any", **shown}
+
+    def validate(self, ws: Any, sheet: Sheet, names: list[str]) -> None:
+        specs = {f.name: f for f in sheet_fields(sheet)}
+        for col, name in enumerate(names):
+            spec = specs.get(name)
+            if spec is None:
+                continue
+            if spec is PROJECT_ID or (name == "project_id" and sheet.name != "Projects"):
+                rule: dict[str, Any] = {
+                    "validate": "list",
+                    "source": f"=Projects!$A$2:$A${PROJECT_ROWS + 1}",
+                    "error_type": "warning",
+                    "error_message": "Use a project_id from the Projects sheet",
+                    "input_title": "project_id",
+                    "input_message": spec.help,
+                }
+            else:
+                rule = self.rule(spec)
+            ws.data_validation(1, col, LAST_ROW - 1, col, rule)
+
+    def validate_cell(self, ws: Any, row: int, col: int, spec: Field) -> None:
+        ws.data_validation(row, col, row, col, self.rule(spec))
+
+
+#: fields whose dropdown is a list of the Lists sheet: (named range, Excel error style)
+_LISTED = {
+    "category": ("Categories", "stop"),
+    "mode": ("Modes", "stop"),
+    "kind": ("CostKinds", "stop"),
+    "cost_type": ("CostTypes", "stop"),
+    "confidence_grade": ("Grades", "stop"),
+    "outcome_theme": ("OutcomeThemes", "stop"),
+    "group": ("Groups", "stop"),
+}
+
+
+def _accepted(spec: Field) -> str:
+    if spec.kind == "code":
+        return "a code of the unit cost table (see the Lists sheet) or one added on UnitCosts"
+    return spec.accepted()

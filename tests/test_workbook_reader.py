@@ -1,0 +1,542 @@
+"""The workbook reader: golden samples, the gallery of broken and hostile workbooks, and
+every problem reported at its cell."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calculator.engine import Results, compute
+from calculator.errors import InvalidInput, Problem
+from calculator.reference import ReferenceData
+from froi.workbook.cells import (
+    CellMap,
+    CellProblem,
+    SheetMap,
+    WorkbookInvalid,
+    cell_reference,
+    format_problems,
+    problem_lines,
+    quote_sheet,
+)
+from froi.workbook.limits import (
+    CorruptWorkbook,
+    EncryptedWorkbook,
+    FileTooLarge,
+    FormulaWithoutValue,
+    NotASpreadsheet,
+    TooManyColumns,
+    TooManyRows,
+    WorkbookLimits,
+    WorkbookRefused,
+    ZipBomb,
+)
+from froi.workbook.reader import check_workbook, compute_workbook, is_workbook_path, read_workbook
+from froi.workbook.sheetscan import at_most
+from froi.workbook.template import write_input_workbook
+
+from .conftest import DATA, ROOT
+
+GALLERY = DATA / "workbooks"
+SAMPLES = ROOT / "sample_workbooks"
+
+
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+make_gallery = _load("make_gallery", GALLERY / "make_gallery.py")
+make_xlsx_samples = _load("make_xlsx_samples", SAMPLES / "make_xlsx_samples.py")
+BASE: dict[str, Any] = make_gallery.BASE
+
+
+def assert_same_results(a: Results, b: Results) -> None:
+    """Every figure of two runs equal to 1e-12 (relative), every text equal.
+
+    Detail rows name their source row (``row``, ``_row``): its place in the JSON list, or
+    its Excel row in a workbook, so that column differs by design and is not compared.
+    """
+    for name in ("summary", "years", "outcomes", "costs", "agencies", "usage", "cases"):
+        left, right = getattr(a, name), getattr(b, name)
+        assert list(left.columns) == list(right.columns), name
+        assert len(left) == len(right), name
+        for column in left.columns.drop(["row", "_row"], errors="ignore"):
+            x, y = left[column], right[column]
+            if pd.api.types.is_numeric_dtype(x) and pd.api.types.is_numeric_dtype(y):
+                np.testing.assert_allclose(
+                    x.to_numpy(np.float64),
+                    y.to_numpy(np.float64),
+                    rtol=1e-12,
+                    atol=0,
+                    err_msg=f"{name}.{column}",
+                )
+            else:
+                assert x.astype(str).tolist() == y.astype(str).tolist(), f"{name}.{column}"
+
+
+def problems_of(path: Path, reference: ReferenceData, **kwargs: Any) -> list[str]:
+    with pytest.raises(InvalidInput) as caught:
+        check_workbook(path, reference, **kwargs)
+    return problem_lines(caught.value, limit=1000)
+
+
+def warnings_of(path: Path, reference: ReferenceData) -> list[str]:
+    run, _ = check_workbook(path, reference)
+    return [str(w) for w in run.warnings]
+
+
+# -- golden files -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", make_xlsx_samples.JSON_SAMPLES)
+def test_sample_workbook_gives_the_results_of_its_json(
+    name: str, default_reference: ReferenceData
+) -> None:
+    doc = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    path = SAMPLES / f"{name}.xlsx"
+    from_json = compute(doc, default_reference)
+    from_workbook = compute_workbook(path, default_reference)
+    assert_same_results(from_workbook, from_json)
+    assert from_workbook.provenance["input_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    if len(from_workbook.outcomes):  # one project: its outcomes fill Excel rows 2, 3...
+        rows = from_workbook.outcomes["row"].tolist()
+        assert rows == list(range(2, 2 + len(rows)))
+    assert len(from_workbook.warnings) == len(from_json.warnings)
+
+
+def test_portfolio_workbook_is_the_seeded_portfolio(default_reference: ReferenceData) -> None:
+    doc = make_xlsx_samples.portfolio(default_reference)
+    from_workbook = compute_workbook(SAMPLES / "portfolio_50_projects.xlsx", default_reference)
+    assert_same_results(from_workbook, compute(doc, default_reference))
+    modes = from_workbook.summary["mode"].value_counts().to_dict()
+    assert modes == {"appraisal": 34, "comparison": 8, "case_level": 8}
+
+
+def test_any_document_round_trips_exactly(tmp_path: Path, reference: ReferenceData) -> None:
+    """Numbers, rates, booleans and formula-like text come back as they went in."""
+    doc = json.loads(json.dumps(BASE))
+    outcome = doc["projects"][0]["outcomes"][0]
+    outcome.update(success=0.1 + 0.2, deadweight=0.125, description="=SUM(A1) is not a formula")
+    doc["projects"][0]["name"] = "-5% reduction, +2 staff"
+    doc["settings"]["apply_optimism_bias"] = False
+    path = tmp_path / "round.xlsx"
+    write_input_workbook(doc, path, reference)
+    book = read_workbook(path)
+    outcomes = book.raw.lists["outcomes"]
+    assert outcomes["success"].iat[0] == pytest.approx(0.1 + 0.2, rel=1e-15)
+    assert outcomes["deadweight"].iat[0] == 0.125
+    assert outcomes["description"].iat[0] == "=SUM(A1) is not a formula"
+    assert book.raw.projects["name"].iat[0] == "-5% reduction, +2 staff"
+    assert book.raw.settings["apply_optimism_bias"] is False
+    assert_same_results(compute_workbook(path, reference), compute(doc, reference))
+
+
+# -- refused files --------------------------------------------------------------------------
+REFUSED = [
+    ("png_renamed.xlsx", NotASpreadsheet, "is a PNG image, not an Excel workbook (.xlsx or .xlsm)"),
+    (
+        "encrypted.xlsx",
+        EncryptedWorkbook,
+        "is password-protected (encrypted), so it cannot be read; open it in Excel, remove the "
+        "password (File > Info > Protect Workbook > Encrypt with Password, clear it), save it "
+        "and upload it again",
+    ),
+    (
+        "old_format.xlsx",
+        NotASpreadsheet,
+        "is in the Excel 97-2003 format (.xls) or another Office 97-2003 format, which this "
+        "service does not read; open it in Excel and save it as an Excel Workbook (.xlsx)",
+    ),
+    (
+        "csv_renamed.xlsx",
+        NotASpreadsheet,
+        "is a text file (perhaps a CSV), not an Excel workbook; open it in Excel and save it "
+        "as an Excel Workbook (.xlsx)",
+    ),
+    ("word_renamed.xlsx", NotASpreadsheet, "is a Word document, not an Excel workbook"),
+    ("empty.xlsx", NotASpreadsheet, "is empty"),
+    (
+        "truncated.xlsx",
+        CorruptWorkbook,
+        "is damaged or not a workbook Excel wrote (its zip directory cannot be read: File is "
+        "not a zip file); open it in Excel, save it again and upload the new file",
+    ),
+    (
+        "zip_bomb.xlsx",
+        ZipBomb,
+        "is refused as a zip bomb: part xl/worksheets/sheet5.xml would expand 985 times, to "
+        "20,974,605 bytes (the limit is 100 times)",
+    ),
+    (
+        "lying_sizes.xlsx",
+        ZipBomb,
+        "is refused: part xl/worksheets/sheet5.xml expands beyond the 100 bytes its zip "
+        "directory declares",
+    ),
+    (
+        "duplicate_part.xlsx",
+        CorruptWorkbook,
+        "is damaged or not a workbook Excel wrote (the zip holds two files named "
+        "xl/worksheets/sheet5.xml); open it in Excel, save it again and upload the new file",
+    ),
+    (
+        "entities.xlsx",
+        CorruptWorkbook,
+        "is damaged or not a workbook Excel wrote (xl/sharedStrings.xml declares XML "
+        "entities, which workbooks never use); open it in Excel, save it again and upload "
+        "the new file",
+    ),
+    (
+        "far_cell.xlsx",
+        TooManyRows,
+        "is refused: sheet Outcomes uses cell XFD1048576, beyond the limit of 200,000 rows "
+        "a sheet (Excel rows up to 200,001); split the input into several workbooks",
+    ),
+    (
+        "wide.xlsx",
+        TooManyColumns,
+        "is refused: sheet Outcomes uses column BA (cell BA1); input sheets may use columns "
+        "A to AX (50 columns)",
+    ),
+    (
+        "quoted_reference.xlsx",
+        TooManyRows,
+        "is refused: sheet Outcomes uses cell D900000, beyond the limit of 200,000 rows a "
+        "sheet (Excel rows up to 200,001); split the input into several workbooks",
+    ),
+    (
+        "prefixed_cell.xlsx",
+        TooManyColumns,
+        "is refused: sheet Outcomes uses column XFD (cell XFD40); input sheets may use "
+        "columns A to AX (50 columns)",
+    ),
+    (
+        "formula_without_value.xlsx",
+        FormulaWithoutValue,
+        "Outcomes!D2, Outcomes!K3 hold a formula with no saved value, so the figure the "
+        "formula stands for is not in the file (the program that wrote it does not "
+        "calculate); open the workbook in Excel or LibreOffice, let it calculate and save "
+        "it, or type the values instead of formulas",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "kind", "message"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_refused_with_a_clear_message_naming_the_file(
+    name: str, kind: type[WorkbookRefused], message: str, reference: ReferenceData
+) -> None:
+    with pytest.raises(kind) as caught:
+        check_workbook(GALLERY / name, reference)
+    assert problem_lines(caught.value) == [f"file '{name}': {message}"]
+    assert isinstance(caught.value, InvalidInput)
+
+
+def test_limits_are_configurable(reference: ReferenceData) -> None:
+    with pytest.raises(TooManyRows, match=r"uses cell A12, beyond the limit of 10 rows a sheet"):
+        check_workbook(GALLERY / "many_rows.xlsx", reference, limits=WorkbookLimits(max_rows=10))
+    check_workbook(GALLERY / "many_rows.xlsx", reference, limits=WorkbookLimits(max_rows=31))
+    with pytest.raises(FileTooLarge, match=r"is 12 kB, over the limit of 5 kB; split the input"):
+        check_workbook(GALLERY / "base.xlsx", reference, limits=WorkbookLimits(max_bytes=5000))
+    with pytest.raises(ZipBomb, match=r"its parts would expand to [\d,]+ bytes, over the limit"):
+        check_workbook(
+            GALLERY / "base.xlsx", reference, limits=WorkbookLimits(max_uncompressed_bytes=20_000)
+        )
+
+
+def test_cells_and_rows_without_references_are_counted_as_calamine_counts_them(
+    reference: ReferenceData,
+) -> None:
+    """300 empty rows without r, then a cell without r: calamine puts it in A306."""
+    with pytest.raises(TooManyRows, match=r"sheet Outcomes uses cell A306, beyond the limit"):
+        check_workbook(
+            GALLERY / "unreferenced_rows.xlsx", reference, limits=WorkbookLimits(max_rows=300)
+        )
+    found = problems_of(GALLERY / "unreferenced_rows.xlsx", reference)
+    assert found == [
+        "Outcomes!A306: project_id '1' is not on the Projects sheet; use the project_id of a "
+        "project listed there (P1, P2)"
+    ]
+
+
+@pytest.mark.parametrize("limit", [5, 9, 10, 11, 99, 100, 101, 200_001, 1_048_576])
+def test_the_row_filter_matches_exactly_the_numbers_up_to_the_limit(limit: int) -> None:
+    pattern = re.compile(f"(?:{at_most(limit)})")
+    numbers = {1, 2, 9, 10, 11, limit - 1, limit, limit + 1, limit * 10, 10 ** len(str(limit))}
+    for n in sorted(x for x in numbers if x > 0):
+        assert (pattern.fullmatch(f'{n}"') is not None) == (n <= limit), n
+    assert pattern.fullmatch(f'0{limit}"') is None  # leading zeros go to the exact walk
+
+
+# -- problems at their cells -------------------------------------------------------------------
+def test_a_bare_45_in_a_rate_column_suggests_45_percent(reference: ReferenceData) -> None:
+    assert problems_of(GALLERY / "rate_45.xlsx", reference) == [
+        "Outcomes!G2: success must be between 0 and 1; got 45 - did you mean 45%?",
+        # shown as 4500% by its percentage format, so no suggestion
+        "Outcomes!H3: deadweight must be between 0 and 1; got 45",
+    ]
+
+
+def test_problems_are_all_reported_in_reading_order_and_capped(reference: ReferenceData) -> None:
+    with pytest.raises(WorkbookInvalid) as caught:
+        check_workbook(GALLERY / "many_errors.xlsx", reference)
+    problems = caught.value.problems
+    assert len(problems) == 180  # 60 rows x 3 mistakes, none left out
+    lines = problem_lines(caught.value)
+    assert len(lines) == 51
+    assert lines[:3] == [
+        "Outcomes!D2: cohort must be a number of 0 or more; got -1",
+        "Outcomes!G2: success must be between 0 and 1; got 45 - did you mean 45%?",
+        "Outcomes!L2: lag must be a whole number; got 0.5",
+    ]
+    assert lines[49] == "Outcomes!G18: success must be between 0 and 1; got 45 - did you mean 45%?"
+    assert lines[50] == "... and 130 more problems not shown"
+    assert all(isinstance(p, CellProblem) and p.cell for p in problems)
+
+
+def test_blank_rows_are_skipped_and_rows_keep_their_numbers(reference: ReferenceData) -> None:
+    assert problems_of(GALLERY / "blank_rows.xlsx", reference) == [
+        "Outcomes!G6: success must be between 0 and 1; got 1.5"
+    ]
+    book = read_workbook(GALLERY / "blank_rows.xlsx")
+    assert book.raw.lists["outcomes"]["_row"].tolist() == [2, 5, 6]
+
+
+def test_a_row_whose_project_is_not_on_projects_is_an_error_at_its_cell(
+    reference: ReferenceData,
+) -> None:
+    assert problems_of(GALLERY / "unknown_project.xlsx", reference) == [
+        "Outcomes!A3: project_id 'P9' is not on the Projects sheet; use the project_id of a "
+        "project listed there (P1, P2)",
+        "Outcomes!A4: project_id is required: the project_id (from the Projects sheet) of the "
+        "project this row belongs to",
+    ]
+
+
+def test_a_cell_showing_an_error_is_reported_once(reference: ReferenceData) -> None:
+    assert problems_of(GALLERY / "error_cell.xlsx", reference) == [
+        "Outcomes!G3: the cell shows the error #DIV/0! instead of a value; correct the formula "
+        "or type the value"
+    ]
+
+
+def test_cells_merged_across_columns_are_an_error(reference: ReferenceData) -> None:
+    assert problems_of(GALLERY / "merged_across.xlsx", reference) == [
+        "Outcomes!G2:H2: cells G2:H2 are merged across the columns success, deadweight; a "
+        "value belongs to one column, so unmerge them and type each value in its own cell"
+    ]
+
+
+def test_a_workbook_without_projects(reference: ReferenceData) -> None:
+    assert problems_of(GALLERY / "no_input_sheets.xlsx", reference) == [
+        "file 'no_input_sheets.xlsx': the workbook has no Projects sheet (its sheets: "
+        "'Budget'), so it holds no projects; start from the template (froi template -o "
+        "input.xlsx)"
+    ]
+
+
+# -- read with warnings, same results -------------------------------------------------------
+def base_results(reference: ReferenceData) -> Results:
+    return compute(BASE, reference)
+
+
+@pytest.mark.parametrize(
+    ("name", "warnings"),
+    [
+        ("base.xlsx", []),
+        ("empty_far_cells.xlsx", []),
+        ("macro_enabled.xlsm", []),
+        ("header_variants.xlsx", []),
+        ("formula_with_value.xlsx", []),
+        (
+            "merged_down.xlsx",
+            [
+                "Outcomes!A1: merged cells A2:A4 in column project_id: each row a range covers "
+                "is read with the value of its first cell"
+            ],
+        ),
+        (
+            "hidden_sheet.xlsx",
+            [
+                "Costs: the sheet is hidden; its 2 rows are read all the same (unhide it to "
+                "check them)"
+            ],
+        ),
+        (
+            "unknown_column.xlsx",
+            [
+                "Outcomes!X1: column 'notes' is not an input field, so its 2 values are ignored; "
+                "Outcomes has the columns project_id, description, unit_cost_code, cohort, "
+                "cohort_year, engagement, success, deadweight, displacement, attribution, "
+                "quantity, lag, duration, drop_off, confidence_grade, discount, success_low, "
+                "success_high, deadweight_low, deadweight_high, value_low, value_high, "
+                "outcome_theme"
+            ],
+        ),
+    ],
+)
+def test_read_like_the_base_input(name: str, warnings: list[str], reference: ReferenceData) -> None:
+    assert warnings_of(GALLERY / name, reference) == warnings
+    assert_same_results(compute_workbook(GALLERY / name, reference), base_results(reference))
+
+
+def test_hidden_rows_and_columns_are_read_with_a_warning(reference: ReferenceData) -> None:
+    path = GALLERY / "hidden_row_and_column.xlsx"
+    assert warnings_of(path, reference) == [
+        "Outcomes: row 3 is hidden; its values are read all the same (unhide it to check)",
+        "Outcomes!H1: column deadweight is hidden; the values in it are read all the same",
+    ]
+    doc = json.loads(json.dumps(BASE))
+    doc["projects"][0]["outcomes"][1]["deadweight"] = 0.1  # the hidden value counts
+    assert_same_results(compute_workbook(path, reference), compute(doc, reference))
+
+
+# -- locations of every kind of problem ---------------------------------------------------
+def write(tmp_path: Path, doc: Any, reference: ReferenceData | None = None) -> Path:
+    path = tmp_path / "input.xlsx"
+    write_input_workbook(doc, path, reference)
+    return path
+
+
+def test_settings_unit_costs_and_project_problems_are_located(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    doc = json.loads(json.dumps(BASE))
+    doc["settings"].update(discount="cheap", colour="blue")
+    doc["unit_costs"] = [
+        {
+            "code": "L1",
+            "name": "Local",
+            "unit": "per week",
+            "value": -5,
+            "price_year": "2024-25",
+            "agency": "Local Authority",
+            "category": "fiscal",
+            "source": "us",
+        }
+    ]
+    doc["projects"].append({"project_id": "P3", "mode": "comparison"})
+    doc["projects"].append({"project_id": "P1"})
+    found = problems_of(write(tmp_path, doc), reference)
+    assert found == [
+        "Settings!B4: discount must be a schedule name (health, standard) or a flat rate from "
+        "0 to 1 such as 0.035 or 3.5%; got 'cheap'",
+        "UnitCosts!D2: value must be 0 or more; got -5",
+        "Projects!H4: a comparison project needs intervention_cases greater than 0",
+        "Projects!I4: a comparison project needs comparison_cases greater than 0",
+        "Projects!A5: project_id 'P1' is used by more than one project; each project needs its own",
+    ]
+
+
+def test_unknown_settings_are_warned_about_at_their_name(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    doc = json.loads(json.dumps(BASE))
+    doc["settings"]["colour"] = "blue"
+    warnings = warnings_of(write(tmp_path, doc), reference)
+    assert warnings[0].startswith("Settings!A9: unknown setting 'colour'; settings are base_year")
+
+
+def test_cell_references() -> None:
+    cells = CellMap(
+        file="in.xlsx",
+        sheets={
+            "Outcomes": SheetMap("Outcomes", 1, {"project_id": 1, "success": 7}),
+            "Projects": SheetMap("Projects", 1, {"project_id": 1, "participants": 4}),
+            "ComparisonUsage": SheetMap("Comparison usage", 3, {"quantity": 4}),
+            "Settings": SheetMap("Settings", 1, {"name": 1, "value": 2}),
+        },
+        project_rows={"P1": 2, "P2": 7},
+        setting_rows={"seed": 6},
+    )
+    assert (
+        cell_reference(Problem("x", project="P1", list="outcomes", row=12, field="success"), cells)
+        == "Outcomes!G12"
+    )
+    assert cell_reference(Problem("x", project="P2", field="participants"), cells) == "Projects!D7"
+    assert cell_reference(Problem("x", project="P2", list="cases"), cells) == "Projects!A7"
+    assert (
+        cell_reference(Problem("x", list="comparison_usage", row=5, field="quantity"), cells)
+        == "'Comparison usage'!D5"
+    )
+    assert cell_reference(Problem("x", list="outcomes", row=9), cells) == "Outcomes!9:9"
+    assert cell_reference(Problem("x", list="outcomes", field="success"), cells) == "Outcomes!G1"
+    assert cell_reference(Problem("x", list="settings", field="seed"), cells) == "Settings!B6"
+    assert cell_reference(Problem("x", list="costs", row=3, field="amount"), cells) == "Costs"
+    assert cell_reference(Problem("the input is empty"), cells) == ""
+    assert format_problems([Problem("the input is empty")], cells) == [
+        "file 'in.xlsx': the input is empty"
+    ]
+    assert quote_sheet("Outcomes") == "Outcomes"
+    assert quote_sheet("Bob's sheet") == "'Bob''s sheet'"
+    assert quote_sheet("A1") == "'A1'"
+
+
+def test_command_line_helpers(tmp_path: Path, reference: ReferenceData) -> None:
+    assert is_workbook_path("in.XLSX") and is_workbook_path("a/b.xlsm")
+    assert not is_workbook_path("in.json") and not is_workbook_path("in.xls")
+    run, book = check_workbook(
+        GALLERY / "base.xlsx", reference, settings={"simulations": 100, "seed": 3}
+    )
+    assert (run.settings.simulations, run.settings.seed) == (100, 3)
+    assert book.file == "base.xlsx" and len(book.sha256) == 64
+    _, named = check_workbook(GALLERY / "base.xlsx", reference, file="upload-17.xlsx")
+    assert named.file == "upload-17.xlsx"
+    results = compute_workbook(GALLERY / "base.xlsx", reference)
+    assert not math.isnan(results.summary["froi"].to_numpy(dtype=np.float64)[0])
+
+
+def test_the_gallery_is_what_its_script_makes(tmp_path: Path) -> None:
+    """Every committed gallery file is rebuilt byte for byte by make_gallery.py."""
+    committed = {p.name for p in GALLERY.iterdir() if p.suffix in (".xlsx", ".xlsm")}
+    assert committed == set(make_gallery.GALLERY)
+    for path in make_gallery.build(tmp_path):
+        assert path.read_bytes() == (GALLERY / path.name).read_bytes(), path.name
+
+
+def test_rates_and_price_years_as_people_write_them(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    """45% (a number shown as a percentage), 0.45 and the text '45%' all mean 0.45; price
+    years are read as METHOD 1.1 allows (2016-17, 2016/17, 2016-2017, 2016)."""
+    doc = json.loads(json.dumps(BASE))
+    first, second, third = doc["projects"][0]["outcomes"]
+    first["success"], second["success"], third["success"] = 0.45, "45%", "0.45"
+    costs = doc["projects"][0]["costs"]
+    costs[0]["price_year"] = 2016
+    costs.append({"amount": 10, "agency": "Local Authority", "price_year": "2016/17"})
+    costs.append({"amount": 10, "agency": "Local Authority", "price_year": "2016-2017"})
+    run, _ = check_workbook(write(tmp_path, doc), reference)
+    assert run.lists["outcomes"]["success"].tolist()[:3] == [0.45, 0.45, 0.45]
+    assert run.lists["costs"]["price_year"].tolist()[:3] == ["2016-17"] * 3
+
+
+def test_a_missing_required_column_is_one_error_at_the_header(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "missing.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Projects").write_column(0, 0, ["project_id", "P1"])
+    outcomes = book.add_worksheet("Outcomes")
+    outcomes.write_row(0, 0, ["Project ID", "Unit cost code", "Cohort", "Notes"])
+    for row in range(1, 40):
+        outcomes.write_row(row, 0, ["P1", "T1.0", 10, "x"])
+    book.close()
+    found = problems_of(path, reference)
+    assert found == [
+        "Outcomes!1:1: required column 'success' is missing; add a column headed success"
+    ]
