@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Until the web service lands, the main job is a run of the engine on a sample.
+# The web service on http://127.0.0.1:5000 (SQLite in instance/, or DATABASE_URL).
 run: $(STAMP)
-	$(BIN)/froi compute sample_workbooks/edge_of_care_appraisal.json --pretty
+	$(BIN)/flask --app app run
 
 lint: $(STAMP)
-	$(BIN)/ruff check calculator froi tests bench sample_workbooks
-	$(BIN)/ruff format --check calculator froi tests bench sample_workbooks
+	$(BIN)/ruff check calculator froi tests bench sample_workbooks app.py
+	$(BIN)/ruff format --check calculator froi tests bench sample_workbooks app.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,0 +1,85 @@
+"""The FROI web service: a Flask application factory in the shape of Flask's tutorial.
+
+``create_app`` builds an app from configuration, attaches each part with its
+``init_app`` (the database, formatting filters, CSRF protection) and registers one
+blueprint per feature.  It migrates the database and loads the default data on start
+(see :mod:`.db`), so ``flask --app app run`` on a fresh clone opens a working service.
+
+The web layer imports the engine (``calculator``); the engine imports nothing of it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, render_template, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from . import csrf, db, formatting
+from .models import LOCAL_USER
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Largest request accepted (a JSON import); larger uploads are refused with 413.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+#: Page titles for errors, in the words GOV.UK services use.
+ERROR_TITLES = {
+    400: "There is a problem with what was sent",
+    404: "Page not found",
+    405: "Page not found",
+    413: "The file is too large",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app.  ``test_config`` replaces the instance config (tests pass their own)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_mapping(
+        SECRET_KEY="dev",
+        DATABASE_URL=os.environ.get("DATABASE_URL"),
+        REFERENCE_DIR=None,
+        RUN_USER=LOCAL_USER,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        # the session cookie carries the CSRF token: never sent on another site's POST
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("FROI")  # FROI_SECRET_KEY -> SECRET_KEY, ...
+    else:
+        app.config.from_mapping(test_config)
+    app.extensions["froi"] = {}
+
+    db.init_app(app)
+    formatting.init_app(app)
+    csrf.init_app(app)
+
+    from . import projects, results, rows, runs, unit_costs
+
+    for module in (projects, rows, results, runs, unit_costs):
+        app.register_blueprint(module.bp)
+
+    @app.get("/")
+    def index() -> Response:
+        return redirect(url_for("projects.index"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        """Errors as pages of the service, in plain words, with the service's navigation."""
+        code = error.code or 500
+        title = ERROR_TITLES.get(code, error.name)
+        return render_template("error.html", title=title, error=error), code
+
+    # a first start creates the database and loads the defaults: no manual step
+    app.extensions["froi"]["started"] = db.init_db(app)
+    return app

@@ -1,0 +1,129 @@
+"""Form fields for templates, built from the field declarations.
+
+A :class:`FormField` is everything a template needs to draw one input accessibly: its
+id, label, hint (the declaration's help, what is accepted, the default and unit), the
+value as typed or stored, and its error.  Templates never invent labels or rules;
+:func:`form_fields` derives them, so a form says what the workbook and the API say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from calculator.fields import Field
+
+from .formatting import label
+
+
+def shown(value: Any) -> str:
+    """A stored value as it goes back into an input: exact, and whole numbers without .0."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form: a declaration, the value to show and its error, if any."""
+
+    spec: Field
+    value: str
+    error: str | None = None
+    #: set when two sets of fields share a form (a project's ``discount`` and the
+    #: settings' ``discount``), so their names and ids stay apart
+    prefix: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.prefix + self.spec.name
+
+    @property
+    def id(self) -> str:
+        return f"field-{self.name}"
+
+    @property
+    def label(self) -> str:
+        return label(self.spec.name) + ("" if self.spec.required else " (optional)")
+
+    @property
+    def hint(self) -> str:
+        spec = self.spec
+        parts = [spec.help.rstrip(".") + "."]
+        if spec.kind not in ("text", "choice", "bool", "code"):
+            parts.append(f"Give {spec.accepted()}.")
+        if spec.unit:
+            parts.append(f"Unit: {spec.unit}.")
+        if spec.default is not None and not spec.required:
+            parts.append(f"If left blank: {shown(spec.default) or 'none'}.")
+        return " ".join(parts)
+
+    @property
+    def control(self) -> str:
+        """``select`` for a closed set of answers, ``text`` otherwise.
+
+        Numbers are text inputs with ``inputmode`` (GOV.UK's advice): a number input
+        would silently drop "45%" or "£1,200", which the engine accepts.
+        """
+        return "select" if self.spec.kind in ("choice", "bool") else "text"
+
+    @property
+    def inputmode(self) -> str | None:
+        return {"integer": "numeric", "number": "decimal", "rate": "decimal"}.get(self.spec.kind)
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        default = shown(self.spec.default)
+        blank = f"Not given (default: {default.replace('_', ' ')})" if default else "Not given"
+        if self.spec.kind == "bool":
+            return [("", blank), ("true", "Yes"), ("false", "No")]
+        return [("", blank)] + [(c, c.replace("_", " ")) for c in self.spec.choices]
+
+    @property
+    def width(self) -> str:
+        """A width class that hints at the expected answer (GOV.UK: size inputs to fit)."""
+        if self.spec.kind in ("number", "integer", "rate", "price_year", "discount", "code"):
+            return "input-short"
+        return "input-long" if self.spec.name in ("description", "name", "help") else "input-medium"
+
+
+def form_fields(
+    fields: Iterable[Field],
+    values: Mapping[str, Any],
+    errors: Mapping[str, str] | None = None,
+    prefix: str = "",
+) -> list[FormField]:
+    """One FormField per declaration, in declaration order."""
+    errors = errors or {}
+    return [
+        FormField(spec, shown(values.get(spec.name)), errors.get(spec.name), prefix)
+        for spec in fields
+    ]
+
+
+def posted(fields: Iterable[Field], form: Mapping[str, str], prefix: str = "") -> dict[str, str]:
+    """The values a form posted for these fields, by field name, as typed."""
+    return {spec.name: form.get(prefix + spec.name, "") for spec in fields}
+
+
+def is_range(spec: Field) -> bool:
+    """Uncertainty ranges (METHOD 5): optional extras grouped apart on a form."""
+    return spec.name.endswith(("_low", "_high"))
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One line of an error summary: the message and where to fix it (or None)."""
+
+    text: str
+    href: str | None = None
+
+
+def summary(fields: Iterable[FormField]) -> list[ErrorItem]:
+    """The error summary of a form: each field's error, linking to the field."""
+    return [ErrorItem(f.error, f"#{f.id}") for f in fields if f.error]

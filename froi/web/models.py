@@ -1,0 +1,279 @@
+"""The service's tables: organisations, unit cost tables and their rows, projects, runs.
+
+Every row that belongs to a council carries ``organisation_id`` even though there is only
+one organisation until accounts arrive, so that isolating organisations later is a
+filter, not a migration of data.  National unit cost tables belong to no organisation
+(``organisation_id`` is NULL): every organisation reads them.
+
+A published unit cost table never changes (:func:`refuse_changes_to_published_tables`):
+runs cite a table by version and SHA-256, and a re-run must find exactly the figures the
+run used.  Projects hold the canonical project object of METHOD 6 as JSON, the same
+shape the JSON input and the workbook reader produce, so every caller hands the engine
+the same document.  The schema itself is created by the Alembic migrations in
+``migrations/``; these classes must agree with them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+#: The placeholder recorded as a run's user until accounts exist.
+LOCAL_USER = "local user"
+#: The organisation every row belongs to until accounts exist.
+DEFAULT_ORGANISATION = "Local authority"
+PUBLISHED = "published"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zone type and hands back naive values; PostgreSQL keeps the zone.
+    Storing UTC and re-attaching it on the way out makes both return the same value,
+    so pages and tests never compare naive with aware times.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so migrations can alter them on SQLite (batch mode) and PostgreSQL.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class Organisation(Base):
+    """A council (or other body) whose projects, runs and local tables are its own."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnitCostTable(Base):
+    """One version of a unit cost table: its metadata, content hash and rows."""
+
+    __tablename__ = "unit_cost_table"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    version: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    row_count: Mapped[int] = mapped_column(Integer)
+    publisher: Mapped[str] = mapped_column(Text, default="")
+    licence: Mapped[str] = mapped_column(Text, default="")
+    date: Mapped[str] = mapped_column(String(40), default="")
+    last_verified: Mapped[str] = mapped_column(String(40), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: the whole sidecar (notes, counts by kind...), as published
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=PUBLISHED)
+    published_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rows: Mapped[list[UnitCostRow]] = relationship(
+        back_populates="table", order_by="UnitCostRow.id"
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+class UnitCostRow(Base):
+    """One unit cost of a table version, in the columns of ``calculator.unit_costs``."""
+
+    __tablename__ = "unit_cost_row"
+    __table_args__ = (UniqueConstraint("table_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("unit_cost_table.id"))
+    code: Mapped[str] = mapped_column(String(60), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(200))
+    #: pounds at ``price_year`` prices; a double, so the hash of the rows read back
+    #: equals the hash of the file they came from
+    value: Mapped[float] = mapped_column(Double)
+    price_year: Mapped[str] = mapped_column(String(7))
+    agency: Mapped[str] = mapped_column(String(200))
+    agency_detail: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(20))
+    cashable: Mapped[bool] = mapped_column(Boolean)
+    confidence_grade: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    grade_reason: Mapped[str] = mapped_column(Text, default="")
+    group_name: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    table: Mapped[UnitCostTable] = relationship(back_populates="rows")
+
+
+class Project(Base):
+    """A project: the canonical project object (METHOD 6) plus its run settings.
+
+    ``project_ref``, ``name`` and ``organisation_name`` repeat the document's
+    ``project_id``, ``name`` and ``organisation`` so lists can be searched and sorted in
+    SQL; :meth:`set_doc` is the only writer, so they cannot drift from the document.
+    ``revision`` counts saves: a form carries the revision it was built from, and a save
+    from a stale page is refused instead of silently undoing someone's edit.
+    """
+
+    __tablename__ = "project"
+    __table_args__ = (UniqueConstraint("organisation_id", "project_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    project_ref: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    organisation_name: Mapped[str] = mapped_column(String(300), default="")
+    doc: Mapped[dict[str, Any]] = mapped_column()
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: local unit cost rows laid over the national table for this project's runs
+    unit_costs: Mapped[list[Any]] = mapped_column(default=list)
+    scenario_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL")
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    scenario_of: Mapped[Project | None] = relationship(remote_side=[id])
+
+    def set_doc(self, doc: dict[str, Any]) -> None:
+        """Replace the document (a new object, so the JSON column sees the change)."""
+        self.doc = doc
+        self.project_ref = str(doc.get("project_id") or "")
+        self.name = str(doc.get("name") or "")
+        self.organisation_name = str(doc.get("organisation") or "")
+        self.revision = (self.revision or 0) + 1
+        self.updated_at = utcnow()
+
+    def input_doc(self, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The canonical input (METHOD 6) that computes this project alone."""
+        doc: dict[str, Any] = {"settings": {**self.settings, **(settings or {})}}
+        if self.unit_costs:
+            doc["unit_costs"] = self.unit_costs
+        doc["projects"] = [self.doc]
+        return doc
+
+
+class Run(Base):
+    """One calculation, with everything needed to reproduce and audit it (METHOD 6)."""
+
+    __tablename__ = "run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    #: kept when the project is deleted: the run is the audit record
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL"), index=True
+    )
+    project_ref: Mapped[str] = mapped_column(String(100))
+    input_doc: Mapped[dict[str, Any]] = mapped_column()
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column()
+    unit_cost_table_id: Mapped[int] = mapped_column(ForeignKey("unit_cost_table.id"))
+    unit_cost_table_name: Mapped[str] = mapped_column(String(300))
+    unit_cost_table_version: Mapped[str] = mapped_column(String(100))
+    unit_cost_table_sha256: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(40))
+    #: ``Results.to_dict()``: the figures exactly as computed
+    results: Mapped[dict[str, Any]] = mapped_column()
+    user_name: Mapped[str] = mapped_column(String(200), default=LOCAL_USER)
+    computed_at: Mapped[datetime] = mapped_column()
+    rerun_of_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
+    #: for a re-run: whether every figure equals the original's (to 1e-9)
+    reproduced: Mapped[bool | None] = mapped_column(Boolean)
+
+    project: Mapped[Project | None] = relationship()
+    unit_cost_table: Mapped[UnitCostTable] = relationship()
+    rerun_of: Mapped[Run | None] = relationship(remote_side=[id])
+
+
+class PublishedTableChanged(Exception):
+    """An attempt to change, extend or delete a published unit cost table."""
+
+
+def refuse_changes_to_published_tables(session: Session, *_: Any) -> None:
+    """Session hook (``before_flush``): published tables and their rows are immutable.
+
+    A new version is a new table; the old one stays exactly as runs cited it.  Adding
+    rows to a table published in an earlier transaction counts as a change too.
+    """
+    for obj in [*session.dirty, *session.deleted]:
+        table = obj.table if isinstance(obj, UnitCostRow) else obj
+        if not isinstance(table, UnitCostTable) or not _was_published(table):
+            continue
+        if obj in session.deleted or session.is_modified(obj):
+            raise PublishedTableChanged(
+                f"unit cost table '{table.label}' is published and cannot change; "
+                "publish a new version instead"
+            )
+    for obj in session.new:
+        adding = isinstance(obj, UnitCostRow) and obj.table not in session.new
+        if adding and _was_published(obj.table):
+            raise PublishedTableChanged(
+                f"unit cost table '{obj.table.label}' is published; rows cannot be added to it"
+            )
+
+
+def _was_published(table: UnitCostTable) -> bool:
+    """Whether the table was published before this flush (publishing a draft is allowed)."""
+    history = inspect(table).attrs.status.history
+    before = history.deleted[0] if history.deleted else table.status
+    return bool(before == PUBLISHED)
+
+
+def watch_published_tables(session_factory: Any) -> None:
+    """Attach :func:`refuse_changes_to_published_tables` to a sessionmaker."""
+    event.listen(session_factory, "before_flush", refuse_changes_to_published_tables)

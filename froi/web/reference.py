@@ -1,0 +1,178 @@
+"""Reference data between the engine and the database.
+
+The deflator, optimism bias and discount tables are read from the files that ship in
+``unit_costs/`` (they are cited by hash in every run).  Unit cost tables live in the
+database, one row per unit cost, so they can be searched, versioned and, later, uploaded
+and overridden; a run computes on a table read back from the database, never on the
+file, so that a re-run finds exactly the figures the run used.
+
+A table read back is checked by the engine's own loader (``validate_rows``) and its
+SHA-256 recomputed: if it differs from the hash recorded when the table was published,
+the stored figures are not the published ones and nothing is computed on them.  Because
+published tables never change, a table read back is cached per process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from calculator import unit_costs as uc
+from calculator.provenance import TableMeta
+from calculator.reference import ReferenceData, load_reference
+
+from . import models
+
+#: Columns of a unit cost row, as the engine names them, and the model attribute of each.
+ROW_ATTRIBUTES = {column: ("group_name" if column == "group" else column) for column in uc.COLUMNS}
+
+
+class StoredTableCorrupt(Exception):
+    """A stored table whose rows no longer hash to the published SHA-256."""
+
+
+@lru_cache(maxsize=4)
+def file_reference(directory: str | None = None) -> ReferenceData:
+    """The reference data shipped as files (read once per process: they are read-only)."""
+    return load_reference(directory)
+
+
+def app_reference() -> ReferenceData:
+    """The file reference data of the running app (``REFERENCE_DIR``, default the shipped)."""
+    return file_reference(current_app.config.get("REFERENCE_DIR"))
+
+
+def table_model(
+    table: uc.UnitCostTable, organisation_id: int | None = None
+) -> models.UnitCostTable:
+    """A database table version (with its rows) for an engine table, published now."""
+    meta = table.meta
+    model = models.UnitCostTable(
+        organisation_id=organisation_id,
+        name=meta.name,
+        version=meta.version,
+        sha256=table.sha256,
+        row_count=len(table),
+        publisher=meta.publisher,
+        licence=meta.licence,
+        date=meta.date,
+        last_verified=meta.last_verified,
+        source=meta.source,
+        description=meta.description,
+        meta=meta.as_dict(),
+        status=models.PUBLISHED,
+        published_at=models.utcnow(),
+    )
+    frame = table.rows.reset_index()
+    for record in frame.to_dict(orient="records"):
+        grade = record["confidence_grade"]
+        values: dict[str, Any] = {ROW_ATTRIBUTES[c]: record[c] for c in uc.COLUMNS}
+        values["confidence_grade"] = None if math.isnan(grade) else int(grade)
+        values["value"] = float(record["value"])
+        values["cashable"] = bool(record["cashable"])
+        model.rows.append(models.UnitCostRow(**values))
+    return model
+
+
+#: Tables read back, by database and table id.  A published table never changes, so one
+#: check per process is enough; workers and apps on the same database share nothing else.
+_TABLES: dict[tuple[str, int], uc.UnitCostTable] = {}
+
+
+def engine_table(model: models.UnitCostTable) -> uc.UnitCostTable:
+    """The engine's table for a stored version, checked and hash-verified (cached)."""
+    database = current_app.extensions["froi"]["db"].engine.url.render_as_string()
+    key = (database, model.id)
+    if key in _TABLES:
+        return _TABLES[key]
+    records = [
+        (i, {c: getattr(row, ROW_ATTRIBUTES[c]) for c in uc.COLUMNS})
+        for i, row in enumerate(model.rows, start=1)
+    ]
+    for _, record in records:
+        if record["confidence_grade"] is None:
+            record["confidence_grade"] = ""
+    frame, problems = uc.validate_rows(
+        records, uc.COLUMNS, file=None, deflators=app_reference().deflators
+    )
+    digest = uc.table_hash(frame)
+    if problems or digest != model.sha256:
+        raise StoredTableCorrupt(
+            f"unit cost table '{model.label}' as stored does not match its published "
+            f"SHA-256 ({model.sha256[:12]}, stored rows hash to {digest[:12]}; "
+            f"{len(problems)} problem(s)); it cannot be used"
+        )
+    known = {f.name for f in dataclasses.fields(TableMeta)}
+    meta = dict(model.meta)
+    meta["notes"] = tuple(meta.get("notes") or ())
+    table = uc.UnitCostTable(
+        meta=TableMeta(**{k: v for k, v in meta.items() if k in known}),
+        rows=frame,
+        sha256=digest,
+        quality=tuple(uc.hierarchy_problems(frame)),
+    )
+    _TABLES[key] = table
+    return table
+
+
+def reference_for(model: models.UnitCostTable) -> ReferenceData:
+    """The reference data for a run on a stored unit cost table version."""
+    return dataclasses.replace(app_reference(), unit_costs=engine_table(model))
+
+
+def current_table(session: Session) -> models.UnitCostTable:
+    """The newest published national table: what new runs compute on."""
+    table = session.scalars(
+        select(models.UnitCostTable)
+        .where(
+            models.UnitCostTable.organisation_id.is_(None),
+            models.UnitCostTable.status == models.PUBLISHED,
+        )
+        .order_by(models.UnitCostTable.id.desc())
+        .limit(1)
+    ).first()
+    if table is None:
+        raise LookupError("no unit cost table is loaded; run `flask --app app init-db`")
+    return table
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_rows(
+    session: Session, table: models.UnitCostTable, text: str, limit: int
+) -> tuple[list[models.UnitCostRow], int]:
+    """Rows of ``table`` whose code, name, agency or unit contain ``text`` (any case).
+
+    Returns the first ``limit`` rows in code order and how many matched in all.
+    """
+    Row = models.UnitCostRow
+    query = select(Row).where(Row.table_id == table.id)
+    words = text.split()
+    for word in words:  # every word must appear somewhere: "foster week" finds both
+        pattern = like_pattern(word)
+        query = query.where(
+            or_(
+                Row.code.ilike(pattern, escape="\\"),
+                Row.name.ilike(pattern, escape="\\"),
+                Row.agency.ilike(pattern, escape="\\"),
+                Row.unit.ilike(pattern, escape="\\"),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(Row.code).limit(limit)))
+    return rows, int(total)
+
+
+def value_at_base(row: models.UnitCostRow, base_year: str, reference: ReferenceData) -> float:
+    """A unit cost at ``base_year`` prices (METHOD 1.2: value x D(base) / D(price year))."""
+    return row.value * reference.deflators.factor(row.price_year, base_year)

@@ -1,0 +1,101 @@
+"""Runs: the record of every calculation, each re-runnable to show that it reproduces.
+
+A run page shows what went in (the input document and its SHA-256, the settings, the
+unit cost table's name, version and hash, the other reference tables' hashes, the
+engine version, who and when) and what came out.  "Re-run" recomputes the stored input
+on the stored table version and records the re-run as a run of its own, linked to the
+original, with whether every figure came out the same; its page names any figure that
+did not, with both values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from . import models
+from .db import get_session
+from .figures import project_figures
+from .projects import organisation
+from .running import differences, rerun
+
+bp = Blueprint("runs", __name__, url_prefix="/runs")
+
+#: Runs listed on one page, newest first.
+PAGE_SIZE = 50
+
+
+def get_run(run_id: int) -> models.Run:
+    session = get_session()
+    run = session.get(models.Run, run_id)
+    if run is None or run.organisation_id != organisation(session).id:
+        abort(404, description="There is no such run.")
+    return run
+
+
+@bp.get("/")
+def index() -> str:
+    session = get_session()
+    runs = list(
+        session.scalars(
+            select(models.Run)
+            .where(models.Run.organisation_id == organisation(session).id)
+            .order_by(models.Run.id.desc())
+            .limit(PAGE_SIZE)
+        )
+    )
+    return render_template("runs/index.html", runs=runs, page_size=PAGE_SIZE)
+
+
+@bp.get("/<int:run_id>")
+def show(run_id: int) -> str:
+    run = get_run(run_id)
+    changed = differences(run.rerun_of.results, run.results) if run.rerun_of else []
+    return render_template(
+        "runs/show.html",
+        run=run,
+        figures=project_figures(run.results, chart_prefix=f"run-{run.id}"),
+        differences=changed,
+        input_text=json.dumps(run.input_doc, indent=2, ensure_ascii=False),
+    )
+
+
+@bp.post("/<int:run_id>/rerun")
+def rerun_view(run_id: int) -> BaseResponse:
+    session = get_session()
+    run = get_run(run_id)
+    again = rerun(session, run)
+    session.commit()
+    return redirect(url_for("runs.show", run_id=again.id))
+
+
+@bp.get("/<int:run_id>/input.json")
+def input_json(run_id: int) -> Response:
+    run = get_run(run_id)
+    body = json.dumps(run.input_doc, indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="run-{run.id}-input.json"'},
+    )
+
+
+@bp.get("/<int:run_id>/projects/<int:index>/<name>.csv")
+def table_csv(run_id: int, index: int, name: str) -> Response:
+    """One table of figures of a stored run, as CSV (the numbers behind a chart)."""
+    run = get_run(run_id)
+    figures = project_figures(run.results)
+    if not 0 <= index < len(figures) or name not in figures[index].tables:
+        abort(404, description="That run has no such table.")
+    safe_ref = re.sub(r"[^A-Za-z0-9_-]+", "_", str(figures[index].project.get("project_id")))
+    return Response(
+        figures[index].tables[name].csv(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="run-{run.id}-{safe_ref}-{name}.csv"'
+        },
+    )

@@ -1,0 +1,134 @@
+"""The app factory, the first start, migrations and the stored national table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+
+from calculator.reference import load_reference
+from froi.web import create_app
+from froi.web.db import database_url, get_session, load_defaults
+from froi.web.models import (
+    DEFAULT_ORGANISATION,
+    Base,
+    Organisation,
+    PublishedTableChanged,
+    UnitCostRow,
+    UnitCostTable,
+)
+from froi.web.reference import current_table, engine_table
+
+
+def test_factory_takes_test_config(app: Flask) -> None:
+    assert app.testing
+    assert app.config["SECRET_KEY"] == "test"
+    other = create_app({"DATABASE_URL": app.config["DATABASE_URL"]})
+    try:
+        assert not other.testing
+    finally:
+        other.extensions["froi"]["db"].engine.dispose()
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
+    bare = Flask("froi_probe", instance_path=str(tmp_path / "instance"))
+    assert database_url(bare) == f"sqlite:///{tmp_path / 'instance' / 'froi.sqlite'}"
+    assert (tmp_path / "instance").is_dir()
+
+
+def test_first_start_loads_the_national_table_and_organisation(app: Flask) -> None:
+    shipped = load_reference().unit_costs
+    with app.app_context():
+        session = get_session()
+        table = current_table(session)
+        count = session.scalar(
+            select(func.count()).select_from(UnitCostRow).where(UnitCostRow.table_id == table.id)
+        )
+        assert count == len(shipped) == table.row_count
+        assert (table.name, table.version, table.sha256) == (
+            shipped.meta.name,
+            shipped.meta.version,
+            shipped.sha256,
+        )
+        # read back from the database, the rows hash to the published SHA-256
+        assert engine_table(table).sha256 == shipped.sha256
+        assert engine_table(table).rows.equals(shipped.rows)
+        names = session.scalars(select(Organisation.name)).all()
+        assert names == [DEFAULT_ORGANISATION]
+
+
+def test_init_db_command_is_idempotent(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "already up to date" in result.output
+    assert "new runs use unit cost table" in result.output
+
+
+def test_a_changed_table_under_a_published_version_is_refused(app: Flask) -> None:
+    import click
+
+    reference = load_reference()
+    edited = reference.unit_costs.rows.copy()
+    edited.iloc[0, edited.columns.get_loc("value")] += 1.0
+    from dataclasses import replace
+
+    from calculator.unit_costs import table_hash
+
+    changed = replace(
+        reference,
+        unit_costs=replace(reference.unit_costs, rows=edited, sha256=table_hash(edited)),
+    )
+    with app.app_context(), pytest.raises(click.ClickException, match=r"cannot\s+change"):
+        load_defaults(get_session(), changed)
+
+
+def test_models_and_migrations_agree(app: Flask) -> None:
+    engine = app.extensions["froi"]["db"].engine
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_published_tables_cannot_change(app: Flask) -> None:
+    with app.app_context():
+        session = get_session()
+        table = current_table(session)
+        table.rows[0].value += 1
+        with pytest.raises(PublishedTableChanged, match="published"):
+            session.flush()
+        session.rollback()
+        session.add(
+            UnitCostRow(
+                table=session.get(UnitCostTable, table.id),
+                code="NEW1",
+                name="n",
+                unit="u",
+                value=1.0,
+                price_year="2024-25",
+                agency="a",
+                category="fiscal",
+                cashable=False,
+                source="s",
+            )
+        )
+        with pytest.raises(PublishedTableChanged, match="rows cannot be added"):
+            session.flush()
+        session.rollback()
+        session.delete(session.get(UnitCostTable, table.id))
+        with pytest.raises(PublishedTableChanged):
+            session.flush()
+        session.rollback()
+
+
+def test_unknown_page_is_a_page_of_the_service(client: object) -> None:
+    from .pages import page
+
+    response = client.get("/no-such-page")  # type: ignore[attr-defined]
+    assert response.status_code == 404
+    shown = page(response)
+    assert shown.mains == 1 and shown.h1 == ["Page not found"]

@@ -1,0 +1,232 @@
+"""Results pages: the engine's figures, in words and charts, each chart with its numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from calculator.engine import compute
+from calculator.reference import load_reference
+from froi.web.db import get_session
+from froi.web.formatting import money, ratio
+from froi.web.models import Run
+
+from .conftest import SAMPLES
+from .pages import page, submit
+from .test_projects import create
+
+
+def import_sample(client: FlaskClient, name: str) -> str:
+    """Import a sample input through the import page; return the project's address."""
+    form = page(client.get("/projects/import")).hidden()
+    response = client.post(
+        "/projects/import",
+        data={**form, "file": (io.BytesIO((SAMPLES / name).read_bytes()), name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    return str(response.headers["Location"])
+
+
+def headline(html: str) -> dict[str, str]:
+    """The headline figures of a results page, by name."""
+    pairs = re.findall(r"<dt>([^<]+)</dt>\s*<dd class=\"headline-value\">([^<]+)</dd>", html)
+    return {name: value.replace("&#39;", "'") for name, value in pairs}
+
+
+def latest_run(app: Flask) -> Run:
+    with app.app_context():
+        run = get_session().scalars(select(Run).order_by(Run.id.desc())).first()
+        assert run is not None
+        return run
+
+
+def test_froi_of_a_project_made_through_the_forms(app: Flask, client: FlaskClient) -> None:
+    location = create(client, project_id="FORM-1", participants="40")
+    submit(
+        client,
+        f"{location}/costs/new",
+        {"amount": "60000", "agency": "Local Authority", "action": "save"},
+    )
+    submit(
+        client,
+        f"{location}/outcomes/new",
+        {
+            "unit_cost_code": "SS3.0",
+            "cohort": "40",
+            "success": "0.3",
+            "quantity": "26",
+            "action": "save",
+        },
+    )
+    response = client.get(f"{location}/results")
+    assert response.status_code == 200
+    doc = {
+        "settings": {},
+        "projects": [
+            {
+                "project_id": "FORM-1",
+                "participants": 40,
+                "costs": [{"amount": 60000, "agency": "Local Authority"}],
+                "outcomes": [
+                    {"unit_cost_code": "SS3.0", "cohort": 40, "success": 0.3, "quantity": 26}
+                ],
+            }
+        ],
+    }
+    direct = compute(doc, load_reference()).to_dict()["projects"][0]
+    figures = headline(response.get_data(as_text=True))
+    assert figures["Fiscal return on investment (FROI)"] == ratio(direct["froi"])
+    assert figures["Net present value (NPV)"] == money(direct["npv"])
+    assert figures["Net budget impact"] == money(direct["net_fiscal_benefit"])
+    stored = latest_run(app).results["projects"][0]
+    for key in ("froi", "npv", "pv_costs", "pv_fiscal", "net_fiscal_benefit"):
+        assert math.isclose(stored[key], direct[key], rel_tol=1e-9), key
+
+
+def test_the_worked_example_of_the_readme(app: Flask, client: FlaskClient) -> None:
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    html = client.get(f"{location}/results").get_data(as_text=True)
+    figures = headline(html)
+    assert figures["Fiscal return on investment (FROI)"] == "£1.46 per £1"
+    assert figures["Net present value (NPV)"] == "£558,862"
+    assert figures["Net budget impact"] == "£558,862"
+    assert figures["Payback"] == "Year 2 (the third year)"
+    assert figures["Value for money"] == "Low"  # the band in words, not a colour
+    assert figures["Present value of costs"] == "£1,205,791"
+    assert figures["Cost per participant"] == "£10,048"
+    assert "Net return £0.46 per £1." in html
+    # who pays and who saves, cashable or not
+    for agency, saves in (
+        ("Local Authority", "£1,655,720"),
+        ("DWP", "£60,189"),
+        ("NHS", "£30,219"),
+        ("Criminal Justice System", "£18,524"),
+    ):
+        assert re.search(rf"<th scope=\"row\">{agency}</th>.*?{saves}", html, re.S), agency
+    # the cash-flow chart marks the payback year, and says so in words too
+    svg = re.search(r"<svg.*?</svg>", html, re.S)
+    assert svg is not None and "Payback: year 2" in svg.group(0)
+    assert "Payback in year 2." in svg.group(0)
+    # switching values, outcomes and warnings sections are there
+    assert "Switching value (success rate for FROI of 1)" in html
+
+
+def test_every_chart_offers_its_numbers_as_csv(app: Flask, client: FlaskClient) -> None:
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    html = client.get(f"{location}/results").get_data(as_text=True)
+    run = latest_run(app)
+    for name in ("cashflow", "agencies", "outcomes", "costs"):
+        url = f"/runs/{run.id}/projects/0/{name}.csv"
+        assert f'href="{url}"' in html
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"/runs/{run.id}/projects/0/cashflow.csv").get_data(as_text=True)
+            )
+        )
+    )
+    years = run.results["projects"][0]["years"]
+    assert [float(r["Cumulative net position"]) for r in rows] == [
+        y["cumulative_fiscal_net"] for y in years
+    ]
+    agencies = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"/runs/{run.id}/projects/0/agencies.csv").get_data(as_text=True)
+            )
+        )
+    )
+    total_cashable = sum(float(a["Of which cashable"]) for a in agencies)
+    assert math.isclose(
+        total_cashable, run.results["projects"][0]["pv_fiscal_cashable"], abs_tol=1e-6
+    )
+    assert client.get(f"/runs/{run.id}/projects/0/nothing.csv").status_code == 404
+
+
+def test_csv_text_cannot_run_as_a_formula(app: Flask, client: FlaskClient) -> None:
+    location = create(client, project_id="CSV-1")
+    submit(
+        client,
+        f"{location}/costs/new",
+        {"amount": "100", "agency": '=HYPERLINK("http://x")', "action": "save"},
+    )
+    client.get(f"{location}/results")
+    body = client.get(f"/runs/{latest_run(app).id}/projects/0/costs.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in body
+
+
+def test_comparison_figures(client: FlaskClient) -> None:
+    location = import_sample(client, "comparison_group_study.json")
+    figures = headline(client.get(f"{location}/results").get_data(as_text=True))
+    direct = compute(
+        json.loads((SAMPLES / "comparison_group_study.json").read_text()), load_reference()
+    ).to_dict()["projects"][0]
+    assert figures["Costs avoided per case"] == money(direct["costs_avoided_per_case"])
+    assert figures["Costs-avoided ratio (FROI)"] == ratio(direct["froi"])
+    assert figures["Net saving per case"] == money(direct["net_saving_per_case"])
+
+
+def test_case_level_figures(client: FlaskClient) -> None:
+    location = import_sample(client, "enfield_case_level.json")
+    html = client.get(f"{location}/results").get_data(as_text=True)
+    figures = headline(html)
+    assert figures["Observed FROI"] == "£2.99 per £1"
+    assert figures["Sample confidence level"] == "87.6%"
+    assert figures["Projected annual FROI"] == "£1.98 per £1"
+    assert "95% bootstrap interval £" in html
+
+
+def test_uncertainty_from_the_query_or_the_settings(app: Flask, client: FlaskClient) -> None:
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    html = client.get(f"{location}/results", query_string={"simulations": "300"}).get_data(
+        as_text=True
+    )
+    figures = headline(html)
+    assert figures["Chance that FROI is at least £1 per £1"].endswith("%")
+    assert figures["Simulations"] == "300"
+    assert "FROI with each input at its low and high end, largest swing first" in html
+    tornado = re.findall(r"<svg.*?</svg>", html, re.S)[-1]
+    assert "How FROI moves with each uncertain input" in tornado
+    assert tornado.count("<rect x=") == 12  # the twelve largest swings; the table has all
+    run = latest_run(app)
+    uncertainty = run.results["projects"][0]["uncertainty"]
+    assert run.settings["simulations"] == 300 and uncertainty["tornado"]
+    assert figures["Chance that FROI is at least £1 per £1"] == (
+        f"{uncertainty['prob_froi_at_least_1'] * 100:.1f}%"
+    )
+    # a bad number of simulations is refused beside the field, nothing computed
+    response = client.get(f"{location}/results", query_string={"simulations": "lots"})
+    shown = page(response)
+    assert shown.field_errors["field-simulations"].startswith("simulations must be a whole number")
+    assert latest_run(app).id == run.id
+    # set on the project, the analysis runs on every visit
+    edit = page(client.get(f"{location}/edit"))
+    values = {c.name: c.value for c in edit.controls if c.name and c.type != "hidden"}
+    submit(client, f"{location}/edit", {**values, "settings-simulations": "200"})
+    html = client.get(f"{location}/results").get_data(as_text=True)
+    assert headline(html)["Simulations"] == "200"
+
+
+def test_engine_problems_are_summarised_with_a_link_to_the_field(client: FlaskClient) -> None:
+    location = create(client, project_id="CMP-1", mode="comparison")
+    response = client.get(f"{location}/results")
+    shown = page(response)
+    assert response.status_code == 200
+    assert (
+        "field 'intervention_cases': a comparison project needs intervention_cases greater than 0",
+        f"{location}/edit#field-intervention_cases",
+    ) in shown.summary_links
+    project_page = page(client.get(location))
+    assert any(
+        href == f"{location}/edit#field-intervention_cases" for _, href in project_page.links
+    )

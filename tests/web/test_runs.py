@@ -1,0 +1,100 @@
+"""Every calculation is stored as a run, and a stored run re-runs to the same figures."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from calculator import ENGINE_VERSION
+from calculator.engine import input_hash
+from calculator.reference import load_reference
+from froi.web.db import get_session
+from froi.web.models import LOCAL_USER, Run
+from froi.web.running import differences
+
+from .pages import page, submit
+from .test_results import import_sample, latest_run
+
+
+def test_a_run_records_what_went_in(app: Flask, client: FlaskClient) -> None:
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    client.get(f"{location}/results")
+    run = latest_run(app)
+    shipped = load_reference().unit_costs
+    assert (run.unit_cost_table_name, run.unit_cost_table_version, run.unit_cost_table_sha256) == (
+        shipped.meta.name,
+        shipped.meta.version,
+        shipped.sha256,
+    )
+    assert run.results["run"]["unit_cost_table"]["sha256"] == shipped.sha256
+    assert run.engine_version == ENGINE_VERSION
+    assert run.input_sha256 == input_hash(run.input_doc)
+    assert run.input_doc["projects"][0]["project_id"] == "EOC-HUB"
+    assert run.settings["base_year"] == run.results["run"]["base_year"]
+    assert run.user_name == LOCAL_USER and run.project_ref == "EOC-HUB"
+    html = client.get(f"/runs/{run.id}").get_data(as_text=True)
+    for shown in (shipped.sha256, run.input_sha256, shipped.meta.version, ENGINE_VERSION):
+        assert shown in html
+    downloaded = client.get(f"/runs/{run.id}/input.json")
+    assert json.loads(downloaded.get_data(as_text=True)) == run.input_doc
+    listing = page(client.get("/runs/"))
+    assert (f"Run {run.id}", f"/runs/{run.id}") in listing.links
+
+
+def test_a_rerun_reproduces_every_figure(app: Flask, client: FlaskClient) -> None:
+    location = import_sample(client, "enfield_case_level.json")
+    client.get(f"{location}/results")
+    original = latest_run(app)
+    response = submit(client, f"/runs/{original.id}", {}, action=f"/runs/{original.id}/rerun")
+    assert response.status_code == 302
+    again = latest_run(app)
+    assert again.id != original.id and again.rerun_of_id == original.id
+    assert again.reproduced is True
+    assert differences(original.results, again.results) == []
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Reproduced" in html and "every figure is the same" in html
+
+
+def test_a_rerun_that_differs_names_the_figures(app: Flask, client: FlaskClient) -> None:
+    location = import_sample(client, "comparison_group_study.json")
+    client.get(f"{location}/results")
+    run = latest_run(app)
+    with app.app_context():  # tamper with the record, as a changed engine would show up
+        session = get_session()
+        stored = session.get(Run, run.id)
+        assert stored is not None
+        results = copy.deepcopy(stored.results)
+        results["projects"][0]["froi"] *= 1 + 1e-6
+        stored.results = results
+        session.commit()
+    response = submit(client, f"/runs/{run.id}", {}, action=f"/runs/{run.id}/rerun")
+    again = latest_run(app)
+    assert again.reproduced is False
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not reproduced" in html and "projects[0].froi" in html
+
+
+def test_differences_are_within_a_relative_1e_9() -> None:
+    stored = {"run": {"computed_at": "a"}, "projects": [{"froi": 1.5, "band": "low", "n": None}]}
+    same = {
+        "run": {"computed_at": "b"},
+        "projects": [{"froi": 1.5 * (1 + 5e-10), "band": "low", "n": None}],
+    }
+    assert differences(stored, same) == []
+    moved = copy.deepcopy(same)
+    moved["projects"][0]["froi"] = 1.5 * (1 + 2e-9)
+    moved["projects"][0]["band"] = "medium"
+    moved["projects"][0]["n"] = 0.0
+    assert [d.path for d in differences(stored, moved)] == [
+        "projects[0].band",
+        "projects[0].froi",
+        "projects[0].n",
+    ]
+    assert [d.path for d in differences(stored, {"run": {}, "projects": []})] == [
+        "projects",
+        "run.computed_at",
+    ]
+    assert [d.path for d in differences({"x": True}, {"x": 1})] == ["x"]
