@@ -786,6 +786,35 @@ def test_uncertainty_sheets(default_reference: ReferenceData, tmp_path: Path) ->
     assert math.isclose(row["FROI, mean (£ per £1)"], u["froi_mean"], rel_tol=REL)
     assert row["P(FROI ≥ 1) (%)"] == u["prob_froi_at_least_1"]
     assert wb["Tornado"].max_row == len(results.uncertainty.tornado) + 1
+    # the sample of draws: every kept simulation, and they summarise to the engine's mean
+    draws = list(wb["Sample of draws"].iter_rows(min_row=2, values_only=True))
+    assert len(draws) == 200
+    assert [d[2] for d in draws] == list(range(1, 201))
+    assert math.isclose(
+        sum(d[3] for d in draws) / 200, u["froi_mean"], rel_tol=REL
+    )  # 200 simulations, all kept: the mean of the sheet is the engine's mean
+    assert sum(d[4] > 0 for d in draws) / 200 == u["prob_npv_positive"]
+
+
+def test_sample_of_draws_is_capped_for_a_portfolio(
+    default_reference: ReferenceData, tmp_path: Path
+) -> None:
+    import froi.workbook.results_provenance as rp
+
+    doc = portfolio(default_reference, 3, 2, 3)
+    doc["settings"]["simulations"] = 50
+    results = compute(doc, default_reference)
+    original = rp.DRAW_ROWS
+    rp.DRAW_ROWS = 60  # 3 projects share 60 rows: 20 draws each
+    try:
+        path = export(results, default_reference, tmp_path / "capped.xlsx")
+    finally:
+        rp.DRAW_ROWS = original
+    rows = list(
+        openpyxl.load_workbook(path)["Sample of draws"].iter_rows(min_row=2, values_only=True)
+    )
+    assert len(rows) == 60
+    assert {r[0] for r in rows} == {1, 2, 3} and max(r[2] for r in rows) == 20
 
 
 def test_minifs_is_written_with_its_future_function_prefix(mixed: tuple[Results, Path]) -> None:

@@ -71,13 +71,16 @@ from .results_context import Context, context
 from .results_detail import Detail, plan_detail, write_detail
 from .results_inputs import InputsWriter, run_document
 from .results_provenance import (
+    DRAWS,
     TORNADO,
     UNCERTAINTY,
     UNIT_COSTS_USED,
     WARNINGS,
     check_reference,
+    draws_sample,
     unit_costs_used,
     write_about,
+    write_draws,
     write_provenance,
     write_uncertainty,
     write_unit_costs_used,
@@ -121,6 +124,9 @@ SHEET_NOTES = {
     "Uncertainty": "Monte Carlo results per appraisal project (values: simulations are not "
     "formulas).",
     "Tornado": "FROI and NPV with each uncertain input at its low and high end.",
+    "Sample of draws": "The first simulations of each appraisal project (up to 1,000 each, "
+    "fewer in a large portfolio so the sheet stays within 100,000 rows): FROI and NPV of "
+    "each draw, to chart or summarise.",
     "Unit costs used": "Every unit cost the run used: source, grade, price year, value, and "
     "its rebasing to base-year prices as formulas.",
     "Provenance": "The run record: engine version, tables with versions and SHA-256 hashes, "
@@ -173,8 +179,10 @@ def write_results_workbook(
     u = results.uncertainty
     uncertainty = None if u is None else Table(book, "Uncertainty", UNCERTAINTY, len(u.summary))
     tornado = None if u is None else Table(book, "Tornado", TORNADO, len(u.tornado))
+    sample = None if u is None else draws_sample(ctx)
+    draws = None if sample is None else Table(book, "Sample of draws", DRAWS, len(sample))
 
-    order = _sheet_order(summary, agencies, detail, used_table, uncertainty, tornado, ctx)
+    order = _sheet_order(summary, agencies, detail, used_table, (uncertainty, tornado, draws), ctx)
     for name in order:
         book.sheet(name)
     write_detail(detail, ctx)
@@ -186,6 +194,8 @@ def write_results_workbook(
         write_payback_charts(book, ctx, summary, detail.years)
     if uncertainty is not None and tornado is not None:
         write_uncertainty(uncertainty, tornado, ctx)
+    if draws is not None and sample is not None:
+        write_draws(draws, ctx, sample)
     write_unit_costs_used(used_table, used)
     write_provenance(book, ctx, reference, input_sha256, input_name)
     write_warnings(warnings, ctx)
@@ -213,8 +223,7 @@ def _sheet_order(
     agencies: Table | None,
     detail: Detail,
     used: Table,
-    uncertainty: Table | None,
-    tornado: Table | None,
+    simulated: tuple[Table | None, ...],
     ctx: Context,
 ) -> list[str]:
     """Result sheets in reading order: headline, charts, detail, record, About."""
@@ -224,6 +233,6 @@ def _sheet_order(
     if charted_projects(ctx):
         names.append(CHART_SHEET)
     names += [t.sheet for t in detail.tables()]
-    names += [t.sheet for t in (uncertainty, tornado) if t is not None]
+    names += [t.sheet for t in simulated if t is not None]
     names += [used.sheet, "Provenance", "Warnings", "About"]
     return names

@@ -77,6 +77,15 @@ UNCERTAINTY = (
     Column("prob_froi_at_least_1", "P(FROI ≥ 1) (%)", "percent"),
     Column("prob_npv_positive", "P(NPV > 0) (%)", "percent"),
 )
+DRAWS = (
+    *KEY,
+    Column("draw", "Draw", "count"),
+    Column("froi", "FROI (£ per £1)", "ratio"),
+    Column("npv", "NPV (£)", "money"),
+)
+#: Most rows of the sample of draws, whatever the portfolio (Excel's limit is 1,048,576).
+DRAW_ROWS = 100_000
+
 TORNADO = (
     *KEY,
     Column("list", "List", "text"),
@@ -249,6 +258,28 @@ def write_uncertainty(summary: Table, tornado: Table, ctx: Context) -> None:
         t.texts("project_id", ctx.ids[p])
         _fill(t, frame, skip=("no", "project_id"))
         t.finish()
+
+
+def draws_sample(ctx: Context) -> pd.DataFrame:
+    """The draws to show: the engine keeps the first draws of each project; a portfolio
+    shows as many of each as keep the sheet within :data:`DRAW_ROWS` rows."""
+    u = ctx.results.uncertainty
+    assert u is not None
+    projects = max(1, len(u.summary))
+    per_project = max(1, DRAW_ROWS // projects)
+    draws = u.draws
+    return draws[draws["draw"].to_numpy() < per_project].reset_index(drop=True)
+
+
+def write_draws(t: Table, ctx: Context, draws: pd.DataFrame) -> None:
+    """Each kept simulation's FROI and NPV, so a reader can chart or re-summarise them."""
+    p = draws["_p"].to_numpy(dtype=np.int64)
+    t.numbers("no", p + 1)
+    t.texts("project_id", ctx.ids[p])
+    t.numbers("draw", draws["draw"].to_numpy(dtype=np.int64) + 1)
+    t.numbers("froi", draws["froi"])
+    t.numbers("npv", draws["npv"])
+    t.finish()
 
 
 def write_about(book: Book, sheets: Sequence[tuple[str, str]], notes: Sequence[str]) -> None:
