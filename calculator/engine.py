@@ -191,6 +191,8 @@ class Results:
         u = self.uncertainty
         (record,) = _records(u.summary[u.summary["_p"] == p].drop(columns="_p"))
         record["tornado"] = _records(u.tornado[u.tornado["_p"] == p].drop(columns="_p"))
+        bars = u.histograms[u.histograms["_p"] == p].drop(columns="_p")
+        record["froi_histogram"] = _records(bars)
         return record
 
 

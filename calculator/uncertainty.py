@@ -52,6 +52,10 @@ WIDTH_BY_GRADE = np.array([np.nan, 0.05, 0.10, 0.15, 0.25, 0.35, 0.50])
 CHUNK = 2000
 #: Draws of each project kept for the results workbook's sample of draws.
 KEEP_DRAWS = 1000
+#: About this many bars in a project's histogram of FROI.
+HISTOGRAM_BARS = 20
+#: The histogram spans these percentiles of FROI; draws beyond count in the end bars.
+HISTOGRAM_SPAN = (0.5, 99.5)
 
 SUMMARY = (
     "simulations",
@@ -139,6 +143,7 @@ class Uncertainty:
     summary: pd.DataFrame  # one row per appraisal project: _p and SUMMARY
     tornado: pd.DataFrame  # _p, list, row, field, label, low, high, froi/npv at each end, swing
     draws: pd.DataFrame  # _p, draw, froi, npv: the first KEEP_DRAWS draws of each project
+    histograms: pd.DataFrame  # _p, froi_from, froi_to, simulations: the spread of FROI
 
 
 def _groups(owner: npt.NDArray[np.int64], projects: int) -> list[npt.NDArray[np.int64]]:
@@ -236,6 +241,42 @@ def _summary_row(froi: FloatArray, npv: FloatArray) -> list[float]:
     ]
 
 
+def round_step(span: float, bars: int = HISTOGRAM_BARS) -> float:
+    """A round bar width (1, 2 or 5 x 10^k) giving about ``bars`` bars over ``span``."""
+    if not span > 0:
+        return 0.1
+    raw = span / bars
+    power = 10.0 ** np.floor(np.log10(raw))
+    return float(min(s * power for s in (1, 2, 5, 10) if raw <= s * power))
+
+
+def froi_histogram(froi: FloatArray) -> pd.DataFrame:
+    """The spread of a project's simulated FROI as bars of equal, round width.
+
+    The bars cover the 0.5th to 99.5th percentile and always reach break-even (FROI 1),
+    so a reader sees which side of it the draws fall; the few draws beyond are counted
+    in the first or last bar (its ``froi_from`` or ``froi_to`` is then open-ended in
+    effect).  Simulations without a FROI (costs at or below zero) are not counted.
+    """
+    defined = froi[~np.isnan(froi)]
+    if not defined.size:
+        return pd.DataFrame({"froi_from": [], "froi_to": [], "simulations": []})
+    low, high = np.percentile(defined, HISTOGRAM_SPAN)
+    low, high = min(float(low), 1.0), max(float(high), 1.0)
+    step = round_step(high - low)
+    first = np.floor(low / step) * step
+    bars = max(1, int(np.ceil((high - first) / step - 1e-9)))
+    edges = np.round(first + step * np.arange(bars + 1), 12)
+    index = np.clip(np.floor((defined - first) / step).astype(np.int64), 0, bars - 1)
+    return pd.DataFrame(
+        {
+            "froi_from": edges[:-1],
+            "froi_to": edges[1:],
+            "simulations": np.bincount(index, minlength=bars),
+        }
+    )
+
+
 def simulate(run: RunInput, a: Appraisal, simulations: int, seed: int) -> Uncertainty:
     """METHOD 5 for every appraisal project of ``run``."""
     P = len(run.projects)
@@ -247,12 +288,14 @@ def simulate(run: RunInput, a: Appraisal, simulations: int, seed: int) -> Uncert
     appraisal = np.flatnonzero(run.projects["mode"].to_numpy(dtype=object) == "appraisal")
     rows: list[list[float]] = []
     kept: list[pd.DataFrame] = []
+    histograms: list[pd.DataFrame] = []
     for p in appraisal:  # one vectorised simulation per project, each on its own stream
         rng = np.random.default_rng([seed, zlib.crc32(str(ids[p]).encode())])
         froi, npv = _simulate_project(
             run, a, o_groups[p], c_groups[p], int(p), ranges, costs, simulations, rng
         )
         rows.append([simulations, seed, *_summary_row(froi, npv)])
+        histograms.append(froi_histogram(froi).assign(_p=p))
         keep = min(KEEP_DRAWS, simulations)
         kept.append(
             pd.DataFrame({"_p": p, "draw": np.arange(keep), "froi": froi[:keep], "npv": npv[:keep]})
@@ -264,7 +307,14 @@ def simulate(run: RunInput, a: Appraisal, simulations: int, seed: int) -> Uncert
         if kept
         else pd.DataFrame(columns=["_p", "draw", "froi", "npv"])
     )
-    return Uncertainty(summary=summary, tornado=tornado(run, a, ranges, costs), draws=draws)
+    bars = (
+        pd.concat(histograms, ignore_index=True)
+        if histograms
+        else pd.DataFrame(columns=["froi_from", "froi_to", "simulations", "_p"])
+    )
+    return Uncertainty(
+        summary=summary, tornado=tornado(run, a, ranges, costs), draws=draws, histograms=bars
+    )
 
 
 def tornado(run: RunInput, a: Appraisal, ranges: dict[str, Ranges], costs: Ranges) -> pd.DataFrame:

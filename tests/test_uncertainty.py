@@ -256,3 +256,33 @@ def test_triangular_inverse_cdf() -> None:
         np.array([4.0]), np.array([4.0]), np.array([4.0]), np.array([0.3])
     )
     assert same[0] == 4.0
+
+
+def test_froi_histogram_counts_every_draw_and_straddles_break_even(
+    reference: ReferenceData,
+) -> None:
+    doc = near_break_even()
+    doc["settings"]["simulations"] = 5000
+    results = compute(doc, reference)
+    assert results.uncertainty is not None
+    kept = results.uncertainty.draws
+    bars = results.to_dict()["projects"][0]["uncertainty"]["froi_histogram"]
+    froms = [b["froi_from"] for b in bars]
+    tos = [b["froi_to"] for b in bars]
+    assert froms[1:] == tos[:-1]  # contiguous, equal round widths
+    widths = {round(b - a, 9) for a, b in zip(froms, tos, strict=True)}
+    assert len(widths) == 1 and 10 <= len(bars) <= 25
+    assert froms[0] <= 1.0 <= tos[-1] and 1.0 in froms  # break-even is a bar edge
+    assert sum(b["simulations"] for b in bars) == 5000  # near break-even: every FROI defined
+    # the first 1,000 draws are kept: those below break-even are the bars' left side
+    first = kept["froi"].to_numpy()
+    below = sum(b["simulations"] for b in bars if b["froi_to"] <= 1.0)
+    p_below = 1 - results.uncertainty.summary["prob_froi_at_least_1"].iloc[0]
+    assert below == round(p_below * 5000)
+    assert np.mean(first < 1.0) == pytest.approx(p_below, abs=0.06)
+
+
+def test_froi_histogram_of_no_defined_froi_is_empty() -> None:
+    assert uncertainty.froi_histogram(np.array([np.nan, np.nan])).empty
+    bars = uncertainty.froi_histogram(np.full(10, 2.0))  # no spread: one side of break-even
+    assert bars["simulations"].sum() == 10 and bars["froi_from"].iloc[0] <= 1.0

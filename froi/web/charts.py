@@ -222,3 +222,68 @@ def tornado(
         for label, a, b in zip(labels, lows, highs, strict=True)
     )
     return _svg(frame, chart_id, "How FROI moves with each uncertain input", desc + ".", body)
+
+
+def histogram(
+    froms: Sequence[float], tos: Sequence[float], counts: Sequence[int], chart_id: str
+) -> Markup:
+    """How many simulations gave each FROI, with the break-even line at £1 per £1.
+
+    Bars at or above break-even are solid, bars below it hatched, and the dashed line is
+    labelled, so the two sides are told apart without colour.
+    """
+    frame = Frame(width=640, height=300, left=60, right=20, top=34, bottom=48)
+    lo, hi = froms[0], tos[-1]
+    span = (hi - lo) or 1.0
+    top_count = max(max(counts), 1)
+
+    def x(v: float) -> float:
+        return frame.left + (v - lo) / span * frame.inner_width
+
+    def y(n: float) -> float:
+        return frame.top + (1 - n / top_count) * frame.inner_height
+
+    body = [
+        f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y(0):.1f}" '
+        f'y2="{y(0):.1f}" stroke="{INK}" stroke-width="1"/>'
+    ]
+    label_every = max(1, math.ceil(len(froms) / 8))
+    for i, (a, b, n) in enumerate(zip(froms, tos, counts, strict=True)):
+        fill = BLUE if a >= 1.0 else f"url(#{chart_id}-hatch)"
+        body.append(
+            f'<rect x="{x(a) + 1:.1f}" y="{y(n):.1f}" width="{max(x(b) - x(a) - 2, 1):.1f}" '
+            f'height="{max(y(0) - y(n), 0):.1f}" fill="{fill}" stroke="{INK}" '
+            f'stroke-width="0.5"/>'
+        )
+        if i % label_every == 0:
+            body.append(
+                f'<text x="{x(a):.1f}" y="{frame.height - frame.bottom + 18}" '
+                f'text-anchor="middle" fill="{INK}">{escape(f"{a:g}")}</text>'
+            )
+    body.append(
+        f'<text x="{x(hi):.1f}" y="{frame.height - frame.bottom + 18}" text-anchor="end" '
+        f'fill="{INK}">{escape(f"{hi:g}")}</text>'
+        f'<text x="{frame.left + frame.inner_width / 2:.1f}" y="{frame.height - 6}" '
+        f'text-anchor="middle" fill="{INK}">FROI (£ back per £1 spent)</text>'
+        f'<text x="{frame.left - 8}" y="{y(top_count) + 4:.1f}" text-anchor="end" '
+        f'fill="{INK}">{top_count:,}</text>'
+        f'<text x="{frame.left - 8}" y="{y(0) + 4:.1f}" text-anchor="end" fill="{INK}">0</text>'
+    )
+    if lo <= 1.0 <= hi:
+        body.append(
+            f'<line x1="{x(1.0):.1f}" x2="{x(1.0):.1f}" y1="{frame.top - 12}" '
+            f'y2="{y(0):.1f}" stroke="{INK}" stroke-width="2" stroke-dasharray="6 4"/>'
+            f'<text x="{x(1.0) + 6:.1f}" y="{frame.top - 16}" fill="{INK}" font-weight="bold">'
+            "Break-even: £1 per £1</text>"
+        )
+    total = sum(counts)
+    below = sum(n for a, n in zip(froms, counts, strict=True) if a < 1.0)
+    desc = (
+        f"{total:,} simulations of FROI from {lo:g} to {hi:g}; "
+        f"{below:,} below break-even (£1 per £1), {total - below:,} at or above it. "
+        + "; ".join(
+            f"{a:g} to {b:g}: {n:,}" for a, b, n in zip(froms, tos, counts, strict=True) if n
+        )
+        + "."
+    )
+    return _svg(frame, chart_id, "How the simulated FROI is spread", desc, body)

@@ -277,6 +277,18 @@ def _tables(p: dict[str, Any]) -> dict[str, Table]:
             ),
             p.get("cases_detail", []),
         )
+    bars = (p.get("uncertainty") or {}).get("froi_histogram")
+    if bars:
+        tables["histogram"] = Table(
+            "histogram",
+            "Simulations by FROI: the first and last bars also count the few draws beyond",
+            _columns(
+                ("froi_from", "FROI from", "ratio"),
+                ("froi_to", "FROI to", "ratio"),
+                ("simulations", "Simulations", "number"),
+            ),
+            bars,
+        )
     tornado = (p.get("uncertainty") or {}).get("tornado")
     if tornado:
         rows = [{**t, "input": f"{t.get('label') or ''} ({t.get('field')})"} for t in tornado]
@@ -333,6 +345,14 @@ def _charts(figures: ProjectFigures, prefix: str) -> None:
             ("saves", "pays"),
             f"{prefix}-agencies",
             "What each agency saves and pays (present values)",
+        )
+    if "histogram" in tables and tables["histogram"].rows:
+        rows = tables["histogram"].rows
+        figures.charts["histogram"] = charts.histogram(
+            [float(r["froi_from"]) for r in rows],
+            [float(r["froi_to"]) for r in rows],
+            [int(r["simulations"]) for r in rows],
+            f"{prefix}-histogram",
         )
     if "tornado" in tables and p.get("froi") is not None:
         # the inputs that move FROI most (the engine sorts by swing); the table has all,

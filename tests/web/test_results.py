@@ -198,6 +198,8 @@ def test_uncertainty_from_the_query_or_the_settings(app: Flask, client: FlaskCli
     tornado = re.findall(r"<svg.*?</svg>", html, re.S)[-1]
     assert "How FROI moves with each uncertain input" in tornado
     assert tornado.count("<rect x=") == 12  # the twelve largest swings; the table has all
+    (spread,) = [s for s in re.findall(r"<svg.*?</svg>", html, re.S) if "spread" in s]
+    assert "Break-even: £1 per £1" in spread and "300 simulations of FROI" in spread
     run = latest_run(app)
     uncertainty = run.results["projects"][0]["uncertainty"]
     assert run.settings["simulations"] == 300 and uncertainty["tornado"]
