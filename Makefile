@@ -31,6 +31,8 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/uncertainty.py
+	$(BIN)/python bench/workbook.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
