@@ -34,7 +34,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script or a module
@@ -52,56 +51,12 @@ from froi.workbook.template import write_input_workbook
 PROJECTS = 20
 
 
-def outcomes_input(reference: ReferenceData, rows: int, seed: int = 0) -> dict[str, Any]:
-    """A valid appraisal input with ``rows`` outcome rows over 20 projects."""
-    rng = np.random.default_rng(seed)
-    codes = reference.unit_costs.rows.index.to_numpy()
-    code = rng.choice(codes, rows)
-    cohort = rng.integers(5, 200, rows)
-    success = rng.uniform(0.05, 0.8, rows).round(3)
-    deadweight = rng.uniform(0, 0.4, rows).round(3)
-    quantity = rng.choice([1, 4, 12, 26, 52], rows)
-    lag = rng.integers(0, 2, rows)
-    duration = rng.integers(1, 4, rows)
-    drop_off = rng.choice([0, 0.1, 0.25], rows)
-    cohort_year = rng.integers(0, 2, rows)
-    grade = rng.integers(1, 7, rows)
-    discount = rng.choice(np.array(["standard", "health"], dtype=object), rows, p=[0.9, 0.1])
-    projects: list[dict[str, Any]] = [
-        {
-            "project_id": f"P{p:03d}",
-            "name": f"Project {p}",
-            "participants": 100,
-            "costs": [
-                {
-                    "description": "Team",
-                    "amount": 50000.0,
-                    "agency": "Local Authority",
-                    "kind": "set_up",
-                }
-            ],
-            "outcomes": [],
-        }
-        for p in range(PROJECTS)
-    ]
-    for i in range(rows):
-        projects[i % PROJECTS]["outcomes"].append(
-            {
-                "description": "Outcome avoided",
-                "unit_cost_code": str(code[i]),
-                "cohort": int(cohort[i]),
-                "cohort_year": int(cohort_year[i]),
-                "success": float(success[i]),
-                "deadweight": float(deadweight[i]),
-                "quantity": int(quantity[i]),
-                "lag": int(lag[i]),
-                "duration": int(duration[i]),
-                "drop_off": float(drop_off[i]),
-                "confidence_grade": int(grade[i]),
-                "discount": str(discount[i]),
-            }
-        )
-    return {"settings": {"appraisal_years": 5}, "projects": projects}
+def outcomes_input(reference: ReferenceData, rows: int) -> dict[str, Any]:
+    """A valid appraisal input with ``rows`` outcome rows over 20 projects (bench/common.py's
+    portfolio: every field varied, codes from the default table, three cost rows each)."""
+    if rows % PROJECTS:
+        raise SystemExit(f"--rows must be a multiple of {PROJECTS}")
+    return portfolio(reference, PROJECTS, rows // PROJECTS, 5)
 
 
 def bench_reading(path: Path, reference: ReferenceData, rows: int, runs: int) -> dict[str, float]:

@@ -14,7 +14,6 @@ Exit status: 0 done, 2 the input has problems (each printed on stderr), 1 anythi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -63,7 +62,7 @@ def _compute_results(args: argparse.Namespace, reference: ReferenceData) -> tupl
     """The run's results and the SHA-256 of the input file's bytes (None for stdin)."""
     from calculator.engine import compute, compute_run
     from froi.workbook.limits import limits_from_args
-    from froi.workbook.reader import check_workbook, is_workbook_path
+    from froi.workbook.reader import check_workbook, file_sha256, is_workbook_path
 
     overrides = {
         name: value
@@ -82,14 +81,6 @@ def _compute_results(args: argparse.Namespace, reference: ReferenceData) -> tupl
     results = compute(doc, reference)
     digest = None if args.input == "-" else file_sha256(Path(args.input))
     return results, digest
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cmd_compute(args: argparse.Namespace) -> int:
