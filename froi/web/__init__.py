@@ -19,7 +19,7 @@ from flask import Flask, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from . import csrf, db, formatting
+from . import csrf, db, formatting, secret
 from .models import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     app.config.from_mapping(
-        SECRET_KEY="dev",
+        SECRET_KEY=secret.UNSET,  # made and kept in the instance folder unless configured
         DATABASE_URL=os.environ.get("DATABASE_URL"),
         REFERENCE_DIR=None,
         RUN_USER=LOCAL_USER,
@@ -60,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.extensions["froi"] = {}
 
+    secret.init_app(app)
     db.init_app(app)
     formatting.init_app(app)
     csrf.init_app(app)
