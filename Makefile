@@ -26,7 +26,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# axe-core for the browser tests (tests/browser), from package-lock.json
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $(AXE)
+
+test: lint typecheck $(AXE)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

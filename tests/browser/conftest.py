@@ -1,0 +1,326 @@
+"""Browser tests: the real service in Debian's headless Chromium, driven by Playwright.
+
+The app is built as a first start builds it (``create_app`` on a temporary SQLite
+database) and served by werkzeug's ``make_server`` on 127.0.0.1 and a free port in a
+background thread for the session.  Chromium is never downloaded: Playwright launches
+``/usr/bin/chromium`` with the flags of ``/work/shared/TESTING.md`` and a fresh user
+data directory.  Every request that is not to the test server is blocked and recorded
+(``page.route``), and each test asserts that none was attempted: no CDN, no fonts, no
+calls home.
+
+axe-core comes from the npm registry (``tests/browser/package.json``, installed with
+``npm ci --prefix tests/browser``) and is injected into each page the tests check.
+
+Without Chromium, Playwright or axe-core the tests are skipped with the reason on a
+workstation, and fail under ``CI=true``: CI must not pass by not running them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.test import TestResponse
+
+from froi.web import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+SAMPLES = ROOT / "sample_workbooks"
+CHROMIUM = Path(os.environ.get("FROI_TEST_CHROMIUM", "/usr/bin/chromium"))
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+#: Chromium's flags on these machines (TESTING.md): without the networking ones it floods
+#: the closed network with refused connections.  --headless is Playwright's own option.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: WCAG 2.0, 2.1 and 2.2, levels A and AA: the tags axe-core files its rules under.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+#: Impacts that fail a page.  Moderate and minor findings are printed, not failed.
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def unavailable(reason: str) -> None:
+    """Skip with the reason on a workstation; fail under CI=true."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}, and CI=true: the browser tests must run in CI", pytrace=False)
+    pytest.skip(reason)
+
+
+# -- the service ---------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    """The app served on 127.0.0.1 for the session."""
+
+    app: Any
+    url: str
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+
+
+def serve(app: Any) -> LiveServer:
+    """Serve ``app`` on a free port of 127.0.0.1 in a daemon thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    port = server.socket.getsockname()[1]
+    thread = threading.Thread(target=server.serve_forever, name="froi-live-server", daemon=True)
+    thread.start()
+    # the port answers before the first test asks
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    return LiveServer(app, f"http://127.0.0.1:{port}", server, thread)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    database = tmp_path_factory.mktemp("froi-browser") / "froi.sqlite"
+    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "browser-tests"})
+    running = serve(app)
+    try:
+        yield running
+    finally:
+        running.stop()
+        app.extensions["froi"]["db"].engine.dispose()
+
+
+# -- the browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.is_file():
+        unavailable(f"Chromium is not at {CHROMIUM} (apt-get install -y chromium)")
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, never a downloaded one.
+
+    ``launch`` starts it on a fresh, empty user data directory of its own
+    (``--user-data-dir=/tmp/playwright_chromiumdev_profile-*``, removed on close); each
+    test opens an isolated context on it.
+    """
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@dataclass
+class Visit:
+    """A browser tab on the live server, with what it tried to fetch elsewhere."""
+
+    page: Page
+    base: str
+    blocked: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def goto(self, path: str, status: int = 200) -> None:
+        response = self.page.goto(self.url(path))
+        assert response is not None, path
+        assert response.status == status, f"{path}: {response.status}"
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def visit(context: BrowserContext, live_server: LiveServer) -> Iterator[Visit]:
+    """A new tab that may only talk to the test server; the test fails if it tried more."""
+    page = context.new_page()
+    shown = Visit(page, live_server.url)
+    allowed = live_server.url + "/"
+
+    def guard(route: Route, request: Request) -> None:
+        if request.url.startswith(allowed) or request.url == live_server.url:
+            route.continue_()
+        else:
+            shown.blocked.append(request.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", guard)
+    yield shown
+    assert shown.blocked == [], f"requests off the test server were attempted: {shown.blocked}"
+
+
+# -- axe-core ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> Path:
+    if not AXE.is_file():
+        unavailable(f"axe-core is not installed at {AXE} (npm ci --prefix tests/browser)")
+    return AXE
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    """axe's violations as lines a person can act on."""
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    at {target}")
+            lines.append(f"       {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", "\n       ")
+            if summary:
+                lines.append(f"       {summary}")
+        if len(v["nodes"]) > 8:
+            lines.append(f"    ... and {len(v['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+def run_axe(page: Page, axe: Path) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.0/2.1/2.2 A and AA violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe))
+    result = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                               resultTypes: ['violations']});
+            return JSON.stringify(r.violations);
+        }""",
+        WCAG_TAGS,
+    )
+    violations: list[dict[str, Any]] = json.loads(result)
+    return violations
+
+
+@pytest.fixture(scope="session")
+def checked_pages() -> list[str]:
+    """Every page address axe-core checked in the session (for the coverage test)."""
+    return []
+
+
+@pytest.fixture
+def check_axe(axe_source: Path, checked_pages: list[str]) -> Iterator[Any]:
+    """``check_axe(page, label)``: collect serious and critical violations; fail at the end.
+
+    Every page of a test is checked before the test fails, so one run lists every page's
+    problems rather than the first.
+    """
+    failures: list[str] = []
+
+    def check(page: Page, label: str | None = None) -> list[dict[str, Any]]:
+        violations = run_axe(page, axe_source)
+        checked_pages.append(page.url)
+        where = label or page.url
+        others = [v for v in violations if v["impact"] not in FAILING_IMPACTS]
+        if others:
+            print(f"\n{where}: axe findings below serious:\n{describe(others)}")
+        failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+        if failing:
+            failures.append(f"{where}\n{describe(failing)}")
+        return failing
+
+    yield check
+    if failures:
+        pytest.fail(
+            "axe-core found serious or critical WCAG 2.2 AA violations:\n\n"
+            + "\n\n".join(failures),
+            pytrace=False,
+        )
+
+
+# -- data ----------------------------------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any], *, multipart: bool = False
+) -> TestResponse:
+    """POST a form the way a browser does: with the page's CSRF token."""
+    found = CSRF.search(client.get(url).get_data(as_text=True))
+    assert found, url
+    return client.post(
+        url,
+        data={"csrf_token": found.group(1), **data},
+        content_type="multipart/form-data" if multipart else None,
+    )
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The sample projects, imported once for the session: kind -> project page path."""
+
+    paths: dict[str, str]
+    run_id: int
+    rerun_id: int
+
+    def __getitem__(self, kind: str) -> str:
+        return self.paths[kind]
+
+
+@pytest.fixture(scope="session")
+def samples(live_server: LiveServer) -> Samples:
+    """Import the sample inputs through the import page, compute one, re-run its run."""
+    client = live_server.app.test_client()
+    paths = {}
+    for kind, name in (
+        ("appraisal", "edge_of_care_appraisal.json"),
+        ("comparison", "comparison_group_study.json"),
+        ("case_level", "enfield_case_level.json"),
+    ):
+        file = (io.BytesIO((SAMPLES / name).read_bytes()), name)
+        response = post_form(client, "/projects/import", {"file": file}, multipart=True)
+        assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+        paths[kind] = urlsplit(response.headers["Location"]).path
+    response = post_form(client, "/projects/new", {"project_id": "EMPTY-1", "name": "Empty"})
+    assert response.status_code == 302
+    paths["empty"] = urlsplit(response.headers["Location"]).path
+    html = client.get(f"{paths['appraisal']}/results").get_data(as_text=True)
+    run_id = int(re.findall(r'href="/runs/(\d+)"', html)[0])
+    # the re-run form posts to /runs/<id>/rerun with the run page's token
+    token = CSRF.search(client.get(f"/runs/{run_id}").get_data(as_text=True))
+    assert token
+    response = client.post(f"/runs/{run_id}/rerun", data={"csrf_token": token.group(1)})
+    assert response.status_code == 302, response.status_code
+    rerun_id = int(urlsplit(response.headers["Location"]).path.rsplit("/", 1)[1])
+    return Samples(paths, run_id, rerun_id)

@@ -1,0 +1,180 @@
+"""axe-core on every page of the service, in Chromium: WCAG 2.0, 2.1 and 2.2, A and AA.
+
+Each page is visited in a real browser, axe-core (from ``tests/browser/node_modules``) is
+injected into it and run, and any violation of impact serious or critical fails the test
+with the rule, the element and how to fix it.  Pages are also checked in the states a
+person meets: a form with errors, the unit cost picker with search results, results with
+the uncertainty analysis, the error pages.  The last test checks that every HTML page
+the app routes was checked, so a new page cannot go unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page
+from werkzeug.exceptions import HTTPException
+
+from .conftest import LiveServer, Samples, Visit
+
+CheckAxe = Callable[..., list[dict[str, Any]]]
+
+#: Routes that answer with a file, not a page: nothing for axe-core to check.
+DOWNLOADS = {"static", "runs.input_json", "runs.table_csv"}
+
+LISTS = (
+    "costs",
+    "outcomes",
+    "intervention_usage",
+    "comparison_usage",
+    "cases",
+    "case_outcomes",
+    "teams",
+)
+
+
+def check(visit: Visit, check_axe: CheckAxe, path: str) -> None:
+    visit.goto(path)
+    check_axe(visit.page, path)
+
+
+def press_button(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
+def test_lists_and_reference_pages(visit: Visit, check_axe: CheckAxe, samples: Samples) -> None:
+    for path in (
+        "/projects/",
+        "/projects/?q=edge",
+        "/projects/?q=zzz",
+        "/projects/new",
+        "/projects/import",
+        "/unit-costs/",
+        "/unit-costs/?q=foster",
+        "/runs/",
+        f"/runs/{samples.run_id}",
+        f"/runs/{samples.rerun_id}",
+    ):
+        check(visit, check_axe, path)
+
+
+@pytest.mark.parametrize("kind", ["appraisal", "comparison", "case_level", "empty"])
+def test_project_pages(visit: Visit, check_axe: CheckAxe, samples: Samples, kind: str) -> None:
+    location = samples[kind]
+    paths = [location, f"{location}/edit", f"{location}/copy", f"{location}/delete"]
+    paths.append(f"{location}/results")
+    if kind == "appraisal":
+        paths.append(f"{location}/results?simulations=200")
+        paths += [f"{location}/{name}/new" for name in LISTS]
+    if kind != "empty":
+        first = "cases" if kind == "case_level" else "costs"
+        paths += [f"{location}/{first}/1/edit", f"{location}/{first}/1/delete"]
+    for path in paths:
+        check(visit, check_axe, path)
+
+
+def test_forms_with_errors_and_the_picker(
+    visit: Visit, check_axe: CheckAxe, samples: Samples
+) -> None:
+    page = visit.page
+    visit.goto("/projects/new")
+    page.locator("#field-participants").fill("x")
+    press_button(page, "Create project")
+    assert page.title().startswith("Error:")
+    check_axe(page, "/projects/new with errors")
+
+    location = samples["empty"]
+    visit.goto(f"{location}/copy")
+    page.locator("#field-project_id").fill("")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Error:")
+    check_axe(page, f"{location}/copy with errors")
+
+    visit.goto(f"{location}/outcomes/new")
+    page.locator("#field-success").fill("45")
+    press_button(page, "Save outcome")
+    assert page.title().startswith("Error:")
+    check_axe(page, f"{location}/outcomes/new with errors")
+
+    visit.goto(f"{location}/outcomes/new")
+    page.get_by_label("Search the unit cost table").fill("foster")
+    press_button(page, "Search unit costs")
+    assert page.get_by_role("button", name="Use").count() > 0
+    check_axe(page, f"{location}/outcomes/new with the picker's search results")
+
+    visit.goto(f"{location}/costs/new")
+    page.get_by_label("Search the unit cost table").fill("zzzz no such cost")
+    press_button(page, "Search unit costs")
+    check_axe(page, f"{location}/costs/new with a search that finds nothing")
+
+    visit.goto(f"{samples['appraisal']}/results?simulations=x")
+    check_axe(page, "results with simulations=x")
+
+    visit.goto("/projects/import")
+    press_button(page, "Import")
+    check_axe(page, "/projects/import with no file")
+
+
+def test_error_pages(visit: Visit, check_axe: CheckAxe, samples: Samples) -> None:
+    page = visit.page
+    response = page.goto(visit.url("/no/such/page"))
+    assert response is not None and response.status == 404
+    check_axe(page, "404")
+    response = page.goto(visit.url(f"/runs/{samples.run_id}/rerun"))
+    assert response is not None and response.status == 405
+    check_axe(page, "405")
+    # a form posted without its token, as another site's form would be
+    visit.goto("/projects/")
+    with page.expect_navigation():
+        page.evaluate(
+            """() => { const f = document.createElement('form'); f.method = 'post';
+                       f.action = '/projects/new'; document.body.append(f); f.submit(); }"""
+        )
+    assert page.title().startswith("There is a problem")
+    check_axe(page, "400")
+    # a file over the 5 MB limit
+    visit.goto("/projects/import")
+    page.get_by_label("JSON file").set_input_files(
+        {"name": "big.json", "mimeType": "application/json", "buffer": b" " * (6 << 20)}
+    )
+    press_button(page, "Import")
+    assert page.title().startswith("The file is too large")
+    check_axe(page, "413")
+
+
+def test_every_page_was_checked(
+    request: pytest.FixtureRequest, live_server: LiveServer, checked_pages: list[str]
+) -> None:
+    """Every route that answers GET with a page was checked by a test above."""
+    here = request.module.__name__
+    wanted = {n for n in dir(request.module) if n.startswith("test_") and n != request.node.name}
+    ran = {
+        item.originalname
+        for item in request.session.items
+        if isinstance(item, pytest.Function) and item.module.__name__ == here
+    }
+    if not wanted <= ran:
+        pytest.skip("checks the coverage of the whole module's run only")
+    adapter = live_server.app.url_map.bind("127.0.0.1")
+    checked = set()
+    for url in checked_pages:
+        try:
+            checked.add(adapter.match(urlsplit(url).path)[0])
+        except HTTPException:  # the error pages
+            continue
+    pages = {
+        rule.endpoint
+        for rule in live_server.app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and rule.endpoint not in DOWNLOADS
+    }
+    pages -= {"index"}  # redirects to the projects list
+    missing = sorted(pages - checked)
+    assert missing == [], (
+        f"pages no axe-core test visits: {missing}; add them to tests/browser/"
+        " (or to DOWNLOADS if they answer with a file)"
+    )
