@@ -41,6 +41,7 @@ LOCAL_USER = "local user"
 #: The organisation every row belongs to until accounts exist.
 DEFAULT_ORGANISATION = "Local authority"
 PUBLISHED = "published"
+DRAFT = "draft"
 
 
 def utcnow() -> datetime:
@@ -120,14 +121,34 @@ class UnitCostTable(Base):
     status: Mapped[str] = mapped_column(String(20), default=PUBLISHED)
     published_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: for a local override table: the national version whose rows it replaces or adds to
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit_cost_table.id"), index=True)
 
     rows: Mapped[list[UnitCostRow]] = relationship(
         back_populates="table", order_by="UnitCostRow.id"
     )
+    parent: Mapped[UnitCostTable | None] = relationship(remote_side=[id])
 
     @property
     def label(self) -> str:
         return f"{self.name} {self.version}"
+
+
+class UnitCostChoice(Base):
+    """Which unit cost table version an organisation's new runs compute on.
+
+    No row means the newest published national table (the behaviour before a steward
+    chose); choosing a version, or publishing one, records the choice explicitly.
+    """
+
+    __tablename__ = "unit_cost_choice"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("unit_cost_table.id"))
+    chosen_by: Mapped[str] = mapped_column(String(200), default=LOCAL_USER)
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    table: Mapped[UnitCostTable] = relationship()
 
 
 class UnitCostRow(Base):

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from calculator import unit_costs as uc
@@ -82,15 +82,36 @@ def table_model(
 
 #: Tables read back, by database and table id.  A published table never changes, so one
 #: check per process is enough; workers and apps on the same database share nothing else.
-_TABLES: dict[tuple[str, int], uc.UnitCostTable] = {}
+_TABLES: dict[tuple[str, int, str, str], uc.UnitCostTable] = {}
 
 
 def engine_table(model: models.UnitCostTable) -> uc.UnitCostTable:
-    """The engine's table for a stored version, checked and hash-verified (cached)."""
+    """The engine's table for a stored version, checked and hash-verified (cached).
+
+    A local override table (``parent_id`` set) is its national version with the local
+    rows laid over it (``UnitCostTable.with_local``): the result's provenance names the
+    combined table and, as its base, the national version with its hash.  Drafts change,
+    so they are checked afresh each time and never cached.
+    """
     database = current_app.extensions["froi"]["db"].engine.url.render_as_string()
-    key = (database, model.id)
+    # the hashes too: SQLite may give a deleted draft's id to a new table
+    parent_hash = model.parent.sha256 if model.parent is not None else ""
+    key = (database, model.id, model.sha256, parent_hash)
     if key in _TABLES:
         return _TABLES[key]
+    own = stored_table(model)
+    table = own
+    if model.parent is not None:
+        table = engine_table(model.parent).with_local(
+            own.rows, name=model.name, version=model.version
+        )
+    if model.status == models.PUBLISHED:
+        _TABLES[key] = table
+    return table
+
+
+def stored_table(model: models.UnitCostTable) -> uc.UnitCostTable:
+    """A stored version's own rows as an engine table, checked and hash-verified."""
     records = [
         (i, {c: getattr(row, ROW_ATTRIBUTES[c]) for c in uc.COLUMNS})
         for i, row in enumerate(model.rows, start=1)
@@ -117,7 +138,6 @@ def engine_table(model: models.UnitCostTable) -> uc.UnitCostTable:
         sha256=digest,
         quality=tuple(uc.hierarchy_problems(frame)),
     )
-    _TABLES[key] = table
     return table
 
 
@@ -126,8 +146,23 @@ def reference_for(model: models.UnitCostTable) -> ReferenceData:
     return dataclasses.replace(app_reference(), unit_costs=engine_table(model))
 
 
-def current_table(session: Session) -> models.UnitCostTable:
-    """The newest published national table: what new runs compute on."""
+def current_table(session: Session, organisation_id: int | None = None) -> models.UnitCostTable:
+    """The table version new runs compute on: the organisation's choice, if it made one.
+
+    Without a choice (a database from before choices were recorded), the newest published
+    national table.  ``organisation_id`` defaults to the first organisation (the only
+    one until accounts exist).
+    """
+    if organisation_id is None:
+        organisation_id = session.scalar(select(func.min(models.Organisation.id)))
+    choice = session.get(models.UnitCostChoice, organisation_id) if organisation_id else None
+    if choice is not None:
+        return choice.table
+    return newest_national(session)
+
+
+def newest_national(session: Session) -> models.UnitCostTable:
+    """The newest published national table."""
     table = session.scalars(
         select(models.UnitCostTable)
         .where(
@@ -148,15 +183,66 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def effective_rows(table: models.UnitCostTable) -> Select[models.UnitCostRow]:
+    """The rows a run on ``table`` uses: for a local override, its own rows and the
+    national version's rows whose code it does not replace."""
+    Row = models.UnitCostRow
+    if table.parent_id is None:
+        return select(Row).where(Row.table_id == table.id)
+    local_codes = select(Row.code).where(Row.table_id == table.id)
+    return select(Row).where(
+        or_(
+            Row.table_id == table.id,
+            (Row.table_id == table.parent_id) & Row.code.not_in(local_codes),
+        )
+    )
+
+
+#: Filters of a table's rows, by the query argument that carries each.
+FILTERS = ("agency", "category", "grade", "price_year", "theme")
+
+
+def theme_of(group_name: str) -> str:
+    """A row's theme: the first part of its group (``Crime / ANTI-SOCIAL BEHAVIOUR``)."""
+    return group_name.split(" / ", 1)[0].strip()
+
+
 def search_rows(
-    session: Session, table: models.UnitCostTable, text: str, limit: int
+    session: Session,
+    table: models.UnitCostTable,
+    text: str,
+    limit: int,
+    *,
+    filters: dict[str, str] | None = None,
+    offset: int = 0,
 ) -> tuple[list[models.UnitCostRow], int]:
     """Rows of ``table`` whose code, name, agency or unit contain ``text`` (any case).
 
-    Returns the first ``limit`` rows in code order and how many matched in all.
+    ``filters`` narrow by agency, category, grade (a number, or ``none``), price year or
+    theme (see :data:`FILTERS`; blank means any).  Returns ``limit`` rows in code order
+    from ``offset`` and how many matched in all.
     """
     Row = models.UnitCostRow
-    query = select(Row).where(Row.table_id == table.id)
+    query = effective_rows(table)
+    wanted = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
+    for name in ("agency", "category", "price_year"):
+        if name in wanted:
+            query = query.where(getattr(Row, name) == wanted[name])
+    if "grade" in wanted:
+        grade = wanted["grade"]
+        query = query.where(
+            Row.confidence_grade.is_(None)
+            if grade == "none"
+            else Row.confidence_grade == (int(grade) if grade.isdigit() else -1)
+        )
+    if "theme" in wanted:
+        theme = wanted["theme"]
+        query = query.where(
+            or_(
+                Row.group_name == theme,
+                Row.group_name.like(like_pattern(theme + " / ")[1:], escape="\\"),
+            )
+        )
     words = text.split()
     for word in words:  # every word must appear somewhere: "foster week" finds both
         pattern = like_pattern(word)
@@ -169,7 +255,7 @@ def search_rows(
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(session.scalars(query.order_by(Row.code).limit(limit)))
+    rows = list(session.scalars(query.order_by(Row.code).offset(offset).limit(limit)))
     return rows, int(total)
 
 

@@ -91,7 +91,7 @@ def compute_project(
     doc = project.input_doc(settings)
     return _record(
         session,
-        current_table(session),
+        current_table(session, project.organisation_id),
         doc,
         organisation_id=project.organisation_id,
         project=project,
@@ -104,6 +104,23 @@ def rerun(session: Session, run: models.Run) -> models.Run:
     return _record(
         session,
         run.unit_cost_table,
+        run.input_doc,
+        organisation_id=run.organisation_id,
+        project=run.project,
+        project_ref=run.project_ref,
+        rerun_of=run,
+    )
+
+
+def rerun_current(session: Session, run: models.Run) -> models.Run:
+    """Recompute a stored run from its stored input on the table version now in use.
+
+    Recorded as a re-run of ``run``; ``reproduced`` says whether every figure came out
+    the same (see :mod:`.rerun_reasons` for why they may not).
+    """
+    return _record(
+        session,
+        current_table(session, run.organisation_id),
         run.input_doc,
         organisation_id=run.organisation_id,
         project=run.project,

@@ -5,7 +5,10 @@ unit cost table's name, version and hash, the other reference tables' hashes, th
 engine version, who and when) and what came out.  "Re-run" recomputes the stored input
 on the stored table version and records the re-run as a run of its own, linked to the
 original, with whether every figure came out the same; its page names any figure that
-did not, with both values.
+did not, with both values.  "Re-run on the current tables" recomputes the stored input
+on the table version now in use, and its page shows each changed figure and why: the
+unit cost codes the run used whose rows changed, a changed deflator table, base year or
+engine version (:mod:`.rerun_reasons`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from . import models
 from .db import get_session
 from .figures import project_figures
 from .projects import organisation
-from .running import differences, rerun
+from .reference import current_table
+from .rerun_reasons import rerun_reasons
+from .running import differences, rerun, rerun_current
 
 bp = Blueprint("runs", __name__, url_prefix="/runs")
 
@@ -55,9 +60,12 @@ def index() -> str:
 def show(run_id: int) -> str:
     run = get_run(run_id)
     changed = differences(run.rerun_of.results, run.results) if run.rerun_of else []
+    reasons = rerun_reasons(run.rerun_of, run) if run.rerun_of else None
     return render_template(
         "runs/show.html",
         run=run,
+        reasons=reasons,
+        in_use=current_table(get_session(), run.organisation_id),
         figures=project_figures(run.results, chart_prefix=f"run-{run.id}"),
         differences=changed,
         input_text=json.dumps(run.input_doc, indent=2, ensure_ascii=False),
@@ -69,6 +77,16 @@ def rerun_view(run_id: int) -> BaseResponse:
     session = get_session()
     run = get_run(run_id)
     again = rerun(session, run)
+    session.commit()
+    return redirect(url_for("runs.show", run_id=again.id))
+
+
+@bp.post("/<int:run_id>/rerun-current")
+def rerun_current_view(run_id: int) -> BaseResponse:
+    """Recompute the stored input on the tables now in use, linked to this run."""
+    session = get_session()
+    run = get_run(run_id)
+    again = rerun_current(session, run)
     session.commit()
     return redirect(url_for("runs.show", run_id=again.id))
 

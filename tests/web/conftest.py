@@ -76,6 +76,7 @@ def database_url(
 CLEAN_UP = (
     "DELETE FROM run",
     "DELETE FROM project",
+    "DELETE FROM unit_cost_choice",
     "DELETE FROM unit_cost_row WHERE table_id <> (SELECT MIN(id) FROM unit_cost_table)",
     "DELETE FROM unit_cost_table WHERE id <> (SELECT MIN(id) FROM unit_cost_table)",
     "DELETE FROM organisation WHERE id <> (SELECT MIN(id) FROM organisation)",
