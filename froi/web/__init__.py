@@ -19,12 +19,15 @@ from flask import Flask, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from froi.workbook.limits import DEFAULT_LIMITS
+
 from . import csrf, db, formatting, secret
 from .models import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Largest request accepted (a JSON import); larger uploads are refused with 413.
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: Largest request accepted: a workbook at the reader's limit (20 MB) with room for the
+#: form around it; larger uploads are refused with 413 before they are read.
+MAX_UPLOAD_BYTES = DEFAULT_LIMITS.max_bytes + 1024 * 1024
 
 
 #: Page titles for errors, in the words GOV.UK services use.
@@ -65,9 +68,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
     csrf.init_app(app)
 
-    from . import projects, results, rows, runs, unit_costs
+    from . import batch, portfolio, projects, results, rows, runs, unit_costs
 
-    for module in (projects, rows, results, runs, unit_costs):
+    for module in (projects, rows, results, runs, unit_costs, batch, portfolio):
         app.register_blueprint(module.bp)
 
     @app.get("/")
@@ -83,4 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # a first start creates the database and loads the defaults: no manual step
     app.extensions["froi"]["started"] = db.init_db(app)
+    from . import jobs
+
+    jobs.init_app(app)  # the background job pool; jobs a restart interrupted marked failed
     return app

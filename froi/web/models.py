@@ -26,6 +26,7 @@ from sqlalchemy import (
     Double,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -255,10 +256,72 @@ class Run(Base):
     rerun_of_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
     #: for a re-run: whether every figure equals the original's (to 1e-9)
     reproduced: Mapped[bool | None] = mapped_column(Boolean)
+    #: the uploaded workbook a batch run computed (NULL for a project's own run)
+    upload_id: Mapped[int | None] = mapped_column(
+        ForeignKey("upload.id", ondelete="SET NULL"), index=True
+    )
+    #: what the run was, in words, when it is not one project's ("Portfolio, 12 projects")
+    label: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     project: Mapped[Project | None] = relationship()
     unit_cost_table: Mapped[UnitCostTable] = relationship()
     rerun_of: Mapped[Run | None] = relationship(remote_side=[id])
+    upload: Mapped[Upload | None] = relationship()
+
+
+class Upload(Base):
+    """An uploaded input workbook: its bytes, as received, and how far it has got.
+
+    ``status`` is ``received``, ``checking``, ``invalid`` (problems found), ``refused``
+    (not read at all), ``checked`` (ready to confirm), ``computing``, ``computed`` or
+    ``failed``; ``report`` holds what the check found (problems, warnings, a summary).
+    """
+
+    __tablename__ = "upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_name: Mapped[str] = mapped_column(String(200), default=LOCAL_USER)
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Job(Base):
+    """Work done in the background (a large upload checked or computed), with progress.
+
+    ``status`` is ``queued``, ``running``, ``done`` or ``failed``; ``stage`` says in words
+    what it is doing, ``done`` of ``total`` how far.  ``worker`` names the process that
+    runs it and ``heartbeat`` when it last reported, so a job whose process has gone is
+    marked failed rather than left running for ever.
+    """
+
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    stage: Mapped[str] = mapped_column(String(300), default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    heartbeat: Mapped[datetime | None] = mapped_column()
+    user_name: Mapped[str] = mapped_column(String(200), default=LOCAL_USER)
+    upload_id: Mapped[int | None] = mapped_column(
+        ForeignKey("upload.id", ondelete="CASCADE"), index=True
+    )
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
+    #: where the result is shown, once done (a path of this service)
+    result_url: Mapped[str] = mapped_column(String(300), default="")
 
 
 class PublishedTableChanged(Exception):

@@ -74,7 +74,9 @@ def database_url(
 #: What tests add, deleted after each test (children first).  The default organisation
 #: and the national table are what a first start creates, so they stay.
 CLEAN_UP = (
+    "DELETE FROM job",
     "DELETE FROM run",
+    "DELETE FROM upload",
     "DELETE FROM project",
     "DELETE FROM unit_cost_choice",
     "DELETE FROM unit_cost_row WHERE table_id <> (SELECT MIN(id) FROM unit_cost_table)",
