@@ -75,7 +75,7 @@ def _record(
     )
     if rerun_of is not None:
         run.rerun_of_id = rerun_of.id
-        run.reproduced = not differences(rerun_of.results, results)
+        run.reproduced = not rerun_differences(rerun_of, run)
     session.add(run)
     session.flush()
     return run
@@ -147,13 +147,16 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b) and type(a) is type(b)
 
 
-def differences(stored: Any, now: Any, path: str = "") -> list[Difference]:
+def differences(
+    stored: Any, now: Any, path: str = "", expected: frozenset[str] = EXPECTED_TO_DIFFER
+) -> list[Difference]:
     """Every figure or text of ``now`` that is not the same as ``stored``, by path.
 
     Numbers are the same within a relative 1e-9 (absolute near zero); everything else
-    must be equal.  The run's computation time is expected to differ and is skipped.
+    must be equal.  The run's computation time is expected to differ and is skipped, as
+    is any other path in ``expected``.
     """
-    if path in EXPECTED_TO_DIFFER:
+    if path in expected:
         return []
     if isinstance(stored, dict) and isinstance(now, dict):
         out: list[Difference] = []
@@ -162,14 +165,23 @@ def differences(stored: Any, now: Any, path: str = "") -> list[Difference]:
             if key not in stored or key not in now:
                 out.append(Difference(where, stored.get(key), now.get(key)))
             else:
-                out += differences(stored[key], now[key], where)
+                out += differences(stored[key], now[key], where, expected)
         return out
     if isinstance(stored, list) and isinstance(now, list) and len(stored) == len(now):
         out = []
         for i, (a, b) in enumerate(zip(stored, now, strict=True)):
-            out += differences(a, b, f"{path}[{i}]")
+            out += differences(a, b, f"{path}[{i}]", expected)
         return out
     return [] if _same(stored, now) else [Difference(path, stored, now)]
+
+
+def rerun_differences(original: models.Run, again: models.Run) -> list[Difference]:
+    """What a re-run changed.  On another table version (a re-run on the current tables)
+    the table's own provenance is expected to differ: the figures are what count."""
+    expected = EXPECTED_TO_DIFFER
+    if original.unit_cost_table_id != again.unit_cost_table_id:
+        expected = expected | {"run.unit_cost_table"}
+    return differences(original.results, again.results, expected=expected)
 
 
 def check_input(session: Session, doc: Any) -> list[Problem]:

@@ -26,7 +26,7 @@ from .figures import project_figures
 from .projects import organisation
 from .reference import current_table
 from .rerun_reasons import rerun_reasons
-from .running import differences, rerun, rerun_current
+from .running import rerun, rerun_current, rerun_differences
 
 bp = Blueprint("runs", __name__, url_prefix="/runs")
 
@@ -59,7 +59,7 @@ def index() -> str:
 @bp.get("/<int:run_id>")
 def show(run_id: int) -> str:
     run = get_run(run_id)
-    changed = differences(run.rerun_of.results, run.results) if run.rerun_of else []
+    changed = rerun_differences(run.rerun_of, run) if run.rerun_of else []
     reasons = rerun_reasons(run.rerun_of, run) if run.rerun_of else None
     return render_template(
         "runs/show.html",

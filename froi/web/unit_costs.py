@@ -106,8 +106,8 @@ def browse(table: models.UnitCostTable, endpoint_args: dict[str, Any]) -> str:
     def page_url(number: int) -> str | None:
         if not 1 <= number <= pages or number == page:
             return None
-        args = {**request.args.to_dict(), "page": str(number)}
-        return url_for(str(request.endpoint), **endpoint_args, **args)
+        args: dict[str, Any] = {**request.args.to_dict(), **endpoint_args, "page": number}
+        return url_for(str(request.endpoint), **args)
 
     return render_template(
         "unit_costs/browse.html",

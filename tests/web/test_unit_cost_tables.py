@@ -354,7 +354,9 @@ def test_drafts_change_and_published_versions_do_not(app: Flask, client: FlaskCl
     assert stored(app, draft).sha256 == SHIPPED.sha256
     publish(client, draft)
     # a published version refuses edits, and "start a new version" is the way
-    assert submit(client, url, {"code": "NEW2.0"}).status_code == 409
+    assert client.get(url).status_code == 409
+    posted = submit(client, f"/unit-costs/tables/{draft}", {"code": "NEW2.0"}, action=url)
+    assert posted.status_code == 409
     assert client.get(f"/unit-costs/tables/{national}/rows/new").status_code == 409
 
 

@@ -1,0 +1,95 @@
+"""Re-running a run on the tables now in use: what changed, and why."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from froi.web.running import differences
+
+from .pages import page, submit
+from .test_results import import_sample, latest_run
+from .test_unit_cost_tables import (
+    changed_rows,
+    publish,
+    set_value,
+    table_id,
+    tight,
+    to_csv,
+    upload,
+    use,
+)
+
+
+def rerun_current(client: FlaskClient, run_id: int) -> str:
+    url = f"/runs/{run_id}"
+    response = submit(client, url, {}, action=f"{url}/rerun-current")
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    return str(response.headers["Location"])
+
+
+def test_rerun_on_a_published_changed_table_names_the_changed_unit_cost(
+    app: Flask, client: FlaskClient
+) -> None:
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    client.get(f"{location}/results")
+    original = latest_run(app)
+    run_page = page(client.get(f"/runs/{original.id}"))
+    assert "Re-run on the current tables" in run_page.text
+
+    rows = changed_rows(set_value("SS3.0", "1234.5"))  # the sample uses SS3.0
+    newer = table_id(upload(client, to_csv(rows), "changed.csv", "2026.2"))
+    publish(client, newer)
+    use(client, newer)
+
+    shown = client.get(rerun_current(client, original.id))
+    again = latest_run(app)
+    assert again.rerun_of_id == original.id and again.unit_cost_table_id == newer
+    assert again.reproduced is False
+    changed = differences(original.results, again.results)
+    assert any(d.path == "projects[0].froi" for d in changed)
+    text = tight(shown.get_data(as_text=True))
+    assert "Figures changed" in text and "instead of version 2026.1" in text
+    assert '<th scope="row">SS3.0</th>' in text
+    assert '<td class="numeric">£2,995.00</td><td class="numeric">£1,234.50</td>' in text
+    assert "<code>projects[0].froi</code>" in text
+    # only the code that changed, among the codes the run used, is named
+    assert "CR4.0</th>" not in text and "SS2.0</th>" not in text
+    # the engine, deflators and base year did not change, so they are not given as reasons
+    assert "deflator table changed" not in text and "engine version changed" not in text
+
+    # the same-table re-run of the original still reproduces on its own version
+    same = submit(client, f"/runs/{original.id}", {}, action=f"/runs/{original.id}/rerun")
+    reproduced = latest_run(app)
+    assert reproduced.reproduced is True
+    assert reproduced.unit_cost_table_id == original.unit_cost_table_id
+    html = client.get(same.headers["Location"]).get_data(as_text=True)
+    assert "Reproduced" in html and "on the same unit cost table version" in html
+
+
+def test_rerun_on_current_tables_that_did_not_change_reproduces(
+    app: Flask, client: FlaskClient
+) -> None:
+    location = import_sample(client, "comparison_group_study.json")
+    client.get(f"{location}/results")
+    original = latest_run(app)
+    html = client.get(rerun_current(client, original.id)).get_data(as_text=True)
+    again = latest_run(app)
+    assert again.reproduced is True and again.unit_cost_table_id == original.unit_cost_table_id
+    assert "Reproduced" in html and "every figure is the same" in html
+
+
+def test_a_change_to_a_code_the_run_does_not_use_changes_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    location = import_sample(client, "comparison_group_study.json")
+    client.get(f"{location}/results")
+    original = latest_run(app)
+    rows = changed_rows(set_value("CR1.0", "501"))  # not used by the sample
+    newer = table_id(upload(client, to_csv(rows), "other.csv", "2026.4"))
+    publish(client, newer)
+    use(client, newer)
+    html = client.get(rerun_current(client, original.id)).get_data(as_text=True)
+    again = latest_run(app)
+    assert again.unit_cost_table_id == newer and again.reproduced is True
+    assert "on the unit cost table now in use" in html and "Reproduced" in html
