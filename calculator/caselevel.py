@@ -84,8 +84,34 @@ def bootstrap_interval(
     return float(low), float(high)
 
 
+def _none(run: RunInput) -> CaseLevel:
+    """A run without case-level projects or cases: every figure blank, no cases."""
+    P = len(run.projects)
+    blank = np.full(P, np.nan)
+    per_case = run.lists["cases"][["_p", "_row", "case_id", "team"]].copy()
+    per_case["cost"] = np.zeros(0)
+    per_case["benefit"] = np.zeros(0)
+    return CaseLevel(
+        cases=np.zeros(P),
+        total_case_benefits=np.zeros(P),
+        total_case_costs=np.zeros(P),
+        observed_froi=blank,
+        mean_benefit_per_case=blank,
+        mean_cost_per_case=blank,
+        annual_running_cost=blank,
+        projected_annual_benefits=blank,
+        projected_annual_froi=blank,
+        sample_confidence_level=blank,
+        interval_low=blank,
+        interval_high=blank,
+        per_case=per_case,
+    )
+
+
 def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
     """METHOD 4 for every project (NaN for projects without cases)."""
+    if not len(run.lists["cases"]) and not (run.projects["mode"] == "case_level").any():
+        return _none(run)
     P = len(run.projects)
     base = run.settings.base_year
     table = run.unit_costs.rows

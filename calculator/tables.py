@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .appraisal import CATEGORIES, Appraisal, grouped_sum, ratio, value_for_money_band
@@ -168,11 +169,20 @@ def summary_table(run: RunInput, a: Appraisal, c: Comparison, k: CaseLevel) -> p
         "projected_annual_froi": k.projected_annual_froi,
         "sample_confidence_level": k.sample_confidence_level,
     }
-    frame = pd.DataFrame({name: np.asarray(v) for name, v in columns.items()})
-    for name, blank in NOT_REPORTED.items():  # figures a mode does not report stay blank
-        numeric = [c for c in blank if c in SUMMARY_NUMERIC]
-        frame.loc[mode == name, numeric] = np.nan
-    return frame[list(SUMMARY_COLUMNS)]
+    # figures a mode does not report stay blank
+    blank = {c: np.zeros(len(mode), dtype=bool) for c in SUMMARY_NUMERIC}
+    for name, names in NOT_REPORTED.items():
+        rows = mode == name
+        for column in names:
+            if column in blank:
+                blank[column] |= rows
+    arrays = {}
+    for name in SUMMARY_COLUMNS:
+        value = np.asarray(columns[name])
+        if name in blank and blank[name].any():
+            value = np.where(blank[name], np.nan, value)
+        arrays[name] = value
+    return pd.DataFrame(arrays)
 
 
 def _per(value: np.ndarray, participants: np.ndarray) -> np.ndarray:
@@ -203,21 +213,33 @@ def years_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     return frame
 
 
+def _text(names: Any, codes: npt.NDArray[np.int64]) -> Any:
+    """``names[codes]`` as the column pandas would infer from it, without inferring.
+
+    A column of text is pandas' ``str`` type: taken from the few distinct names it is
+    one pass over the codes, where inferring it from 200,000 objects is a scan of each.
+    Anything else (a missing name, no rows) is left for pandas to infer, as before.
+    """
+    names = np.asarray(names, dtype=object)
+    if len(codes) and all(isinstance(n, str) for n in names) and codes.min() >= 0:
+        return pd.array(names, dtype="str").take(codes)
+    return names[codes] if len(codes) else np.array([], dtype=object)
+
+
 def outcomes_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     o = a.outcomes
-    src = run.lists["outcomes"]
+    src = run.lists["outcomes"].reset_index(drop=True)
     pv = {name: np.where(o.category == i, o.pv, 0.0) for i, name in enumerate(CATEGORIES)}
+    agency = _text(a.table.agency_names, o.agency_code) if (o.agency_code >= 0).all() else o.agency
     return pd.DataFrame(
         {
-            "_p": src["_p"].to_numpy(),
-            "row": src["_row"].to_numpy(),
-            "description": src["description"].to_numpy(),
-            "unit_cost_code": src["unit_cost_code"].to_numpy(),
-            "outcome_theme": src["outcome_theme"].to_numpy(),
-            "category": np.array(CATEGORIES, dtype=object)[o.category]
-            if len(o.category)
-            else np.array([], dtype=object),
-            "agency": o.agency,
+            "_p": src["_p"],
+            "row": src["_row"],
+            "description": src["description"],
+            "unit_cost_code": src["unit_cost_code"],
+            "outcome_theme": src["outcome_theme"],
+            "category": _text(CATEGORIES, o.category),
+            "agency": agency,
             "cashable": o.cashable,
             "n": o.n,
             "v_base": o.v_base,
@@ -227,28 +249,29 @@ def outcomes_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
             "pv_economic": pv["economic"],
             "pv_social": pv["social"],
             "switching_value": a.switching_value,
-        }
+        },
+        copy=False,
     )
 
 
 def costs_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     c = a.costs
-    src = run.lists["costs"]
-    frame = pd.DataFrame(
+    src = run.lists["costs"].reset_index(drop=True)
+    return pd.DataFrame(
         {
-            "_p": src["_p"].to_numpy(),
-            "row": src["_row"].to_numpy(),
-            "description": src["description"].to_numpy(),
-            "year": src["year"].to_numpy(),
-            "kind": src["kind"].to_numpy(),
-            "cost_type": src["cost_type"].to_numpy(),
+            "_p": src["_p"],
+            "row": src["_row"],
+            "description": src["description"],
+            "year": src["year"],
+            "kind": src["kind"],
+            "cost_type": src["cost_type"],
             "agency": c.agency,
-            "unit_cost_code": src["unit_cost_code"].to_numpy(),
-            "quantity": src["quantity"].to_numpy(),
-            "salary": src["salary"].to_numpy(),
-            "on_costs": src["on_costs"].to_numpy(),
-            "overheads": src["overheads"].to_numpy(),
-            "productive_hours": src["productive_hours"].to_numpy(),
+            "unit_cost_code": src["unit_cost_code"],
+            "quantity": src["quantity"],
+            "salary": src["salary"],
+            "on_costs": src["on_costs"],
+            "overheads": src["overheads"],
+            "productive_hours": src["productive_hours"],
             "unit_value": c.unit_value,
             "amount": c.amount,
             "price_year": c.price_year,
@@ -257,16 +280,17 @@ def costs_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
             "net_cost": c.net,
             "discount_factor": c.discount_factor,
             "pv": c.pv,
-        }
+        },
+        copy=False,
     )
-    return frame
 
 
 def agencies_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     """Per project and agency: PV fiscal benefit (who saves), cashable, PV costs (who pays).
 
-    Agencies are numbered once (``pd.factorize``) and summed with ``bincount`` over
-    ``project x agency`` cells; only the cells that hold something are kept.
+    Agencies are numbered once (``pd.factorize``), in name order, and summed with
+    ``bincount`` over ``project x agency`` cells; only the cells that hold something are
+    kept, and read in cell order they are already sorted by project, then agency.
     """
     o = a.outcomes
     op = run.lists["outcomes"]["_p"].to_numpy(dtype=np.int64)
@@ -276,9 +300,17 @@ def agencies_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     # together with the table's names so both share one numbering
     K = len(a.table.agency_names)
     codes, agencies = pd.factorize(np.concatenate([a.table.agency_names, a.costs.agency]))
+    names = np.asarray(agencies, dtype=object)
+    in_order = len(names) > 0 and all(isinstance(n, str) for n in names)
+    if in_order:  # renumber by name, so cell order is (project, agency) order
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], codes)
+        names = names[order]
     outcome_codes = codes[:K][o.agency_code[fiscal]]
     cost_codes = codes[K:]
-    A = max(len(agencies), 1)
+    A = max(len(names), 1)
     P = len(run.projects)
     benefit_cell = op[fiscal] * A + outcome_codes
     cost_cell = cp * A + cost_codes
@@ -292,11 +324,13 @@ def agencies_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "_p": cells // A,
-            "agency": np.asarray(agencies, dtype=object)[cells % A] if len(agencies) else [],
+            "agency": _text(names, cells % A) if len(names) else [],
             "pv_fiscal": pv_fiscal[cells],
             "pv_fiscal_cashable": cashable[cells],
             "pv_costs": pv_costs[cells],
+            "net_fiscal_benefit": pv_fiscal[cells] - pv_costs[cells],
         }
     )
-    frame["net_fiscal_benefit"] = frame["pv_fiscal"] - frame["pv_costs"]
+    if in_order:
+        return frame
     return frame.sort_values(["_p", "agency"], kind="stable", ignore_index=True)
