@@ -29,6 +29,7 @@ project's inputs (a new revision of it, as a save from its form would be).
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from calculator.engine import Results, compute_run, input_hash
 from calculator.errors import InvalidInput, Problem
-from calculator.inputs import RunInput
+from calculator.inputs import RunInput, read_input
 from calculator.reference import ReferenceData
 from froi.workbook.cells import DEFAULT_SHOWN
 from froi.workbook.limits import DEFAULT_LIMITS, WorkbookRefused
@@ -218,11 +219,14 @@ def compute_upload(
     Raises :class:`InvalidInput` (nothing saved) if the workbook no longer checks.
     """
     run_input, _book, reference, table = _read(session, upload, progress)
-    doc = run_document(run_input)
+    # the run is of the canonical document, read as a re-run will read it (rows numbered
+    # within their project rather than by Excel row), so that re-running reproduces it
+    doc = json.loads(json.dumps(run_document(run_input)))
     count = len(run_input.projects)
     progress(f"Computing {count:,} projects", 0, count)
+    checked = read_input(doc, reference)
     now = models.utcnow()
-    results = compute_run(run_input, reference, input_sha256=input_hash(doc), computed_at=now)
+    results = compute_run(checked, reference, input_sha256=input_hash(doc), computed_at=now)
 
     def computed(done: int, total: int) -> None:
         progress(f"Computing the results of each project: {done:,} of {total:,}", done, total)
