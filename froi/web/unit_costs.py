@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import models
 from .db import get_session
@@ -142,8 +142,16 @@ def tables() -> str:
     org = organisation(session)
     in_use = current_table(session, org.id)
     versions = visible_tables(session, org.id)
+    Run = models.Run
+    counted = session.execute(
+        select(Run.unit_cost_table_id, func.count())
+        .where(Run.organisation_id == org.id)
+        .group_by(Run.unit_cost_table_id)
+    )
+    runs = {int(table_id): int(count) for table_id, count in counted}
     return render_template(
         "unit_costs/tables.html",
+        runs=runs,
         versions=[(t, status_words(t, in_use)) for t in versions],
         in_use=in_use,
         options=[

@@ -391,3 +391,42 @@ def test_the_quality_report_lists_hierarchy_mismatches(
     assert "Hierarchy mismatches: 12" in html
     assert re.search(rf">{re.escape(code)}</a></th><td>parent {re.escape(code)} is £", html)
     assert "same figure under two codes" in html  # the importer's other checks
+
+
+def test_existing_data_migrates_with_the_national_table_in_use(tmp_path: Path) -> None:
+    """A database made before revision 0003 keeps computing on its national table."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from froi.web.db import MIGRATIONS, upgrade
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text("INSERT INTO organisation (name, created_at) VALUES ('LA', '2026-01-01')")
+        )
+        for version in ("1", "2"):
+            connection.execute(
+                text(
+                    "INSERT INTO unit_cost_table (name, version, sha256, row_count, publisher, "
+                    "licence, date, last_verified, source, description, meta, status, "
+                    "created_at) VALUES ('N', :v, 'x', 0, '', '', '', '', '', '', '{}', "
+                    "'published', '2026-01-01')"
+                ),
+                {"v": version},
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        chosen = connection.execute(
+            text(
+                "SELECT t.version, t.parent_id FROM unit_cost_choice c "
+                "JOIN unit_cost_table t ON t.id = c.table_id"
+            )
+        ).all()
+    assert chosen == [("2", None)]
+    engine.dispose()
