@@ -35,6 +35,7 @@ ERROR_TITLES = {
     400: "There is a problem with what was sent",
     404: "Page not found",
     405: "Page not found",
+    409: "That cannot be changed",
     413: "The file is too large",
     500: "Sorry, there is a problem with the service",
 }

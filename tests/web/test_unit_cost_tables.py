@@ -377,7 +377,7 @@ def test_compare_shows_exactly_the_changed_rows_and_fields(app: Flask, client: F
     assert re.search(r"CR1\.1.*?<td>Confidence grade</td><td>6</td><td>3</td>", text)
     assert re.search(r"CR1\.1.*?<td>Agency</td><td>Police</td><td>Local Authority</td>", text)
     assert "ZZ1.0" in text and "CR1.2" in text
-    changed_codes = re.findall(r'<th scope="rowgroup"[^>]*>([^<]+)<', text)
+    changed_codes = re.findall(r'<th scope="row" rowspan=[^>]*>([^<]+)<', text)
     assert changed_codes == ["CR1.1", "SS3.0"]
     missing = page(client.get("/unit-costs/compare?from=&to=x"))
     assert [h for _, h in missing.summary_links] == ["#field-from", "#field-to"]
