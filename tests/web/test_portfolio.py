@@ -1,0 +1,180 @@
+"""The portfolio: every project on one basis, sorted, filtered, by theme, exported."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import openpyxl
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from calculator.reference import load_reference
+from froi.web.db import get_session
+from froi.web.models import Project, Run
+from froi.web.projects import organisation
+from froi.workbook.reader import compute_workbook
+
+from .pages import page
+from .test_batch import PORTFOLIO, accessible, upload_and_confirm
+
+
+def engine_figures() -> dict[str, dict[str, object]]:
+    return {
+        p["project_id"]: p
+        for p in compute_workbook(PORTFOLIO, load_reference()).to_dict()["projects"]
+    }
+
+
+def row_refs(html: str) -> list[str]:
+    """Project references of the side-by-side table's rows, in order."""
+    body = html.split('id="portfolio-caption"', 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r'<th scope="row"><a href="/projects/\d+">([^<]+)</a>', body)
+
+
+def portfolio_runs(app: Flask) -> int:
+    with app.app_context():
+        query = select(func.count()).select_from(Run).where(Run.label.like("Portfolio%"))
+        return int(get_session().scalar(query) or 0)
+
+
+def test_every_project_side_by_side_on_one_basis(app: Flask, client: FlaskClient) -> None:
+    upload_and_confirm(client)
+    response = client.get("/portfolio/")
+    shown = page(response)
+    accessible(shown)
+    assert shown.h1 == ["Portfolio"]
+    html = response.get_data(as_text=True)
+    assert len(row_refs(html)) == 50
+    engine = engine_figures()
+    with app.app_context():
+        run = get_session().scalars(select(Run).where(Run.label.like("Portfolio%"))).one()
+        assert run.label == "Portfolio: 50 projects"
+        for p in run.results["projects"]:
+            theirs = engine[p["project_id"]]
+            for name in ("froi", "npv", "pv_costs", "pv_fiscal"):
+                a, b = p.get(name), theirs.get(name)
+                assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    # headings sort, with aria-sort on the sorted one; the default is by reference
+    assert 'aria-sort="ascending"' in html
+    assert row_refs(html) == sorted(engine, key=str.casefold)
+    client.get("/portfolio/")
+    assert portfolio_runs(app) == 1  # the same input again: the recorded run is reused
+
+
+def test_sorting_by_any_column_both_ways(client: FlaskClient) -> None:
+    upload_and_confirm(client)
+    engine = engine_figures()
+    html = client.get("/portfolio/?sort=-froi").get_data(as_text=True)
+    assert re.search(
+        r'<th scope="col" class="numeric" aria-sort="descending">\s*<a[^>]*>FROI', html
+    )
+    with_froi = [r for r in engine if engine[r]["froi"] is not None]
+    expected = sorted(with_froi, key=lambda r: -float(engine[r]["froi"]))  # type: ignore[arg-type]
+    assert row_refs(html)[: len(expected)] == expected
+    ascending = row_refs(client.get("/portfolio/?sort=froi").get_data(as_text=True))
+    assert ascending[: len(expected)] == expected[::-1]
+    for column in ("mode", "themes", "pv_costs", "pv_fiscal", "npv", "payback", "band", "cashable"):
+        response = client.get(f"/portfolio/?sort=-{column}")
+        assert response.status_code == 200 and len(row_refs(response.get_data(as_text=True))) == 50
+
+
+def test_filters_by_mode_theme_and_words(client: FlaskClient) -> None:
+    upload_and_confirm(client)
+    engine = engine_figures()
+    comparison = row_refs(client.get("/portfolio/?mode=comparison").get_data(as_text=True))
+    assert sorted(comparison) == sorted(r for r, p in engine.items() if p["mode"] == "comparison")
+    assert len(comparison) == 8
+    theme = "Reducing youth crime"
+    themed = row_refs(client.get(f"/portfolio/?theme={theme}").get_data(as_text=True))
+    expected = [
+        r
+        for r, p in engine.items()
+        if any(o.get("outcome_theme") == 7 for o in p.get("outcomes", []))  # type: ignore[union-attr]
+    ]
+    assert themed and sorted(themed) == sorted(expected)
+    one = row_refs(client.get("/portfolio/?q=pf-01").get_data(as_text=True))
+    assert one == ["PF-01"]
+    shown = page(client.get("/portfolio/?q=nothing-like-this"))
+    assert "No project matches the filters" in shown.text
+    assert "Showing 0 of 50 projects" in shown.text
+
+
+def test_the_view_by_outcome_theme(client: FlaskClient) -> None:
+    upload_and_confirm(client)
+    shown = page(client.get("/portfolio/?view=themes"))
+    accessible(shown)
+    assert "Present value of fiscal benefits by theme" in shown.text
+    assert '<th scope="row">Reducing youth crime</th>' in shown.text
+
+
+def test_export_is_the_filtered_set_as_the_standard_workbook(
+    app: Flask, client: FlaskClient
+) -> None:
+    upload_and_confirm(client)
+    engine = engine_figures()
+    html = client.get("/portfolio/?mode=comparison&sort=-npv").get_data(as_text=True)
+    link = re.search(r'href="(/portfolio/results\.xlsx[^"]*)"', html)
+    assert link is not None
+    response = client.get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data), data_only=True, read_only=True)
+    rows = list(book["Summary"].iter_rows(values_only=True))
+    header = list(rows[0])
+    ids = [r[header.index("Project ID")] for r in rows[1:] if r[header.index("Project ID")]]
+    assert sorted(ids) == sorted(r for r, p in engine.items() if p["mode"] == "comparison")
+    froi = header.index("FROI (£ per £1)")
+    for r in rows[1:]:
+        if r[header.index("Project ID")]:
+            expected = engine[r[header.index("Project ID")]]["froi"]
+            assert math.isclose(r[froi], expected, rel_tol=1e-9)  # type: ignore[arg-type]
+    assert portfolio_runs(app) == 2  # the page's run and the export's, both on record
+
+
+def test_a_project_with_problems_is_listed_apart_with_a_link(
+    app: Flask, client: FlaskClient
+) -> None:
+    upload_and_confirm(client)
+    with app.app_context():
+        session = get_session()
+        broken = Project(organisation_id=organisation(session).id, revision=0)
+        broken.set_doc(
+            {
+                "project_id": "BROKEN-1",
+                "name": "Half filled in",
+                "outcomes": [{"unit_cost_code": "NO-SUCH-CODE", "cohort": 10, "success": 0.5}],
+                "costs": [{"amount": 1000, "year": 0, "agency": "Local Authority"}],
+            }
+        )
+        session.add(broken)
+        session.commit()
+        broken_id = broken.id
+    response = client.get("/portfolio/")
+    assert response.status_code == 200
+    shown = page(response)
+    accessible(shown)
+    html = response.get_data(as_text=True)
+    assert len(row_refs(html)) == 50  # the others are all there
+    left_out = html.split('id="left-out"', 1)[1]
+    assert f'href="/projects/{broken_id}">BROKEN-1: Half filled in</a>' in left_out
+    assert "NO-SUCH-CODE" in left_out
+
+
+def test_an_empty_portfolio_says_what_to_do(client: FlaskClient) -> None:
+    shown = page(client.get("/portfolio/"))
+    accessible(shown)
+    assert "There are no projects yet" in shown.text
+
+
+def test_a_basis_outside_the_tables_is_an_error_beside_the_field(client: FlaskClient) -> None:
+    upload_and_confirm(client)
+    shown = page(client.get("/portfolio/?base_year=1900-01&appraisal_years=0"))
+    assert [href for _, href in shown.summary_links] == [
+        "#field-base_year",
+        "#field-appraisal_years",
+    ]
+    assert shown.field_errors["field-appraisal_years"].startswith("appraisal years must be")
+    shorter = client.get("/portfolio/?appraisal_years=3").get_data(as_text=True)
+    assert "over 3 years" in shorter
