@@ -430,3 +430,23 @@ def test_existing_data_migrates_with_the_national_table_in_use(tmp_path: Path) -
         ).all()
     assert chosen == [("2", None)]
     engine.dispose()
+
+
+def test_a_broken_workbook_names_the_sheet_and_excel_row(app: Flask, client: FlaskClient) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "UnitCosts"
+    sheet.append([])  # the header is the first row with anything in it
+    sheet.append(["Code", "Name", "Unit", "Value", "Price year", "Agency", "Category", "Source"])
+    sheet.append(["L1", "Local figure", "each", 10, "2020-21", "Police", "fiscal", "us"])
+    sheet.append(["L2", "Local figure", "each", -3, "2020/21", "Police", "fiscal", "us"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = count_tables(app)
+    response = upload(client, buffer.getvalue(), "local.xlsx", "2026.8")
+    assert response.status_code == 200 and count_tables(app) == before
+    text = tight(response.get_data(as_text=True))
+    assert (
+        '<td>local.xlsx</td><td>UnitCosts</td><td class="numeric">4</td><td>value</td>'
+        '<th scope="row">value must be 0 or more; got -3</th>'
+    ) in text
