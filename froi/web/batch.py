@@ -37,11 +37,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from calculator.engine import compute
 from calculator.errors import InvalidInput
 from froi.workbook.cells import DEFAULT_SHOWN
 from froi.workbook.limits import DEFAULT_LIMITS, MB
-from froi.workbook.results import write_results_workbook
 from froi.workbook.template import write_template
 
 from . import jobs, models
@@ -49,6 +47,7 @@ from .db import get_session
 from .forms import ErrorItem
 from .projects import organisation
 from .reference import current_table, reference_for
+from .result_files import workbook_bytes
 from .running import user_name
 from .summary import COLUMNS, parse_sort, sort_rows, summary_rows
 from .uploads import (
@@ -317,16 +316,6 @@ def results_workbook(upload_id: int) -> Response:
     run = batch_run(session, upload)
     if run is None:
         abort(404, description="This upload has not been computed.")
-    reference = reference_for(run.unit_cost_table)
-    computed = compute(run.input_doc, reference, computed_at=run.computed_at)
-    stream = io.BytesIO()
-    write_results_workbook(
-        computed,
-        stream,
-        reference=reference,
-        input_sha256=upload.sha256,
-        input_name=upload.file_name,
-    )
-    stream.seek(0)
+    stream = io.BytesIO(workbook_bytes(run, upload))
     name = f"{Path(upload.file_name).stem}-results.xlsx"
     return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=name)

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 
 from calculator.errors import InvalidInput, Problem
 from calculator.reference import load_reference
-from froi.web import jobs
+from froi.web import jobs, result_files
 from froi.web.db import get_session
 from froi.web.models import Job, Project, Run, Upload, utcnow
 from froi.web.result_chunks import results_dict
@@ -285,7 +285,14 @@ def test_background_jobs_check_and_compute_with_progress(app: Flask, client: Fla
         assert job is not None
         assert (job.status, job.kind, job.done, job.total) == ("done", "compute", 50, 50)
         assert job.started_at is not None and job.finished_at is not None
+        # the job's last stage wrote the results workbook; the download serves that file
+        run = get_session().scalars(select(Run)).one()
+        upload_row = get_session().scalars(select(Upload)).one()
+        kept = result_files.cache_path(run, upload_row)
+        assert kept.is_file()
     assert count(app, Run) == 1 and count(app, Project) == 50
+    download = client.get(finished.headers["Location"] + ".xlsx")
+    assert download.data == kept.read_bytes()
 
 
 def test_the_job_page_shows_progress_and_refreshes_itself(app: Flask, client: FlaskClient) -> None:
@@ -308,7 +315,10 @@ def test_the_job_page_shows_progress_and_refreshes_itself(app: Flask, client: Fl
         job_id = job.id
     shown = page(client.get(f"/jobs/{job_id}"))
     accessible(shown)
-    assert '<meta http-equiv="refresh" content="2">' in shown.text
+    # it updates itself only when asked (WCAG 2.2.1: no timed reload by default)
+    assert '<meta http-equiv="refresh"' not in shown.text
+    auto = client.get(f"/jobs/{job_id}?auto=on").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in auto
     assert '<progress id="job-progress" class="progress" value="400" max="1000">' in shown.text
     assert shown.labels["job-progress"] == "Computing the results of each project: 400 of 1,000"
     assert "400 of 1,000 done" in words(shown)
