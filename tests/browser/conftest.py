@@ -23,7 +23,7 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,22 +171,53 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
-def visit(context: BrowserContext, live_server: LiveServer) -> Iterator[Visit]:
-    """A new tab that may only talk to the test server; the test fails if it tried more."""
-    page = context.new_page()
-    shown = Visit(page, live_server.url)
-    allowed = live_server.url + "/"
+def open_tab(context: BrowserContext) -> Iterator[Callable[[LiveServer], Visit]]:
+    """``open_tab(server)``: a new tab that may only talk to ``server``.
 
-    def guard(route: Route, request: Request) -> None:
-        if request.url.startswith(allowed) or request.url == live_server.url:
-            route.continue_()
-        else:
-            shown.blocked.append(request.url)
-            route.abort("blockedbyclient")
+    Every request elsewhere is aborted and recorded; the test fails if there was any.
+    """
+    tabs: list[Visit] = []
 
-    context.route("**/*", guard)
-    yield shown
-    assert shown.blocked == [], f"requests off the test server were attempted: {shown.blocked}"
+    def open_on(server: LiveServer) -> Visit:
+        page = context.new_page()
+        shown = Visit(page, server.url)
+        allowed = server.url + "/"
+
+        def guard(route: Route, request: Request) -> None:
+            if request.url.startswith(allowed) or request.url == server.url:
+                route.continue_()
+            else:
+                shown.blocked.append(request.url)
+                route.abort("blockedbyclient")
+
+        page.route("**/*", guard)
+        tabs.append(shown)
+        return shown
+
+    yield open_on
+    blocked = [url for tab in tabs for url in tab.blocked]
+    assert blocked == [], f"requests off the test server were attempted: {blocked}"
+
+
+@pytest.fixture
+def visit(open_tab: Callable[[LiveServer], Visit], live_server: LiveServer) -> Visit:
+    """A tab on the session's server."""
+    return open_tab(live_server)
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of the test's own, on a new database, for journeys that change what
+    every run uses (the unit cost table in use) or need a known set of projects."""
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'froi.sqlite'}", "SECRET_KEY": "browser-tests"}
+    )
+    running = serve(app)
+    try:
+        yield running
+    finally:
+        running.stop()
+        app.extensions["froi"]["db"].engine.dispose()
 
 
 # -- axe-core ------------------------------------------------------------------------------
@@ -300,8 +331,12 @@ class Samples:
 
 @pytest.fixture(scope="session")
 def samples(live_server: LiveServer) -> Samples:
+    return seed_samples(live_server)
+
+
+def seed_samples(server: LiveServer) -> Samples:
     """Import the sample inputs through the import page, compute one, re-run its run."""
-    client = live_server.app.test_client()
+    client = server.app.test_client()
     paths = {}
     for kind, name in (
         ("appraisal", "edge_of_care_appraisal.json"),

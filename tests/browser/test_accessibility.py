@@ -11,19 +11,34 @@ the app routes was checked, so a new page cannot go unchecked.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from froi.web.db import get_session
+from froi.web.models import Job, Organisation, utcnow
+
 from .conftest import LiveServer, Samples, Visit
+from .workbooks import input_workbook
 
 CheckAxe = Callable[..., list[dict[str, Any]]]
 
-#: Routes that answer with a file, not a page: nothing for axe-core to check.
-DOWNLOADS = {"static", "runs.input_json", "runs.table_csv"}
+#: Routes that answer with a file or a redirect, not a page: nothing for axe-core to check.
+NOT_PAGES = {
+    "static",
+    "runs.input_json",
+    "runs.table_csv",
+    "batch.template",
+    "batch.sample",
+    "batch.results_workbook",
+    "portfolio.export",
+    "jobs.result",  # redirects to what the job made
+}
 
 LISTS = (
     "costs",
@@ -143,8 +158,117 @@ def test_error_pages(visit: Visit, check_axe: CheckAxe, samples: Samples) -> Non
         {"name": "big.json", "mimeType": "application/json", "buffer": b" " * (6 << 20)}
     )
     press_button(page, "Import")
-    assert page.title().startswith("The file is too large")
+    # refused in the page or by the size limit, it is a page of the service
+    assert page.title().startswith(("The file is too large", "Error: "))
     check_axe(page, "413")
+
+
+def test_batch_and_job_pages(
+    visit: Visit, check_axe: CheckAxe, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = visit.page
+    check(visit, check_axe, "/batch/")
+    press_button(page, "Upload and check")
+    check_axe(page, "/batch/ with no file")
+
+    def upload(path: Path) -> None:
+        visit.goto("/batch/")
+        page.get_by_label("Excel workbook").set_input_files(path)
+        press_button(page, "Upload and check")
+
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook")
+    upload(junk)
+    check_axe(page, "batch: a file that is not a workbook")
+    upload(input_workbook(tmp_path, "AXE-B1", success=45)[0])
+    assert page.locator("h1").inner_text().startswith("Correct the problems")
+    check_axe(page, "batch: a workbook with a problem")
+    upload(input_workbook(tmp_path, "AXE-B1")[0])
+    assert page.locator("h1").inner_text().startswith("Check and confirm")
+    check_axe(page, "batch: check and confirm")
+    press_button(page, "Confirm and compute")
+    assert page.locator("h1").inner_text().startswith("Results of")
+    check_axe(page, "batch: results")
+    results = urlsplit(page.url).path
+    check(visit, check_axe, results + "?sort=-froi")
+
+    # a job's page while it runs and once it failed (a finished job's page shows its
+    # result); the jobs are written as a worker would write them
+    app = live_server.app
+    with app.app_context():
+        session = get_session()
+        organisation_id = session.scalars(select(Organisation.id)).first()
+        jobs = [
+            Job(organisation_id=organisation_id, kind="check", status=status, **extra)
+            for status, extra in (
+                ("running", {"stage": "Checking the rows", "done": 3, "total": 10}),
+                ("failed", {"stage": "Checking the rows", "error": "The file went away."}),
+            )
+        ]
+        for job in jobs:
+            job.heartbeat = job.created_at = utcnow()
+        session.add_all(jobs)
+        session.commit()
+        ids = [job.id for job in jobs]
+    for job_id, state in zip(ids, ("running", "failed"), strict=True):
+        visit.goto(f"/jobs/{job_id}")
+        check_axe(page, f"a {state} job")
+
+
+def test_portfolio_pages(visit: Visit, check_axe: CheckAxe, samples: Samples) -> None:
+    for path in (
+        "/portfolio/",
+        "/portfolio/?view=themes",
+        "/portfolio/?mode=appraisal&sort=-froi",
+        "/portfolio/?q=zzz",
+        "/portfolio/?appraisal_years=abc&base_year=1066",
+    ):
+        check(visit, check_axe, path)
+
+
+def test_unit_cost_table_pages(visit: Visit, check_axe: CheckAxe) -> None:
+    page = visit.page
+    check(visit, check_axe, "/unit-costs/tables")
+    national = page.locator("main table a[href^='/unit-costs/tables/']").first.get_attribute("href")
+    assert national is not None
+    national_id = national.rsplit("/", 1)[1]
+    for path in (
+        national,
+        f"{national}?q=foster&agency=Local+Authority",
+        f"{national}/quality",
+        f"{national}/new-version",
+        f"/unit-costs/compare?from={national_id}&to={national_id}",
+        "/unit-costs/compare",
+        "/unit-costs/upload",
+        "/unit-costs/local/new",
+    ):
+        check(visit, check_axe, path)
+    visit.goto("/unit-costs/upload")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    check_axe(page, "/unit-costs/upload with errors")
+    visit.goto("/unit-costs/local/new")
+    press_button(page, "Start the draft")
+    check_axe(page, "/unit-costs/local/new with errors")
+
+    # a local draft with a row of its own
+    page.get_by_label("National version it inherits from").select_option(index=1)
+    page.locator("#field-name").fill("Axe local costs")
+    page.locator("#field-version").fill("axe.1")
+    press_button(page, "Start the draft")
+    draft = urlsplit(page.url).path
+    check_axe(page, "a local draft")
+    visit.goto(f"{draft}/rows/new?from=SS3.0")
+    check_axe(page, "replace a national unit cost locally")
+    page.locator("#field-value").fill("abc")
+    press_button(page, "Save unit cost")
+    check_axe(page, "a unit cost row with an error")
+    page.locator("#field-value").fill("1500")
+    press_button(page, "Save unit cost")
+    edit = page.locator("main table a[href$='/edit']").first.get_attribute("href")
+    assert edit is not None
+    for path in (edit, edit.replace("/edit", "/delete"), f"{draft}/discard"):
+        check(visit, check_axe, path)
 
 
 def test_every_page_was_checked(
@@ -170,11 +294,11 @@ def test_every_page_was_checked(
     pages = {
         rule.endpoint
         for rule in live_server.app.url_map.iter_rules()
-        if "GET" in (rule.methods or ()) and rule.endpoint not in DOWNLOADS
+        if "GET" in (rule.methods or ()) and rule.endpoint not in NOT_PAGES
     }
     pages -= {"index"}  # redirects to the projects list
     missing = sorted(pages - checked)
     assert missing == [], (
         f"pages no axe-core test visits: {missing}; add them to tests/browser/"
-        " (or to DOWNLOADS if they answer with a file)"
+        " (or to NOT_PAGES if they answer with a file)"
     )
