@@ -69,26 +69,39 @@ def first_year(mask: npt.NDArray[np.bool_]) -> FloatArray:
     return np.where(found, mask.argmax(axis=1), np.nan).astype(np.float64)
 
 
-def year_profile(
-    first: FloatArray, duration: FloatArray, drop_off: FloatArray, years: int
-) -> FloatArray:
-    """f(t) = (1 - drop_off)^(t - b) for b <= t < b + duration, else 0 (METHOD 2.2).
+def benefit_years(
+    first: FloatArray,
+    duration: FloatArray,
+    drop_off: FloatArray,
+    yearly: FloatArray,
+    factors: FloatArray,
+    spec: IntArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """f(t), B(t) = yearly x f(t), DF_o(t) and DF_o(t) B(t) of every row (METHOD 2.2).
+
+    f(t) = (1 - drop_off)^(t - b) for b <= t < b + duration, else 0; ``first`` is b.
+    DF_o(t) is row ``spec`` of ``factors`` (one row per distinct discount setting).
 
     The level is a running product along the years (1 until year b, then multiplied by
     (1 - drop_off) each year), which is cheaper than a power over the whole rows x years
     matrix and is the same repeated multiplication a person would do.  The years are
-    built one at a time as contiguous rows of a ``(years x rows)`` array (a few passes
-    over 200,000 numbers each, not strided passes over short rows); the result is its
-    ``(rows x years)`` transpose, a view.
+    built one at a time as contiguous rows of ``(years x rows)`` arrays (a few passes
+    over 200,000 numbers each while they are in cache, not strided passes over short
+    rows); each result is returned as its ``(rows x years)`` transpose, a view.
     """
-    out = np.empty((years, len(first)))
-    level = np.ones(len(first))
+    years, rows = factors.shape[1], len(first)
+    profile, benefits, df, discounted = (np.empty((years, rows)) for _ in range(4))
+    by_year = np.ascontiguousarray(factors.T)
+    level = np.ones(rows)
     end = first + duration
     for t in range(years):
         # level *= (1 - drop_off) after year b: 1 - drop_off * True, or 1 - drop_off * False
         level *= 1.0 - drop_off * (t > first)
-        np.multiply(level, (t >= first) & (t < end), out=out[t])
-    return out.T
+        np.multiply(level, (t >= first) & (t < end), out=profile[t])
+        np.multiply(profile[t], yearly, out=benefits[t])
+        np.take(by_year[t], spec, out=df[t], mode="clip")  # spec: valid rows, unbuffered
+        np.multiply(benefits[t], df[t], out=discounted[t])
+    return profile.T, benefits.T, df.T, discounted.T
 
 
 def row_sums(values: FloatArray) -> FloatArray:
@@ -164,7 +177,7 @@ class RebasedTable:
 
     def positions(self, codes: pd.Series) -> IntArray:
         """Position of each code in the table (-1 for a blank code)."""
-        return np.asarray(self.codes.get_indexer(pd.Index(codes.to_numpy(dtype=object))), np.int64)
+        return np.asarray(self.codes.get_indexer(pd.Index(codes)), np.int64)
 
 
 @dataclass(frozen=True)
@@ -195,31 +208,36 @@ def cost_rows(
     """Cost every row: from an amount, a unit cost x quantity, or a salary build-up."""
     costs = run.lists["costs"]
     base = run.settings.base_year
+
+    def col(name: str, default: float = np.nan) -> FloatArray:
+        values = costs[name].to_numpy(dtype=np.float64)
+        return values if np.isnan(default) else np.where(np.isnan(values), default, values)
+
     at = table.positions(costs["unit_cost_code"])
     from_table = at >= 0
-    from_salary = costs["salary"].notna().to_numpy()
-    quantity = costs["quantity"].fillna(1.0).to_numpy(dtype=np.float64)
+    salary = col("salary")
+    from_salary = ~np.isnan(salary)
+    quantity = col("quantity", 1.0)
 
     unit_value = np.where(from_table, table.value[at], np.nan)
-    annual_staff = (
-        costs["salary"] * (1 + costs["on_costs"].fillna(0.0)) * (1 + costs["overheads"].fillna(0.0))
-    ).to_numpy(dtype=np.float64)
-    hours = costs["productive_hours"].to_numpy(dtype=np.float64)
+    annual_staff = salary * (1 + col("on_costs", 0.0)) * (1 + col("overheads", 0.0))
+    hours = col("productive_hours")
     staff_unit = np.where(np.isnan(hours), annual_staff, annual_staff / hours)
     unit_value = np.where(from_salary, staff_unit, unit_value)
 
-    amount = np.where(
-        from_table | from_salary, quantity * unit_value, costs["amount"].to_numpy(dtype=np.float64)
-    )
-    price_year = np.where(
-        from_table, table.price_year[at], costs["price_year"].fillna(base).to_numpy(dtype=object)
-    )
-    given_agency = costs["agency"].to_numpy(dtype=object)
-    agency = np.where(from_table & pd.isna(given_agency), table.agency[at], given_agency)
+    amount = np.where(from_table | from_salary, quantity * unit_value, col("amount"))
+    # a row's price year: its unit cost's, else the one it gives, else the base year;
+    # each distinct given year is looked up once (METHOD 1.2)
+    given, given_years = pd.factorize(costs["price_year"].to_numpy(dtype=object))
+    years = np.append(np.asarray(given_years, dtype=object), base)  # code -1: the base year
+    price_year = np.where(from_table, table.price_year[at], years[given])
+    factor = np.where(from_table, table.factor[at], reference.deflators.factors(years, base)[given])
+    agency = costs["agency"].to_numpy(dtype=object)
+    if from_table.any():  # a unit cost's agency where the row names none
+        agency = np.where(from_table & pd.isna(agency), table.agency[at], agency)
 
-    factor = reference.deflators.factors(price_year, base)
     real = amount * factor
-    grades = costs["confidence_grade"].fillna(1).to_numpy(dtype=np.int64)
+    grades = col("confidence_grade", 1.0).astype(np.int64)
     ob = reference.optimism_bias.lookup(grades) if ob_on else np.zeros(len(costs))
     sign = np.where(costs["kind"].to_numpy() == "offset", -1.0, 1.0)
     net = sign * real * (1.0 + sign * ob)
@@ -259,8 +277,13 @@ def outcome_rows(
     outcome_spec: IntArray,
     ob_on: bool,
 ) -> OutcomeRows:
+    """Value every outcome row (METHOD 2.2), all projects at once.
+
+    n    = cohort x engagement x success x (1 - deadweight) x (1 - displacement)
+           x attribution
+    B(t) = n x quantity x v_base x (1 - OB) x f(t);   PV = sum_t DF_o(t) B(t)
+    """
     outcomes = run.lists["outcomes"]
-    T = run.settings.appraisal_years
     at = table.positions(outcomes["unit_cost_code"])
     v_base = table.v_base[at]
     price_factor = table.factor[at]
@@ -281,11 +304,14 @@ def outcome_rows(
         * col("attribution")
     )
     yearly = n * col("quantity") * v_base * (1 - ob)
-    profile = year_profile(col("cohort_year") + col("lag"), col("duration"), col("drop_off"), T)
-    # rows x years views of years x rows arrays: each year is one contiguous pass
-    benefits = (profile.T * yearly).T
-    factors = np.ascontiguousarray(grid.factors.T)[:, outcome_spec].T
-    discounted = benefits * factors
+    profile, benefits, factors, discounted = benefit_years(
+        col("cohort_year") + col("lag"),
+        col("duration"),
+        col("drop_off"),
+        yearly,
+        grid.factors,
+        outcome_spec,
+    )
     pv = row_sums(discounted)
     return OutcomeRows(
         n=n,
