@@ -63,6 +63,18 @@ def grouped_sum(groups: IntArray, values: FloatArray, n_groups: int) -> FloatArr
     return out
 
 
+def where_else_zero(mask: npt.NDArray[np.bool_], values: FloatArray) -> FloatArray:
+    """``np.where(mask, values, 0.0)``, by scattering the selected values into zeros.
+
+    The same numbers; no branch per element, which a mask with no pattern (outcome
+    categories) makes slow.
+    """
+    out = np.zeros(len(values))
+    rows = np.flatnonzero(mask)
+    out[rows] = values[rows]
+    return out
+
+
 def first_year(mask: npt.NDArray[np.bool_]) -> FloatArray:
     """The first column where ``mask`` is true in each row, NaN where it never is."""
     found = mask.any(axis=1)
@@ -258,7 +270,7 @@ class OutcomeRows:
     grade: IntArray
     optimism_bias: FloatArray
     category: IntArray  # index into CATEGORIES
-    agency: npt.NDArray[np.object_]
+    position: IntArray  # row of the unit cost table (its agency: table.agency[position])
     agency_code: IntArray  # index into the table's agency names
     cashable: npt.NDArray[np.bool_]
     benefits: FloatArray  # B(t), rows x years, real, undiscounted
@@ -319,7 +331,7 @@ def outcome_rows(
         grade=grade,
         optimism_bias=ob,
         category=table.category[at],
-        agency=table.agency[at],
+        position=at,
         agency_code=table.agency_code[at],
         cashable=table.cashable[at],
         benefits=benefits,
@@ -362,9 +374,10 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     op = outcomes["_p"].to_numpy(dtype=np.int64)
     # an outcome row's own discount, else its project's (METHOD 1.4); each distinct
     # setting is looked up once, rows refer to it by number
+    project_code, project_specs = pd.factorize(project_discount.to_numpy(dtype=object))
     own_code, own_specs = pd.factorize(outcomes["discount"].to_numpy(dtype=object))
-    grid = discount_grid(pd.Series([*project_discount, *own_specs], dtype=object), T, reference)
-    project_spec = grid.index(project_discount)
+    grid = discount_grid(pd.Series([*project_specs, *own_specs], dtype=object), T, reference)
+    project_spec = grid.index(pd.Series(list(project_specs), dtype=object))[project_code]
     own_spec = grid.index(pd.Series(list(own_specs), dtype=object))
     outcome_spec = np.where(
         own_code >= 0, own_spec[np.maximum(own_code, 0)] if len(own_spec) else 0, project_spec[op]
@@ -383,7 +396,12 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     benefits_by_year = grouped_sum(group, rows.benefits, P * 3).reshape(P, 3, T)
     pv_by_category = grouped_sum(group, rows.pv, P * 3).reshape(P, 3)
     fiscal = rows.category == 0
-    fiscal_pv_by_year = grouped_sum(group, rows.discounted, P * 3).reshape(P, 3, T)[:, 0, :]
+    fiscal_rows = np.flatnonzero(fiscal)
+    fiscal_pv_by_year = np.empty((P, T))
+    for t in range(T):  # sum of DF_o(t) B(t) over each project's fiscal rows, in row order
+        fiscal_pv_by_year[:, t] = grouped_sum(
+            op[fiscal_rows], rows.discounted[:, t][fiscal_rows], P
+        )
     pv_fiscal_cashable = grouped_sum(op[fiscal & rows.cashable], rows.pv[fiscal & rows.cashable], P)
 
     # payback (METHOD 2.3): first year cumulative fiscal benefit covers cumulative cost
@@ -397,12 +415,14 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     )
 
     # switching value of each outcome row's success rate (METHOD 2.3)
-    f_o = np.where(fiscal, rows.pv, 0.0)
+    f_o = where_else_zero(fiscal, rows.pv)
     success = outcomes["success"].to_numpy(dtype=np.float64)
+    project_costs = pv_costs[op]
     with np.errstate(all="ignore"):
-        s_star = success * (pv_costs[op] - (pv_by_category[op, 0] - f_o)) / f_o
-    valid = (f_o != 0) & (s_star >= 0) & (s_star <= 1) & (pv_costs[op] > 0)
-    switching = np.where(valid, s_star, np.nan)
+        s_star = success * (project_costs - (pv_by_category[op, 0] - f_o)) / f_o
+    valid = np.flatnonzero((f_o != 0) & (s_star >= 0) & (s_star <= 1) & (project_costs > 0))
+    switching = np.full(len(f_o), np.nan)  # NaN where s* is not a rate in [0, 1]
+    switching[valid] = s_star[valid]
 
     return Appraisal(
         pv_costs=pv_costs,

@@ -16,7 +16,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .appraisal import CATEGORIES, Appraisal, grouped_sum, ratio, value_for_money_band
+from .appraisal import (
+    CATEGORIES,
+    Appraisal,
+    grouped_sum,
+    ratio,
+    value_for_money_band,
+    where_else_zero,
+)
 from .caselevel import CaseLevel
 from .comparison import Comparison
 from .inputs import RunInput
@@ -229,8 +236,9 @@ def _text(names: Any, codes: npt.NDArray[np.int64]) -> Any:
 def outcomes_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     o = a.outcomes
     src = run.lists["outcomes"].reset_index(drop=True)
-    pv = {name: np.where(o.category == i, o.pv, 0.0) for i, name in enumerate(CATEGORIES)}
-    agency = _text(a.table.agency_names, o.agency_code) if (o.agency_code >= 0).all() else o.agency
+    pv = {name: where_else_zero(o.category == i, o.pv) for i, name in enumerate(CATEGORIES)}
+    known = (o.agency_code >= 0).all()
+    agency = _text(a.table.agency_names, o.agency_code) if known else a.table.agency[o.position]
     return pd.DataFrame(
         {
             "_p": src["_p"],
@@ -295,7 +303,7 @@ def agencies_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     o = a.outcomes
     op = run.lists["outcomes"]["_p"].to_numpy(dtype=np.int64)
     cp = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
-    fiscal = o.category == 0
+    fiscal = np.flatnonzero(o.category == 0)
     # outcome rows carry the table's agency numbers; number the (fewer) cost agencies
     # together with the table's names so both share one numbering
     K = len(a.table.agency_names)
@@ -315,7 +323,7 @@ def agencies_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
     benefit_cell = op[fiscal] * A + outcome_codes
     cost_cell = cp * A + cost_codes
     pv_fiscal = grouped_sum(benefit_cell, o.pv[fiscal], P * A)
-    cashable = grouped_sum(benefit_cell, np.where(o.cashable[fiscal], o.pv[fiscal], 0.0), P * A)
+    cashable = grouped_sum(benefit_cell, where_else_zero(o.cashable[fiscal], o.pv[fiscal]), P * A)
     pv_costs = grouped_sum(cost_cell, a.costs.pv, P * A)
     used = np.zeros(P * A, dtype=bool)
     used[benefit_cell] = True

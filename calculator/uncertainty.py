@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .appraisal import Appraisal, FloatArray
+from .appraisal import Appraisal, FloatArray, row_sums
 from .inputs import RunInput
 
 #: Width of the default range by confidence grade (METHOD 5); index 0 unused.
@@ -343,7 +343,7 @@ def tornado(run: RunInput, a: Appraisal, ranges: dict[str, Ranges], costs: Range
         * col("attribution")
         * col("quantity")
         * (1 - a.outcomes.optimism_bias)
-        * (a.outcomes.profile * a.outcomes.discount_factors).sum(axis=1)
+        * row_sums(a.outcomes.profile * a.outcomes.discount_factors)
     )
     central = {name: r.mode for name, r in ranges.items()}
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calculator.appraisal import row_sums
 from calculator.engine import compute
 from calculator.reference import ReferenceData
 
@@ -133,3 +135,14 @@ def test_results_do_not_depend_on_row_order(
     assert (
         after["value_for_money_band"].fillna("-") == before["value_for_money_band"].fillna("-")
     ).all()
+
+
+@pytest.mark.parametrize("years", [1, 2, 5, 7, 8, 9, 15, 16, 17, 40, 128, 129, 300])
+def test_row_sums_add_years_as_numpy_sums_rows(years: int) -> None:
+    """The engine sums a (rows x years) view a year at a time (calculator.appraisal.
+    row_sums); its figures must be exactly those of ``sum(axis=1)`` on the same numbers
+    laid out row by row, as the engine computed them before."""
+    rng = np.random.default_rng(years)
+    values = rng.standard_normal((500, years)) * 10 ** rng.uniform(-6, 6, (500, years))
+    by_year = np.asfortranarray(values)
+    assert np.array_equal(row_sums(by_year), values.sum(axis=1))
