@@ -10,15 +10,23 @@ on the way is checked with axe-core.
 
 from __future__ import annotations
 
+import io
+import json
+import math
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import openpyxl
+from playwright.sync_api import Page
 
 from calculator.engine import compute
 from calculator.reference import load_reference
 
-from .conftest import Visit
+from .conftest import SAMPLES, LiveServer, Visit, post_form, seed_samples
 from .keyboard import Keyboard
+from .workbooks import input_document, input_workbook
 
 CheckAxe = Callable[..., list[dict[str, Any]]]
 
@@ -136,3 +144,197 @@ def test_create_a_project_add_rows_with_the_picker_and_read_its_froi_by_keyboard
     assert froi == pounds_per_pound(direct["froi"])
     # nothing in the journey was done by pointer: every stop was a Tab or Shift+Tab
     assert len(keys.stops) > 10
+
+
+def choose_file(keys: Keyboard, path: Path) -> None:
+    """Open the focused file input's chooser with the keyboard and pick ``path``."""
+    with keys.page.expect_file_chooser() as chooser:
+        keys.press("Space")
+    chooser.value.set_files(path)
+
+
+def column(page: Page, table: str, heading: str) -> list[str]:
+    """The cells of a table's column by its heading (the row headings are column one)."""
+    headings = [h.strip() for h in page.locator(f"{table} thead th").all_inner_texts()]
+    # a sort link's heading ends at its arrow or its words for screen readers
+    names = [re.split(r"[,\n▲▼]", h)[0].strip() for h in headings]
+    index = names.index(heading)
+    cells = page.locator(f"{table} tbody tr").evaluate_all(
+        "(rows, i) => rows.map(r => r.children[i] ? r.children[i].innerText.trim() : '')",
+        index,
+    )
+    return list(cells)
+
+
+def pounds(text: str) -> float:
+    """'£1,234.56 per £1' or '-£12' -> the number."""
+    match = re.search(r"(-?)£([\d,]+(?:\.\d+)?)", text)
+    assert match, text
+    return float(match.group(1) + match.group(2).replace(",", ""))
+
+
+def test_upload_a_workbook_fix_its_problem_confirm_and_download_the_results(
+    visit: Visit, check_axe: CheckAxe, tmp_path: Path
+) -> None:
+    page = visit.page
+    keys = Keyboard(page)
+    broken, cell = input_workbook(tmp_path, "WB-1", success=45)
+    visit.goto("/batch/")
+    keys.tab_to("#field-file")
+    choose_file(keys, broken)
+    keys.tab_to("main form button[type=submit]")
+    keys.press("Enter", navigates=True)
+
+    # the problem, with its sheet and cell
+    assert page.locator("h1").inner_text() == "Correct the problems in wb-1.xlsx"
+    problems = page.locator(".problem-list li").all_inner_texts()
+    assert len(problems) == 1 and problems[0].startswith(f"{cell}: "), problems
+    assert "success must be between 0 and 1; got 45" in problems[0], problems
+    check_axe(page, "batch: the workbook's problem")
+
+    # corrected with openpyxl (the sample's own 12%), uploaded again from the same page
+    corrected, _ = input_workbook(tmp_path, "WB-1")
+    keys.tab_to("#field-file")
+    choose_file(keys, corrected)
+    keys.tab_to("main form button[type=submit]")
+    keys.press("Enter", navigates=True)
+    assert page.locator("h1").inner_text() == "Check and confirm wb-1.xlsx"
+    keys.tab_to("main form button[type=submit]")
+    assert page.evaluate("document.activeElement.innerText") == "Confirm and compute"
+    keys.press("Enter", navigates=True)
+    assert page.locator("h1").inner_text() == "Results of wb-1.xlsx"
+    check_axe(page, "batch: results")
+
+    direct = compute(input_document("WB-1"), load_reference()).to_dict()["projects"][0]
+    shown = column(page, "main table", "FROI")
+    assert shown == [pounds_per_pound(direct["froi"])]
+
+    # the results workbook, downloaded and opened
+    keys.tab_to("main a[download]")
+    with page.expect_download() as download:
+        keys.press("Enter")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".xlsx"
+    book = openpyxl.load_workbook(saved, data_only=True, read_only=True)
+    rows = list(book["Summary"].iter_rows(values_only=True))
+    header = list(rows[0])
+    found = [r for r in rows[1:] if r[header.index("Project ID")] == "WB-1"]
+    assert len(found) == 1
+    froi = found[0][header.index("FROI (£ per £1)")]
+    assert math.isclose(froi, direct["froi"], rel_tol=1e-9), (froi, direct["froi"])
+    book.close()
+
+
+def test_compare_projects_on_the_portfolio_sorted_and_filtered_by_keyboard(
+    open_tab: Callable[[LiveServer], Visit], own_server: LiveServer, check_axe: CheckAxe
+) -> None:
+    seed_samples(own_server)
+    client = own_server.app.test_client()
+    file = (io.BytesIO((SAMPLES / "hampshire_offset.json").read_bytes()), "hampshire.json")
+    response = post_form(client, "/projects/import", {"file": file}, multipart=True)
+    assert response.status_code == 302
+    visit = open_tab(own_server)
+    page = visit.page
+    keys = Keyboard(page)
+    visit.goto("/portfolio/")
+    table = "main table"
+    everything = column(page, table, "Project")
+    assert len(everything) == 5, everything
+
+    # sort by FROI: smallest first, then again for largest first
+    for order, descending in (("ascending", False), ("descending", True)):
+        keys.tab_to("th a.sort-link")
+        while not page.evaluate("document.activeElement.innerText").startswith("FROI"):
+            keys.tab_to("th a.sort-link")
+        keys.press("Enter", navigates=True)
+        heading = page.locator("main table thead th[aria-sort]")
+        assert heading.inner_text().startswith("FROI")
+        assert heading.get_attribute("aria-sort") == order
+        # (a project with no costs has no FROI: "not available")
+        values = [pounds(v) for v in column(page, table, "FROI") if "£" in v]
+        assert len(values) >= 4 and values == sorted(values, reverse=descending), values
+    check_axe(page, "portfolio sorted by FROI")
+
+    # filter by mode, chosen by typing in the list, then by a word of the name
+    keys.tab_to("#field-mode")
+    page.keyboard.type("Appraisal")
+    assert page.locator("#field-mode").input_value() == "appraisal"
+    keys.tab_to("main form button[type=submit]")
+    keys.press("Enter", navigates=True)
+    modes = column(page, table, "Mode")
+    assert modes and set(modes) == {"Appraisal"} and len(modes) < len(everything)
+    assert page.locator("[role=status]").inner_text() == f"Showing {len(modes)} of 5 projects."
+    keys.tab_to("#field-q")
+    keys.type("edge")
+    keys.press("Enter", navigates=True)
+    assert [p.split("\n")[0] for p in column(page, table, "Project")] == ["EOC-HUB"]
+    check_axe(page, "portfolio filtered")
+
+
+def test_override_a_unit_cost_locally_and_rerun_a_stored_run_on_it_by_keyboard(
+    open_tab: Callable[[LiveServer], Visit], own_server: LiveServer, check_axe: CheckAxe
+) -> None:
+    samples = seed_samples(own_server)  # EOC-HUB computed as a run: it uses SS3.0
+    visit = open_tab(own_server)
+    page = visit.page
+    keys = Keyboard(page)
+    visit.goto("/unit-costs/tables")
+
+    # a local override table over the national version
+    keys.tab_to('main a[href="/unit-costs/local/new"]')
+    keys.press("Enter", navigates=True)
+    keys.tab_to("#field-parent")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#field-parent").input_value() != ""
+    keys.tab_to("#field-name")
+    keys.type("Anytown local unit costs")
+    keys.tab_to("#field-version")
+    keys.type("2026.L1")
+    keys.press("Enter", navigates=True)
+    assert page.locator("h1").inner_text() == "Anytown local unit costs, version 2026.L1"
+
+    # replace SS3.0 with a local figure
+    keys.tab_to("#search-unit-costs")
+    keys.type("SS3.0")
+    keys.press("Enter", navigates=True)
+    keys.tab_to('main a[href*="from=SS3.0"]')
+    keys.press("Enter", navigates=True)
+    assert page.locator("#field-code").input_value() == "SS3.0"
+    keys.tab_to("#field-value")
+    keys.type("1234.50")
+    keys.press("Enter", navigates=True)
+    assert "Saved unit cost SS3.0" in page.locator(".banner").inner_text()
+
+    # publish it and choose it for new runs
+    keys.tab_to("main form button[type=submit]")
+    assert page.evaluate("document.activeElement.innerText") == "Publish version 2026.L1"
+    keys.press("Enter", navigates=True)
+    keys.tab_to("main form button[type=submit]")
+    assert page.evaluate("document.activeElement.innerText") == "Use version 2026.L1 for new runs"
+    keys.press("Enter", navigates=True)
+    assert (
+        "New runs now use Anytown local unit costs, version 2026.L1"
+        in page.locator(".banner").inner_text()
+    )
+
+    # the stored run, re-run on the current tables: what changed, and why
+    keys.tab_to('header a[href="/runs/"]')
+    keys.press("Enter", navigates=True)
+    keys.tab_to(f'main a[href="/runs/{samples.run_id}"]')
+    keys.press("Enter", navigates=True)
+    keys.tab_to("main form[action$='/rerun-current'] button")
+    keys.press("Enter", navigates=True)
+    check_axe(page, "a re-run on the current tables")
+    assert page.locator(".problem-box-title").first.inner_text() == "Figures changed"
+    changed = page.locator("main tr", has=page.locator("th", has_text="SS3.0"))
+    assert changed.count() == 1
+    cells = changed.locator("td").all_inner_texts()
+    assert cells[1:3] == ["£2,995.00", "£1,234.50"], cells
+    froi = page.locator("main tr", has=page.locator("code", has_text="projects[0].froi"))
+    assert froi.count() == 1
+    before, after = (float(v) for v in froi.locator("td").all_inner_texts())
+    original = compute(
+        json.loads((SAMPLES / "edge_of_care_appraisal.json").read_text()), load_reference()
+    ).to_dict()["projects"][0]["froi"]
+    assert math.isclose(before, original, rel_tol=1e-9) and after < before
