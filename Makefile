@@ -20,8 +20,8 @@ run: $(STAMP)
 	$(BIN)/flask --app app run
 
 lint: $(STAMP)
-	$(BIN)/ruff check calculator froi tests bench sample_workbooks app.py
-	$(BIN)/ruff format --check calculator froi tests bench sample_workbooks app.py
+	$(BIN)/ruff check calculator froi tests bench sample_workbooks docs app.py
+	$(BIN)/ruff format --check calculator froi tests bench sample_workbooks docs app.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
