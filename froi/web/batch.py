@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from .db import get_session
 from .forms import ErrorItem
 from .projects import organisation
 from .reference import current_table, reference_for
-from .result_files import workbook_bytes
+from .result_files import store, workbook_bytes
 from .running import user_name
 from .summary import COLUMNS, parse_sort, sort_rows, summary_rows
 from .uploads import (
@@ -263,7 +264,7 @@ def _compute(session: Session, upload: models.Upload, rule: str, progress: Any) 
     """Compute and save, or leave nothing saved and the upload as it was checked."""
     upload_id = upload.id
     try:
-        compute_upload(session, upload, rule, progress)
+        run, computed = compute_upload(session, upload, rule, progress)
     except InvalidInput:
         session.rollback()
         check_upload(session, session.get(models.Upload, upload_id) or upload)
@@ -275,6 +276,8 @@ def _compute(session: Session, upload: models.Upload, rule: str, progress: Any) 
             again.status = CHECKED  # nothing was saved: it can be confirmed again
             session.commit()
         raise
+    # the results are ready; the workbook (seconds for 1,000 projects) is written after
+    jobs.after(partial(store, run.id, upload_id, computed))
 
 
 @bp.get("/<int:upload_id>/results")

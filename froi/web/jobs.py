@@ -24,6 +24,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -113,12 +114,30 @@ def start(session: Session, job: models.Job, work: Work) -> models.Job:
     job.heartbeat = models.utcnow()
     session.add(job)
     session.commit()
-    future = executor(app).submit(_run, app, job.id, work)
-    futures = pending(app)
-    with app.extensions["froi"]["job_lock"]:
-        futures.add(future)
-    future.add_done_callback(lambda done: _forget(app, done))
+    _submit(app, _run, app, job.id, work)
     return job
+
+
+def after(task: Callable[[], None]) -> None:
+    """Run ``task`` in the pool, in an app context, with no job page (work that only
+    makes something ready sooner, such as a file a download would otherwise write)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                task()
+            except Exception:
+                log.warning("background task failed", exc_info=True)
+
+    _submit(app, run)
+
+
+def _submit(app: Flask, fn: Callable[..., None], *args: Any) -> None:
+    future = executor(app).submit(fn, *args)
+    with app.extensions["froi"]["job_lock"]:
+        pending(app).add(future)
+    future.add_done_callback(lambda done: _forget(app, done))
 
 
 def _forget(app: Flask, future: Future[None]) -> None:
@@ -158,10 +177,22 @@ def _set(sessions: sessionmaker[Session], job_id: int, **values: Any) -> None:
 
 
 def wait_for_jobs(app: Flask, timeout: float = 60) -> None:
-    """Wait until every job submitted so far has finished (tests, and shutting down)."""
-    with app.extensions["froi"]["job_lock"]:
-        futures = set(pending(app))
-    wait(futures, timeout=timeout)
+    """Wait until no job or task is left, including those started by other jobs (tests,
+    and shutting down)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.extensions["froi"]["job_lock"]:
+            futures = set(pending(app))
+        left = deadline - time.monotonic()
+        if not futures or left <= 0:
+            return
+        wait(futures, timeout=left)
+
+
+def shutdown(app: Flask, timeout: float = 60) -> None:
+    """Let the jobs under way finish, then stop the pool."""
+    wait_for_jobs(app, timeout)
+    executor(app).shutdown(wait=True)
 
 
 def _process_gone(worker: str) -> bool:

@@ -1,8 +1,9 @@
 """The results workbook of a batch run, written once and kept as a cache file.
 
-Writing the standard results workbook of 1,000 projects takes several seconds, so the
-background job that computes a large upload writes it as its last stage ("Writing the
-results workbook"), into ``<instance>/results/``; the download serves that file.  It is a
+Writing the standard results workbook of 1,000 projects takes about ten seconds, so
+once an upload is computed (and its results page can be shown) the workbook is written
+in the background (:func:`.jobs.after`) into ``<instance>/results/``, and the download
+serves that file.  It is a
 cache, not a record: the run holds everything, and a file that is missing (another
 machine, a cleared folder) is written again from the run's stored input, on its stored
 table version and with its computation time, so it comes out the same.
@@ -23,6 +24,7 @@ from calculator.engine import Results, compute
 from froi.workbook.results import write_results_workbook
 
 from . import models
+from .db import database
 from .reference import reference_for
 
 log = logging.getLogger(__name__)
@@ -65,9 +67,19 @@ def _keep(path: Path, body: bytes) -> None:
         log.warning("results workbook %s not cached", path, exc_info=True)
 
 
-def store(run: models.Run, upload: models.Upload, results: Results) -> None:
-    """Write and keep the workbook of a run just computed (its engine results in hand)."""
-    _keep(cache_path(run, upload), _write(run, upload, results))
+def store(run_id: int, upload_id: int, results: Results) -> None:
+    """Write and keep the workbook of a run just computed (its engine results in hand).
+
+    Runs in the background, so it reads the run and upload in a session of its own.
+    """
+    with database().sessions() as session:
+        run = session.get(models.Run, run_id)
+        upload = session.get(models.Upload, upload_id)
+        if run is None or upload is None:
+            return
+        path = cache_path(run, upload)
+        if not path.is_file():
+            _keep(path, _write(run, upload, results))
 
 
 def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -50,12 +49,10 @@ from froi.workbook.limits import DEFAULT_LIMITS, WorkbookRefused
 from froi.workbook.reader import WorkbookInput, check_workbook
 from froi.workbook.results_inputs import run_document
 
-from . import models, result_files
+from . import models
 from .reference import current_table, reference_for
 from .result_chunks import results_dict
 from .running import _storable
-
-log = logging.getLogger(__name__)
 
 #: Statuses of an upload (see :class:`~.models.Upload`).
 RECEIVED, CHECKING, INVALID, REFUSED, CHECKED = (
@@ -268,11 +265,6 @@ def compute_upload(
         "clash_rule": rule,
     }
     session.commit()
-    progress("Writing the results workbook", count, count)
-    try:
-        result_files.store(run, upload, results)
-    except Exception:  # the run is saved; the download writes the workbook again
-        log.warning("results workbook of run %s not written", run.id, exc_info=True)
     return run, results
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from froi.web import create_app
 from froi.web.db import Database
+from froi.web.jobs import shutdown
 
 POSTGRES_HOST = os.environ.get("FROI_TEST_POSTGRES_HOST", "127.0.0.1:5432")
 POSTGRES_USERS = ("postgres", "root")
@@ -89,6 +90,7 @@ CLEAN_UP = (
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test"})
     yield app
+    shutdown(app)  # background jobs finish before their rows are deleted
     db: Database = app.extensions["froi"]["db"]
     with db.engine.begin() as connection:
         for statement in CLEAN_UP:
