@@ -83,11 +83,14 @@ class Results:
             "usage": self.usage,
             "cases": self.cases,
         }
-        grouped = {
-            name: {p: g.drop(columns="_p") for p, g in frame.groupby("_p")}
-            for name, frame in details.items()
-            if len(frame)
-        }
+        grouped = {name: _by_project(frame) for name, frame in details.items() if len(frame)}
+        agencies = _ByProject(self.agencies)
+        u = self.uncertainty
+        uncertainty = (
+            None
+            if u is None
+            else tuple(_by_project(f) for f in (u.summary, u.tornado, u.histograms))
+        )
         warnings_by_project: dict[str | None, list[dict[str, Any]]] = {}
         for w in self.warnings:
             warnings_by_project.setdefault(w.project, []).append(w.as_dict())
@@ -100,36 +103,27 @@ class Results:
                     out.pop("observed_froi_interval_low"),
                     out.pop("observed_froi_interval_high"),
                 ]
-            agencies = grouped.get("agencies", {}).get(p)
             if mode == "appraisal":
-                out["fiscal_by_agency"] = _by_agency(agencies, "pv_fiscal")
+                out["fiscal_by_agency"] = agencies.by_agency(p, "pv_fiscal")
             if mode != "case_level":
-                out["costs_by_agency"] = _by_agency(agencies, "pv_costs")
+                out["costs_by_agency"] = agencies.by_agency(p, "pv_costs")
             for name in DETAIL_LISTS[mode]:
-                out[name] = _records(grouped.get(name, {}).get(p))
+                out[name] = grouped.get(name, {}).get(p, [])
             if mode == "comparison":
-                out["comparison_by_agency"] = _records(
-                    grouped.get("comparison_by_agency", {}).get(p)
-                )
+                out["comparison_by_agency"] = grouped.get("comparison_by_agency", {}).get(p, [])
             if mode == "case_level":
-                out["cases_detail"] = _records(grouped.get("cases", {}).get(p))
-            if self.uncertainty is not None and mode == "appraisal":
-                out["uncertainty"] = self._uncertainty_of(p)
+                out["cases_detail"] = grouped.get("cases", {}).get(p, [])
+            if uncertainty is not None and mode == "appraisal":
+                (figures,) = uncertainty[0].get(p, [])  # one row per appraisal project
+                figures["tornado"] = uncertainty[1].get(p, [])
+                figures["froi_histogram"] = uncertainty[2].get(p, [])
+                out["uncertainty"] = figures
             out["warnings"] = warnings_by_project.get(record["project_id"], [])
             projects.append(out)
         return {
             "run": {**self.provenance, "warnings": warnings_by_project.get(None, [])},
             "projects": projects,
         }
-
-    def _uncertainty_of(self, p: int) -> dict[str, Any]:
-        assert self.uncertainty is not None
-        u = self.uncertainty
-        (record,) = _records(u.summary[u.summary["_p"] == p].drop(columns="_p"))
-        record["tornado"] = _records(u.tornado[u.tornado["_p"] == p].drop(columns="_p"))
-        bars = u.histograms[u.histograms["_p"] == p].drop(columns="_p")
-        record["froi_histogram"] = _records(bars)
-        return record
 
 
 def _clean(value: Any) -> Any:
@@ -152,11 +146,37 @@ def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     ]
 
 
-def _by_agency(frame: pd.DataFrame | None, column: str) -> dict[str, float]:
-    if frame is None:
-        return {}
-    rows = frame[frame[column] != 0]
-    return {str(a): float(v) for a, v in zip(rows["agency"], rows[column], strict=True)}
+class _ByProject:
+    """A table's rows grouped by project (``_p``), each group in row order, as
+    ``frame.groupby("_p")`` groups them: one stable sort, then slices."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        p = frame["_p"].to_numpy() if len(frame) else np.zeros(0, dtype=np.int64)
+        self.order = np.argsort(p, kind="stable")
+        keys = p[self.order]
+        cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+        bounds = zip([0, *cuts.tolist()], [*cuts.tolist(), len(keys)], strict=True)
+        self.frame = frame
+        self.slices = {int(keys[a]): slice(a, b) for a, b in bounds if b > a}
+
+    def records(self) -> dict[int, list[dict[str, Any]]]:
+        """Each project's rows as records without ``_p`` (only projects that have rows)."""
+        rows = _records(self.frame.drop(columns="_p").take(self.order))
+        return {p: rows[at] for p, at in self.slices.items()}
+
+    def by_agency(self, p: int, column: str) -> dict[str, float]:
+        """Project ``p``'s non-zero ``column`` by agency."""
+        at = self.slices.get(p)
+        if at is None:
+            return {}
+        rows = self.order[at]
+        agency = self.frame["agency"].to_numpy()[rows]
+        values = self.frame[column].to_numpy()[rows]
+        return {str(a): float(v) for a, v in zip(agency, values, strict=True) if v != 0}
+
+
+def _by_project(frame: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
+    return _ByProject(frame).records()
 
 
 def compute(doc: Any, reference: ReferenceData, *, computed_at: datetime | None = None) -> Results:
