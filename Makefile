@@ -29,8 +29,9 @@ typecheck: $(STAMP)
 # axe-core for the browser tests (tests/browser), from package-lock.json
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 $(AXE): tests/browser/package-lock.json
-	npm ci --prefix tests/browser --no-audit --no-fund
-	touch $(AXE)
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/browser --no-audit --no-fund && touch $(AXE); \
+	else echo "npm not found: the browser tests will skip (and fail under CI=true)"; fi
 
 test: lint typecheck $(AXE)
 	$(BIN)/python -m pytest

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from froi.web.db import get_session
 from froi.web.models import Job, Organisation, utcnow
 
-from .conftest import LiveServer, Samples, Visit
+from .conftest import LiveServer, Samples, Visit, describe, run_axe
 from .workbooks import input_workbook
 
 CheckAxe = Callable[..., list[dict[str, Any]]]
@@ -271,6 +271,24 @@ def test_unit_cost_table_pages(visit: Visit, check_axe: CheckAxe) -> None:
         check(visit, check_axe, path)
 
 
+def test_the_checks_can_fail(visit: Visit, axe_source: Path) -> None:
+    """axe-core finds a violation put there on purpose, and the network guard catches a
+    request off the test server (then forgets it, so this test passes)."""
+    page = visit.page
+    visit.goto("/projects/")
+    page.evaluate(
+        """() => { const b = document.createElement('button');
+                   document.querySelector('main').append(b); }"""
+    )
+    found = {v["id"]: v["impact"] for v in run_axe(page, axe_source)}
+    assert found.get("button-name") == "critical", found
+    assert "button-name" in describe([v for v in run_axe(page, axe_source)])
+    page.evaluate("() => fetch('https://cdn.example.com/x.js').catch(() => null)")
+    page.wait_for_timeout(100)
+    assert visit.blocked == ["https://cdn.example.com/x.js"]
+    visit.blocked.clear()
+
+
 def test_every_page_was_checked(
     request: pytest.FixtureRequest, live_server: LiveServer, checked_pages: list[str]
 ) -> None:
@@ -284,6 +302,8 @@ def test_every_page_was_checked(
     }
     if not wanted <= ran:
         pytest.skip("checks the coverage of the whole module's run only")
+    if not checked_pages:
+        pytest.skip("no page was checked: the browser tests did not run")
     adapter = live_server.app.url_map.bind("127.0.0.1")
     checked = set()
     for url in checked_pages:

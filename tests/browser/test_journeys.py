@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from playwright.sync_api import Page
 
 from calculator.engine import compute
@@ -144,6 +145,23 @@ def test_create_a_project_add_rows_with_the_picker_and_read_its_froi_by_keyboard
     assert froi == pounds_per_pound(direct["froi"])
     # nothing in the journey was done by pointer: every stop was a Tab or Shift+Tab
     assert len(keys.stops) > 10
+
+
+def test_the_keyboard_checks_can_fail(visit: Visit) -> None:
+    """A focus style removed on purpose, and a tab order against the page, are caught."""
+    page = visit.page
+    visit.goto("/projects/")
+    page.add_style_tag(
+        content="a:focus-visible { outline: none !important; box-shadow: none !important; }"
+    )
+    with pytest.raises(AssertionError, match="focus cannot be seen"):
+        Keyboard(page).tab_to(".skip-link")
+    visit.goto("/projects/")
+    page.evaluate("() => document.querySelector('.header-service').tabIndex = 1")
+    keys = Keyboard(page)
+    keys.tab_to(".header-service")  # first, by its tabindex
+    with pytest.raises(AssertionError, match="against the page's order"):
+        keys.tab_to(".skip-link")
 
 
 def choose_file(keys: Keyboard, path: Path) -> None:
