@@ -38,6 +38,7 @@ from calculator.reference import ReferenceData
 
 from . import models
 from .reference import current_table, reference_for
+from .result_chunks import results_dict
 from .running import _storable, user_name
 
 LABEL = "Portfolio"
@@ -160,7 +161,7 @@ def record(
     label: str,
 ) -> models.Run:
     """Store a portfolio computation as a run (the caller commits)."""
-    stored = _storable(results.to_dict())
+    stored = _storable(results_dict(results))
     provenance = stored["run"]
     run = models.Run(
         organisation_id=organisation_id,
