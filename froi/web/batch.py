@@ -57,6 +57,7 @@ from .uploads import (
     CLASH_RULES,
     COMPUTED,
     COMPUTING,
+    FAILED,
     SUFFIX,
     batch_run,
     check_upload,
@@ -159,7 +160,12 @@ def upload() -> BaseResponse | tuple[str, int]:
         upload_id, url = stored.id, url_for("batch.show", upload_id=stored.id)
 
         def work(session: Session, progress: jobs.Progress) -> str:
-            check_upload(session, get_or_fail(session, upload_id), progress)
+            try:
+                check_upload(session, get_or_fail(session, upload_id), progress)
+            except BaseException:
+                session.rollback()
+                _mark(session, upload_id, FAILED)
+                raise
             return url
 
         jobs.start(session, job, work)
@@ -271,13 +277,17 @@ def _compute(session: Session, upload: models.Upload, rule: str, progress: Any) 
         raise jobs.JobFailed(STALE_CHECK) from None
     except BaseException:
         session.rollback()
-        again = session.get(models.Upload, upload_id)
-        if again is not None:
-            again.status = CHECKED  # nothing was saved: it can be confirmed again
-            session.commit()
+        _mark(session, upload_id, CHECKED)  # nothing was saved: it can be confirmed again
         raise
     # the results are ready; the workbook (seconds for 1,000 projects) is written after
     jobs.after(partial(store, run.id, upload_id, computed))
+
+
+def _mark(session: Session, upload_id: int, status: str) -> None:
+    upload = session.get(models.Upload, upload_id)
+    if upload is not None:
+        upload.status = status
+        session.commit()
 
 
 @bp.get("/<int:upload_id>/results")

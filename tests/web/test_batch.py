@@ -355,6 +355,26 @@ def test_a_job_that_fails_says_so_and_saves_nothing(
     assert "no longer passes its checks" in words(page(client.get(job_url)))
 
 
+def test_a_check_job_that_fails_leaves_the_upload_failed(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.config["BATCH_BACKGROUND_ABOVE_BYTES"] = 0
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("reader crashed")
+
+    monkeypatch.setattr("froi.web.batch.check_upload", broken)
+    job_url = upload(client, SAMPLES / "hampshire_offset.xlsx").headers["Location"]
+    wait(app)
+    assert "The work did not finish" in words(page(client.get(job_url)))
+    with app.app_context():
+        upload_id = get_session().scalars(select(Upload.id)).one()
+    shown = page(client.get(f"/batch/{upload_id}"))
+    accessible(shown)
+    assert shown.h1 == ["The work on hampshire_offset.xlsx did not finish"]
+    assert "field-file" in shown.ids  # upload it again from here
+
+
 def test_jobs_left_running_by_a_dead_process_are_marked_failed(app: Flask) -> None:
     with app.app_context():
         session = get_session()
