@@ -337,7 +337,8 @@ def agencies_table(run: RunInput, a: Appraisal) -> pd.DataFrame:
             "pv_fiscal_cashable": cashable[cells],
             "pv_costs": pv_costs[cells],
             "net_fiscal_benefit": pv_fiscal[cells] - pv_costs[cells],
-        }
+        },
+        copy=False,
     )
     if in_order:
         return frame
