@@ -396,12 +396,7 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     benefits_by_year = grouped_sum(group, rows.benefits, P * 3).reshape(P, 3, T)
     pv_by_category = grouped_sum(group, rows.pv, P * 3).reshape(P, 3)
     fiscal = rows.category == 0
-    fiscal_rows = np.flatnonzero(fiscal)
-    fiscal_pv_by_year = np.empty((P, T))
-    for t in range(T):  # sum of DF_o(t) B(t) over each project's fiscal rows, in row order
-        fiscal_pv_by_year[:, t] = grouped_sum(
-            op[fiscal_rows], rows.discounted[:, t][fiscal_rows], P
-        )
+    fiscal_pv_by_year = grouped_sum(group, rows.discounted, P * 3).reshape(P, 3, T)[:, 0, :]
     pv_fiscal_cashable = grouped_sum(op[fiscal & rows.cashable], rows.pv[fiscal & rows.cashable], P)
 
     # payback (METHOD 2.3): first year cumulative fiscal benefit covers cumulative cost
@@ -419,7 +414,7 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     success = outcomes["success"].to_numpy(dtype=np.float64)
     project_costs = pv_costs[op]
     with np.errstate(all="ignore"):
-        s_star = success * (project_costs - (pv_by_category[op, 0] - f_o)) / f_o
+        s_star = success * (project_costs - (pv_by_category[:, 0][op] - f_o)) / f_o
     valid = np.flatnonzero((f_o != 0) & (s_star >= 0) & (s_star <= 1) & (project_costs > 0))
     switching = np.full(len(f_o), np.nan)  # NaN where s* is not a rate in [0, 1]
     switching[valid] = s_star[valid]
