@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .appraisal import FloatArray, grouped_sum, ratio
+from .appraisal import ratio
+from .arrays import FloatArray, grouped_sum
 from .inputs import RunInput
 from .reference import ReferenceData
 

@@ -16,14 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .appraisal import (
-    CATEGORIES,
-    Appraisal,
-    grouped_sum,
-    ratio,
-    value_for_money_band,
-    where_else_zero,
-)
+from .appraisal import CATEGORIES, Appraisal, ratio, value_for_money_band
+from .arrays import grouped_sum, where_else_zero
 from .caselevel import CaseLevel
 from .comparison import Comparison
 from .inputs import RunInput

@@ -43,7 +43,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .appraisal import Appraisal, FloatArray, row_sums
+from .appraisal import Appraisal
+from .arrays import FloatArray, row_sums
 from .inputs import RunInput
 
 #: Width of the default range by confidence grade (METHOD 5); index 0 unused.

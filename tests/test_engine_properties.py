@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calculator.appraisal import row_sums
+from calculator.arrays import row_sums
 from calculator.engine import compute
 from calculator.reference import ReferenceData
 
