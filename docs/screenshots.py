@@ -53,7 +53,13 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @contextmanager
 def serving(folder: Path) -> Iterator[tuple[Any, str]]:
     """The app on a new SQLite database in ``folder``, on a free port of 127.0.0.1."""
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'froi.sqlite'}", "SECRET_KEY": "docs"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{folder / 'froi.sqlite'}",
+            "SECRET_KEY": "docs",
+            "RESULTS_DIR": str(folder / "results"),
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

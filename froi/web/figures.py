@@ -310,10 +310,15 @@ def _tables(p: dict[str, Any]) -> dict[str, Table]:
     return tables
 
 
-def project_figures(results: dict[str, Any], chart_prefix: str = "chart") -> list[ProjectFigures]:
-    """Headline figures, tables and charts for every project of a run's results."""
+def project_figures(
+    results: dict[str, Any], chart_prefix: str = "chart", only: range | None = None
+) -> list[ProjectFigures]:
+    """Headline figures, tables and charts for every project of a run's results (or for
+    the projects numbered in ``only``; each keeps its number in the run)."""
     out = []
-    for i, p in enumerate(results.get("projects", [])):
+    projects = results.get("projects", [])
+    for i in only if only is not None else range(len(projects)):
+        p = projects[i]
         mode = p.get("mode")
         figures = ProjectFigures(index=i, project=p, tables=_tables(p))
         figures.headline = {

@@ -38,7 +38,8 @@ def cache_path(run: models.Run, upload: models.Upload) -> Path:
         (database, str(run.id), run.input_sha256, run.computed_at.isoformat(), upload.sha256)
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    return Path(current_app.instance_path) / "results" / f"run-{run.id}-{digest}.xlsx"
+    folder = current_app.config.get("RESULTS_DIR") or Path(current_app.instance_path) / "results"
+    return Path(folder) / f"run-{run.id}-{digest}.xlsx"
 
 
 def _write(run: models.Run, upload: models.Upload, results: Results | None) -> bytes:

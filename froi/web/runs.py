@@ -14,9 +14,10 @@ engine version (:mod:`.rerun_reasons`).
 from __future__ import annotations
 
 import json
+import math
 import re
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -32,6 +33,8 @@ bp = Blueprint("runs", __name__, url_prefix="/runs")
 
 #: Runs listed on one page, newest first.
 PAGE_SIZE = 50
+#: Projects whose figures a run page draws at once (a batch run may hold thousands).
+PROJECTS_PER_PAGE = 10
 
 
 def get_run(run_id: int) -> models.Run:
@@ -61,12 +64,18 @@ def show(run_id: int) -> str:
     run = get_run(run_id)
     changed = rerun_differences(run.rerun_of, run) if run.rerun_of else []
     reasons = rerun_reasons(run.rerun_of, run) if run.rerun_of else None
+    count = len(run.results.get("projects", []))
+    pages = max(1, math.ceil(count / PROJECTS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    first = (page - 1) * PROJECTS_PER_PAGE
+    shown = range(first, min(first + PROJECTS_PER_PAGE, count))
     return render_template(
         "runs/show.html",
         run=run,
         reasons=reasons,
         in_use=current_table(get_session(), run.organisation_id),
-        figures=project_figures(run.results, chart_prefix=f"run-{run.id}"),
+        figures=project_figures(run.results, chart_prefix=f"run-{run.id}", only=shown),
+        paging={"page": page, "pages": pages, "shown": shown, "count": count},
         differences=changed,
         input_text=json.dumps(run.input_doc, indent=2, ensure_ascii=False),
     )

@@ -102,7 +102,13 @@ def serve(app: Any) -> LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     database = tmp_path_factory.mktemp("froi-browser") / "froi.sqlite"
-    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "browser-tests"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SECRET_KEY": "browser-tests",
+            "RESULTS_DIR": str(database.parent / "results"),
+        }
+    )
     running = serve(app)
     try:
         yield running
@@ -210,7 +216,11 @@ def own_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A server of the test's own, on a new database, for journeys that change what
     every run uses (the unit cost table in use) or need a known set of projects."""
     app = create_app(
-        {"DATABASE_URL": f"sqlite:///{tmp_path / 'froi.sqlite'}", "SECRET_KEY": "browser-tests"}
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'froi.sqlite'}",
+            "SECRET_KEY": "browser-tests",
+            "RESULTS_DIR": str(tmp_path / "results"),
+        }
     )
     running = serve(app)
     try:

@@ -87,8 +87,15 @@ CLEAN_UP = (
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test"})
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test",
+            "RESULTS_DIR": str(tmp_path / "results"),  # cached results workbooks
+        }
+    )
     yield app
     shutdown(app)  # background jobs finish before their rows are deleted
     db: Database = app.extensions["froi"]["db"]

@@ -398,3 +398,24 @@ def test_results_are_turned_into_dicts_a_chunk_at_a_time_exactly() -> None:
     results = compute_workbook(PORTFOLIO, load_reference())
     whole = json.dumps(results.to_dict(), sort_keys=True)
     assert json.dumps(results_dict(results, chunk=7), sort_keys=True) == whole
+
+
+def test_a_big_run_page_draws_ten_projects_at_a_time(app: Flask, client: FlaskClient) -> None:
+    upload_and_confirm(client)
+    with app.app_context():
+        run = get_session().scalars(select(Run)).one()
+        assert len(run.results["projects"]) == 50
+
+    def sections(shown: Page) -> list[int]:
+        return [int(i.split("-")[1]) for i in shown.ids if re.fullmatch(r"results-\d+", i)]
+
+    first = page(client.get(f"/runs/{run.id}"))
+    assert sections(first) == list(range(10))
+    assert "Projects 1 to 10 of 50." in words(first)
+    last = page(client.get(f"/runs/{run.id}?page=5"))
+    assert sections(last) == list(range(40, 50))
+    assert ("Page 4", f"/runs/{run.id}?page=4#what-came-out") in last.links
+    # each project's downloads keep its number in the run
+    assert any(href.startswith(f"/runs/{run.id}/projects/49/") for _, href in last.links)
+    beyond = page(client.get(f"/runs/{run.id}?page=99"))
+    assert sections(beyond) == list(range(40, 50))
