@@ -540,3 +540,21 @@ def test_a_missing_required_column_is_one_error_at_the_header(
     assert found == [
         "Outcomes!1:1: required column 'success' is missing; add a column headed success"
     ]
+
+
+def test_collection_of_cycles_resumes_after_every_read() -> None:
+    """The reader pauses the cycle collector while it reads, and always restarts it."""
+    import gc
+
+    assert gc.isenabled()
+    read_workbook(SAMPLES / "edge_of_care_appraisal.xlsx")
+    assert gc.isenabled()
+    with pytest.raises(InvalidInput):
+        read_workbook(GALLERY / "many_rows.xlsx", limits=WorkbookLimits(max_rows=3))
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        read_workbook(SAMPLES / "edge_of_care_appraisal.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
