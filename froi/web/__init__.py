@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from froi.workbook.limits import DEFAULT_LIMITS
@@ -28,6 +29,17 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Largest request accepted: a workbook at the reader's limit (20 MB) with room for the
 #: form around it; larger uploads are refused with 413 before they are read.
 MAX_UPLOAD_BYTES = DEFAULT_LIMITS.max_bytes + 1024 * 1024
+#: The largest id a table's integer key holds (PostgreSQL ``integer``); a larger number
+#: in an address is no row, not a database error (SQLite and PostgreSQL both raise).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number too large for an id does not match (404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 #: Page titles for errors, in the words GOV.UK services use.
@@ -63,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     app.extensions["froi"] = {}
+    app.url_map.converters["int"] = IdConverter  # before any route is added
 
     secret.init_app(app)
     db.init_app(app)

@@ -53,9 +53,9 @@ def _basis(args: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     years_text = args.get("appraisal_years", "").strip()
     years = None
     if years_text:
-        ok = years_text.isdigit() and (YEARS.minimum or 1) <= int(years_text) <= (
-            YEARS.maximum or 100
-        )
+        # ASCII digits only: "²" is a digit to isdigit() but not to int()
+        whole = years_text.isascii() and years_text.isdigit() and len(years_text) < 6
+        ok = whole and (YEARS.minimum or 1) <= int(years_text) <= (YEARS.maximum or 100)
         if ok:
             years = int(years_text)
         else:

@@ -233,7 +233,9 @@ def search_rows(
         query = query.where(
             Row.confidence_grade.is_(None)
             if grade == "none"
-            else Row.confidence_grade == (int(grade) if grade.isdigit() else -1)
+            else Row.confidence_grade
+            # ASCII digits only ("²" is a digit to isdigit()) and few enough for a column
+            == (int(grade) if grade.isascii() and grade.isdigit() and len(grade) < 6 else -1)
         )
     if "theme" in wanted:
         theme = wanted["theme"]

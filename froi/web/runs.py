@@ -17,9 +17,11 @@ import json
 import math
 import re
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
+
+from calculator.errors import InvalidInput
 
 from . import models
 from .db import get_session
@@ -95,7 +97,19 @@ def rerun_current_view(run_id: int) -> BaseResponse:
     """Recompute the stored input on the tables now in use, linked to this run."""
     session = get_session()
     run = get_run(run_id)
-    again = rerun_current(session, run)
+    try:
+        again = rerun_current(session, run)
+    except InvalidInput as invalid:
+        # the table in use may lack a code the run used: say so, record nothing
+        session.rollback()
+        table = current_table(session, run.organisation_id)
+        reasons = list(dict.fromkeys(p.message for p in invalid.problems))
+        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        flash(
+            f"This run cannot be re-run on {table.name}, version {table.version}, the "
+            f"table now in use: {'; '.join(reasons[:3])}{more}. Nothing was recorded."
+        )
+        return redirect(url_for("runs.show", run_id=run.id))
     session.commit()
     return redirect(url_for("runs.show", run_id=again.id))
 

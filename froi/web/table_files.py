@@ -110,8 +110,13 @@ def read_csv(data: bytes, file: str) -> tuple[list[str], list[tuple[int, dict[st
             file,
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = _header(next(reader, []))
-    rows = [(reader.line_num, list(cells)) for cells in reader]
+    try:
+        header = _header(next(reader, []))
+        rows = [(reader.line_num, list(cells)) for cells in reader]
+    except csv.Error as exc:  # a cell over the csv module's field limit, say
+        raise InvalidInput(
+            [Problem(f"cannot be read as CSV: line {reader.line_num}: {exc}")], file
+        ) from None
     return header, _records(header, rows)
 
 

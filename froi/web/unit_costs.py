@@ -20,7 +20,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import func, select
 
-from . import models
+from . import MAX_ID, models
 from .db import get_session
 from .forms import ErrorItem
 from .projects import organisation
@@ -42,12 +42,15 @@ bp = Blueprint("unit_costs", __name__, url_prefix="/unit-costs")
 
 #: Rows shown on one page of a table.
 LIMIT = 100
+#: The highest page asked for that is looked up (10 million rows; no table is as long).
+MAX_PAGE = 100_000
 
 
 def get_table(table_id: int) -> models.UnitCostTable:
     """A table version this organisation may see (national, or its own), or 404."""
     session = get_session()
-    table = session.get(models.UnitCostTable, table_id)
+    # a posted id (the in-use form) is not bounded by the route's converter
+    table = session.get(models.UnitCostTable, table_id) if 0 < table_id <= MAX_ID else None
     if table is None or table.organisation_id not in (None, organisation(session).id):
         abort(404, description="There is no such unit cost table version.")
     return table
@@ -97,7 +100,8 @@ def browse(table: models.UnitCostTable, endpoint_args: dict[str, Any]) -> str:
     base_year = reference.deflators.latest_year
     text = request.args.get("q", "").strip()
     filters = {name: request.args.get(name, "").strip() for name in FILTERS}
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # a page past the last shows no rows; one past any table keeps OFFSET in range
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     rows, total = search_rows(
         session, table, text, LIMIT, filters=filters, offset=(page - 1) * LIMIT
     )

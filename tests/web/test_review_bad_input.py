@@ -1,0 +1,76 @@
+"""Bad input found in review: hostile or mistyped requests get a page, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from .pages import submit
+from .test_results import import_sample, latest_run
+from .test_unit_cost_tables import national_rows, publish, table_id, to_csv, upload, use
+
+HUGE = "9" * 25
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/projects/{HUGE}",
+        f"/runs/{HUGE}",
+        f"/batch/{HUGE}",
+        f"/batch/{HUGE}/results",
+        f"/jobs/{HUGE}",
+        f"/unit-costs/tables/{HUGE}",
+    ],
+)
+def test_an_id_too_large_for_the_database_is_not_found(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"page={HUGE}",
+        f"grade={HUGE}",
+        "grade=%C2%B2",  # a superscript two: str.isdigit() says yes, int() says no
+    ],
+)
+def test_unit_cost_browse_survives_odd_queries(client: FlaskClient, query: str) -> None:
+    assert client.get(f"/unit-costs/?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/portfolio/", "/portfolio/results.xlsx"])
+def test_portfolio_appraisal_years_that_are_not_ascii_digits(client: FlaskClient, url: str) -> None:
+    response = client.get(f"{url}?appraisal_years=%C2%B2")
+    assert response.status_code in (200, 404)
+    if url == "/portfolio/":
+        assert "appraisal years must be a whole number" in response.get_data(as_text=True)
+
+
+def test_a_csv_table_with_an_overlong_cell_is_a_problem_not_a_crash(client: FlaskClient) -> None:
+    data = b"code,name\n" + b'"' + b"x" * 200_000 + b'",y\n'
+    response = upload(client, data, "long.csv", "2026.9")
+    assert response.status_code == 200
+    assert "cannot be read" in response.get_data(as_text=True)
+
+
+def test_rerun_on_a_table_without_a_code_the_run_used(app: Flask, client: FlaskClient) -> None:
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    client.get(f"{location}/results")
+    original = latest_run(app)
+    rows = [r for r in national_rows() if r["code"] != "SS3.0"]  # the sample uses SS3.0
+    newer = table_id(upload(client, to_csv(rows), "fewer.csv", "2026.7"))
+    publish(client, newer)
+    use(client, newer)
+    url = f"/runs/{original.id}"
+    response = submit(client, url, {}, action=f"{url}/rerun-current")
+    assert response.status_code == 302
+    assert latest_run(app).id == original.id  # nothing recorded
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "SS3.0" in shown and "cannot be re-run" in shown
+
+
+def test_choosing_a_table_id_too_large_for_the_database(client: FlaskClient) -> None:
+    response = submit(client, "/unit-costs/tables", {"table_id": HUGE}, "/unit-costs/in-use")
+    assert response.status_code == 404
