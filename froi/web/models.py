@@ -361,3 +361,17 @@ def _was_published(table: UnitCostTable) -> bool:
 def watch_published_tables(session_factory: Any) -> None:
     """Attach :func:`refuse_changes_to_published_tables` to a sessionmaker."""
     event.listen(session_factory, "before_flush", refuse_changes_to_published_tables)
+
+
+def column_length(model: type[Base], attribute: str) -> int | None:
+    """The most characters ``model.attribute`` holds (None: no limit).  PostgreSQL refuses
+    a longer value (SQLite keeps it), so input is checked against this before saving."""
+    length = getattr(model.__table__.c[attribute].type, "length", None)
+    return int(length) if length else None
+
+
+def too_long(value: Any, limit: int | None) -> str | None:
+    """Why ``value`` does not fit a column of ``limit`` characters, or None if it does."""
+    if limit is None or not isinstance(value, str) or len(value) <= limit:
+        return None
+    return f"is {len(value):,} characters long; the service keeps at most {limit} characters"

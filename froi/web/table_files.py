@@ -33,6 +33,8 @@ from froi.workbook.grid import norm
 from froi.workbook.limits import DEFAULT_LIMITS
 from froi.workbook.package import open_package
 
+from . import models
+
 #: The sheet a workbook's unit costs are read from, if it has one (else the first sheet).
 SHEET = "UnitCosts"
 _BY_NORM = {norm(c): c for c in uc.COLUMNS}
@@ -173,10 +175,31 @@ def check_table(data: bytes, file: str, deflators: DeflatorTable) -> ReadTable:
             header_row=header_row,
         )
         problems += [_located(p, file, sheet) for p in found]
+    if not problems:
+        problems += _too_long(frame, file, sheet)
     if not problems and frame.empty:
         problems.append(FileProblem("has a header but no rows of unit costs", file, sheet))
     digest = "" if problems else uc.table_hash(frame)
     return ReadTable(frame, digest, problems, sheet)
+
+
+def _too_long(frame: pd.DataFrame, file: str, sheet: str | None) -> list[FileProblem]:
+    """A problem per cell too long for its column (PostgreSQL would refuse to save it)."""
+    problems = []
+    for code, row in frame.reset_index().set_index("code", drop=False).iterrows():
+        for field, value in row.items():
+            why = long_cell(str(field), value)
+            if why:
+                problems.append(FileProblem(f"unit cost '{str(code)[:60]}': {why}", file, sheet))
+    return problems
+
+
+def long_cell(column: str, value: Any) -> str | None:
+    """Why a unit cost cell is too long for its database column, or None."""
+    attribute = "group_name" if column == "group" else column
+    limit = models.column_length(models.UnitCostRow, attribute)
+    why = models.too_long(value, limit)
+    return f"{column} {why}" if why else None
 
 
 def _located(problem: Problem, file: str, sheet: str | None) -> FileProblem:

@@ -27,6 +27,7 @@ from calculator.provenance import TableMeta
 
 from . import models
 from .reference import ROW_ATTRIBUTES, app_reference, current_table, table_model
+from .table_files import long_cell
 
 #: The metadata typed in the upload and new-table forms, in form order.
 META_FORM_FIELDS = ("name", "version", "publisher", "licence", "date", "source", "description")
@@ -110,6 +111,9 @@ def check_row(
     if problems:
         return None, problems
     record = frame.reset_index().to_dict(orient="records")[0]
+    long = [(c, long_cell(c, record.get(c))) for c in uc.COLUMNS]
+    if any(why for _, why in long):
+        return None, [Problem(f"the {why}", field=c) for c, why in long if why]
     grade = record["confidence_grade"]
     out = {ROW_ATTRIBUTES[c]: record[c] for c in uc.COLUMNS}
     out["confidence_grade"] = None if math.isnan(grade) else int(grade)

@@ -74,6 +74,10 @@ def check_meta(form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The typed metadata, cleaned, and an error per field that is wrong."""
     meta = {k: form.get(k, "").strip() for k in META_FORM_FIELDS}
     errors = {k: f"Enter the table's {k}" for k in REQUIRED_META if not meta[k]}
+    for key in META_FORM_FIELDS:
+        why = models.too_long(meta[key], models.column_length(models.UnitCostTable, key))
+        if why and key not in errors:
+            errors[key] = f"The table's {key} {why}"
     if meta["date"]:
         parsed = parse_date(meta["date"])
         if parsed is None:
@@ -309,8 +313,11 @@ def new_version_view(table_id: int) -> str | Response:
     version = request.form.get("version", "").strip()
     error = None
     if request.method == "POST":
+        long = models.too_long(version, models.column_length(models.UnitCostTable, "version"))
         if not version:
             error = "Enter a version string for the new version, for example 2027.1"
+        elif long:
+            error = f"The version {long}"
         else:
             try:
                 draft = next_draft(session, table, version)

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
+from froi.web.db import get_session
+from froi.web.models import Project
+
+from .conftest import SAMPLES
 from .pages import submit
+from .test_batch import upload as batch_upload
 from .test_results import import_sample, latest_run
-from .test_unit_cost_tables import national_rows, publish, table_id, to_csv, upload, use
+from .test_unit_cost_tables import (
+    national_id,
+    national_rows,
+    publish,
+    table_id,
+    to_csv,
+    upload,
+    use,
+)
 
 HUGE = "9" * 25
 
@@ -74,3 +91,47 @@ def test_rerun_on_a_table_without_a_code_the_run_used(app: Flask, client: FlaskC
 def test_choosing_a_table_id_too_large_for_the_database(client: FlaskClient) -> None:
     response = submit(client, "/unit-costs/tables", {"table_id": HUGE}, "/unit-costs/in-use")
     assert response.status_code == 404
+
+
+def _long_named_workbook(tmp_path: Path) -> Path:
+    book = openpyxl.load_workbook(SAMPLES / "edge_of_care_appraisal.xlsx")
+    book["Projects"]["B2"] = "Edge of care hub " + "x" * 400  # the name column holds 300
+    path = tmp_path / "long_name.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_project_name_longer_than_its_column_is_a_problem_on_the_check_page(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    checked = batch_upload(client, _long_named_workbook(tmp_path))
+    assert checked.status_code == 302
+    shown = client.get(checked.headers["Location"]).get_data(as_text=True)
+    assert "300 characters" in shown
+    assert "/confirm" not in shown  # nothing to confirm: PostgreSQL would refuse the name
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(Project)) == 0
+
+
+def test_unit_cost_metadata_longer_than_its_column_is_an_error(client: FlaskClient) -> None:
+    rows = national_rows()[:3]
+    response = upload(client, to_csv(rows), "t.csv", "1" * 150)
+    assert response.status_code == 200
+    assert "100 characters" in response.get_data(as_text=True)
+
+
+def test_a_unit_cost_code_longer_than_its_column_is_a_problem(client: FlaskClient) -> None:
+    rows = national_rows()[:3]
+    rows[1]["code"] = "X" * 80
+    response = upload(client, to_csv(rows), "t.csv", "2026.8")
+    assert response.status_code == 200
+    assert "60 characters" in response.get_data(as_text=True)
+
+
+def test_a_new_version_string_longer_than_its_column_is_an_error(
+    app: Flask, client: FlaskClient
+) -> None:
+    url = f"/unit-costs/tables/{national_id(app)}/new-version"
+    response = submit(client, url, {"version": "9" * 150}, action=url)
+    assert response.status_code == 200
+    assert "100 characters" in response.get_data(as_text=True)
