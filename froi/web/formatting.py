@@ -118,8 +118,14 @@ def payback(value: Any) -> str:
     if figure is None:
         return "not within the appraisal period"
     year = int(figure)
-    nth = ORDINALS[year] if year < len(ORDINALS) else f"{year + 1}th"
+    nth = ORDINALS[year] if year < len(ORDINALS) else ordinal(year + 1)
     return f"year {year} (the {nth} year)"
+
+
+def ordinal(n: int) -> str:
+    """9th, 11th, 12th, 13th, 21st, 22nd, 23rd, 101st."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def plain(value: Any) -> str:

@@ -129,12 +129,15 @@ def input_json(run_id: int) -> Response:
 def table_csv(run_id: int, index: int, name: str) -> Response:
     """One table of figures of a stored run, as CSV (the numbers behind a chart)."""
     run = get_run(run_id)
-    figures = project_figures(run.results)
-    if not 0 <= index < len(figures) or name not in figures[index].tables:
+    count = len(run.results.get("projects", []))
+    if not 0 <= index < count:
         abort(404, description="That run has no such table.")
-    safe_ref = re.sub(r"[^A-Za-z0-9_-]+", "_", str(figures[index].project.get("project_id")))
+    (figures,) = project_figures(run.results, only=range(index, index + 1))  # this one only
+    if name not in figures.tables:
+        abort(404, description="That run has no such table.")
+    safe_ref = re.sub(r"[^A-Za-z0-9_-]+", "_", str(figures.project.get("project_id")))
     return Response(
-        figures[index].tables[name].csv(),
+        figures.tables[name].csv(),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="run-{run.id}-{safe_ref}-{name}.csv"'

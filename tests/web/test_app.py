@@ -132,3 +132,16 @@ def test_unknown_page_is_a_page_of_the_service(client: object) -> None:
     assert response.status_code == 404
     shown = page(response)
     assert shown.mains == 1 and shown.h1 == ["Page not found"]
+
+
+def test_the_migrations_have_one_head() -> None:
+    """Features may branch from a revision, but a merge joins them: plain
+    ``alembic upgrade head`` must work as well as the service's upgrade of every head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from froi.web.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == ["0004"]
