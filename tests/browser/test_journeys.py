@@ -21,6 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from calculator.engine import compute
 from calculator.reference import load_reference
@@ -166,9 +167,17 @@ def test_the_keyboard_checks_can_fail(visit: Visit) -> None:
 
 def choose_file(keys: Keyboard, path: Path) -> None:
     """Open the focused file input's chooser with the keyboard and pick ``path``."""
-    with keys.page.expect_file_chooser() as chooser:
-        keys.press("Space")
-    chooser.value.set_files(path)
+    # Chromium opens the chooser on Space or Enter; under load the first key press can be
+    # lost while the page settles (seen once in CI), so Enter is tried if Space gave none
+    for key in ("Space", "Enter"):
+        try:
+            with keys.page.expect_file_chooser(timeout=5000) as chooser:
+                keys.press(key)
+        except PlaywrightTimeout:
+            continue
+        chooser.value.set_files(path)
+        return
+    raise AssertionError("the focused file input opened no file chooser for Space or Enter")
 
 
 def column(page: Page, table: str, heading: str) -> list[str]:
