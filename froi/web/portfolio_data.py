@@ -39,7 +39,7 @@ from calculator.reference import ReferenceData
 from . import models
 from .reference import current_table, reference_for
 from .result_chunks import results_dict
-from .running import _storable, user_name
+from .running import new_run, user_name
 
 LABEL = "Portfolio"
 #: Rounds of setting aside projects with problems before giving up.
@@ -152,38 +152,6 @@ def stored_run(
     ).first()
 
 
-def record(
-    session: Session,
-    organisation_id: int,
-    table: models.UnitCostTable,
-    doc: dict[str, Any],
-    results: Results,
-    label: str,
-) -> models.Run:
-    """Store a portfolio computation as a run (the caller commits)."""
-    stored = _storable(results_dict(results))
-    provenance = stored["run"]
-    run = models.Run(
-        organisation_id=organisation_id,
-        project_ref=LABEL,
-        label=label[:300],
-        input_doc=doc,
-        input_sha256=provenance["input_sha256"],
-        settings=provenance["settings"],
-        unit_cost_table_id=table.id,
-        unit_cost_table_name=table.name,
-        unit_cost_table_version=table.version,
-        unit_cost_table_sha256=table.sha256,
-        engine_version=provenance["engine_version"],
-        results=stored,
-        user_name=user_name(),
-        computed_at=models.utcnow(),
-    )
-    session.add(run)
-    session.flush()
-    return run
-
-
 def compute_portfolio(
     session: Session,
     organisation_id: int,
@@ -214,8 +182,18 @@ def compute_portfolio(
     results = compute_run(checked, reference, input_sha256=digest, computed_at=now)
     count = len(checked.projects)
     text = f"{label}: {count:,} project{'' if count == 1 else 's'}"
-    portfolio.run = record(session, organisation_id, table, doc, results, text)
-    portfolio.run.computed_at = now
+    portfolio.run = new_run(
+        table,
+        doc,
+        results_dict(results),
+        organisation_id=organisation_id,
+        project_ref=LABEL,
+        computed_at=now,
+        user=user_name(),
+        label=text[:300],
+    )
+    session.add(portfolio.run)
+    session.flush()
     return portfolio, results
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, url_for
@@ -43,6 +44,41 @@ def _storable(results: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def new_run(
+    table: models.UnitCostTable,
+    doc: dict[str, Any],
+    results: dict[str, Any],
+    *,
+    organisation_id: int,
+    project_ref: str,
+    computed_at: datetime,
+    user: str,
+    **columns: Any,
+) -> models.Run:
+    """A run (not yet added to a session) of ``doc`` on ``table``, storing ``results``
+    (``Results.to_dict()``) as a JSON column will read them back, with the provenance the
+    engine recorded in them; ``columns`` are the run's other columns (``project_id``,
+    ``label``, ``upload_id``...)."""
+    stored = _storable(results)
+    provenance = stored["run"]
+    return models.Run(
+        organisation_id=organisation_id,
+        project_ref=project_ref,
+        input_doc=doc,
+        input_sha256=provenance["input_sha256"],
+        settings=provenance["settings"],
+        unit_cost_table_id=table.id,
+        unit_cost_table_name=table.name,
+        unit_cost_table_version=table.version,
+        unit_cost_table_sha256=table.sha256,
+        engine_version=provenance["engine_version"],
+        results=stored,
+        user_name=user,
+        computed_at=computed_at,
+        **columns,
+    )
+
+
 def _record(
     session: Session,
     table: models.UnitCostTable,
@@ -55,23 +91,15 @@ def _record(
 ) -> models.Run:
     """Compute ``doc`` on ``table`` and add the run to the session (the caller commits)."""
     now = models.utcnow()
-    results = _storable(compute(doc, reference_for(table), computed_at=now).to_dict())
-    provenance = results["run"]
-    run = models.Run(
+    run = new_run(
+        table,
+        doc,
+        compute(doc, reference_for(table), computed_at=now).to_dict(),
         organisation_id=organisation_id,
-        project_id=project.id if project is not None else None,
         project_ref=project_ref,
-        input_doc=doc,
-        input_sha256=provenance["input_sha256"],
-        settings=provenance["settings"],
-        unit_cost_table_id=table.id,
-        unit_cost_table_name=table.name,
-        unit_cost_table_version=table.version,
-        unit_cost_table_sha256=table.sha256,
-        engine_version=provenance["engine_version"],
-        results=results,
-        user_name=user_name(),
         computed_at=now,
+        user=user_name(),
+        project_id=project.id if project is not None else None,
     )
     if rerun_of is not None:
         run.rerun_of_id = rerun_of.id

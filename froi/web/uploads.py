@@ -52,7 +52,7 @@ from froi.workbook.results_inputs import run_document
 from . import models
 from .reference import current_table, reference_for
 from .result_chunks import results_dict
-from .running import _storable
+from .running import new_run
 
 #: Statuses of an upload (see :class:`~.models.Upload`).
 RECEIVED, CHECKING, INVALID, REFUSED, CHECKED = (
@@ -263,31 +263,24 @@ def compute_upload(
     def computed(done: int, total: int) -> None:
         progress(f"Computing the results of each project: {done:,} of {total:,}", done, total)
 
-    stored = _storable(results_dict(results, CHUNK, computed))
-    provenance = stored["run"]
+    figures = results_dict(results, CHUNK, computed)
     projects = plan_projects(session, upload, doc, rule)
     progress(f"Saving {count:,} projects and the run", count, count)
     with session.no_autoflush:
         new = [p for p in projects if p.id is None]
         session.add_all(new)
     session.flush()
-    run = models.Run(
+    run = new_run(
+        table,
+        doc,
+        figures,
         organisation_id=upload.organisation_id,
-        project_id=projects[0].id if count == 1 else None,
         project_ref=_short(f"{upload.file_name} ({count:,} projects)", 100),
+        computed_at=now,
+        user=upload.user_name,
+        project_id=projects[0].id if count == 1 else None,
         label=_short(f"Upload of {upload.file_name}: {count:,} projects", 300),
         upload_id=upload.id,
-        input_doc=doc,
-        input_sha256=provenance["input_sha256"],
-        settings=provenance["settings"],
-        unit_cost_table_id=table.id,
-        unit_cost_table_name=table.name,
-        unit_cost_table_version=table.version,
-        unit_cost_table_sha256=table.sha256,
-        engine_version=provenance["engine_version"],
-        results=stored,
-        user_name=upload.user_name,
-        computed_at=now,
     )
     session.add(run)
     upload.status = COMPUTED
