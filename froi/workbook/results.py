@@ -44,8 +44,10 @@ have names no input sheet has.
 
 **Text cannot become a formula.**  All text is written with ``write_string`` and text
 beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with an
-apostrophe (:func:`froi.workbook.results_cells.neutralise`); the workbook is opened with
-XlsxWriter's string conversions off.  Numbers are never altered.
+apostrophe on the result sheets (:func:`froi.workbook.results_cells.neutralise`) and
+written under Excel's quote prefix on the input sheets, so it reads back as typed
+(:func:`froi.workbook.writer.write_cell`); the workbook is opened with XlsxWriter's
+string conversions off.  Numbers are never altered.
 
 Unit costs used, Provenance (engine version, tables with versions and SHA-256, the
 deflator index, optimism bias and discount schedules, every setting, input file SHA-256

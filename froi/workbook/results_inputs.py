@@ -8,13 +8,14 @@ reader needs no second layout.
 
 The inputs are written "as read": the typed tables of :class:`~calculator.inputs.RunInput`,
 with the defaults the engine applied filled in, so a reader of the workbook sees every
-assumption explicitly.  Text is neutralised like every other text cell (see
-:func:`~froi.workbook.results_cells.neutralise`), so a hostile name comes back with its
-apostrophe; numbers are written as they were read, so every figure comes back the same.
+assumption explicitly.  :func:`run_document` turns them into the canonical JSON document
+and the template's own writer (:func:`~froi.workbook.writer.write_input_sheets`) lays it
+out: text that could start a formula gets Excel's quote prefix, so it reads back
+unchanged, and numbers are written as they were read, so every figure comes back the
+same.
 
-:func:`run_document` gives the same inputs as the canonical JSON document, for callers
-that write the input sheets with their own writer (``inputs_writer`` of
-:func:`~froi.workbook.results.write_results_workbook`).
+Callers that write the input sheets with their own writer receive the same document
+(``inputs_writer`` of :func:`~froi.workbook.results.write_results_workbook`).
 """
 
 from __future__ import annotations
@@ -26,17 +27,11 @@ import numpy as np
 import pandas as pd
 
 from calculator.fields import PROJECT, PROJECT_LISTS, Field
-from calculator.inputs import RunInput
+from calculator.inputs import NESTED_LISTS, RunInput
 
 from .layout import UNIT_COSTS_COLUMNS
 from .results_cells import is_blank
 
-#: Lists that sit inside a nested object of a project in the canonical JSON.
-NESTED_IN = {
-    "intervention_usage": "comparison",
-    "comparison_usage": "comparison",
-    "teams": "service",
-}
 #: Writes the input sheets from the canonical document instead of the built-in writer.
 InputsWriter = Callable[[Any, Mapping[str, Any]], None]
 
@@ -82,7 +77,7 @@ def run_document(run: RunInput) -> dict[str, Any]:
         frame = run.lists[name]
         owners = frame["_p"].to_numpy(dtype=np.int64)
         for p, record in zip(owners, _records(frame, fields), strict=True):
-            nest = NESTED_IN.get(name)
+            nest = NESTED_LISTS.get(name)
             holder = projects[p].setdefault(nest, {}) if nest else projects[p]
             holder.setdefault(name, []).append(record)
     unit_cost_fields = tuple(Field(c, "text", "") for c in UNIT_COSTS_COLUMNS)

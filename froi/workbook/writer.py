@@ -26,38 +26,31 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from calculator.fields import CATEGORIES, COST_KINDS, COST_TYPES, MODES, SETTINGS, Field
+from calculator.fields import (
+    CATEGORIES,
+    COST_KINDS,
+    COST_TYPES,
+    MODES,
+    PROJECT_LISTS,
+    SETTINGS,
+    Field,
+)
+from calculator.inputs import NESTED, NESTED_LISTS
 from calculator.reference import ReferenceData
 
-from .layout import PROJECT_ID, SHEET_BY_NAME, SHEETS, Sheet
+from .layout import PROJECT_ID, SHEET_BY_NAME, SHEET_OF_LIST, SHEETS, Sheet
 from .limits import DEFAULT_LIMITS
 from .package import column_letter
+from .results_cells import FORMULA_TRIGGERS
 from .unit_cost_fields import UNIT_COST_FIELDS
 
-#: Nested objects of a project whose fields are Projects columns (as calculator.inputs).
-NESTED = {
-    "comparison": {
-        "intervention_cases": "intervention_cases",
-        "comparison_cases": "comparison_cases",
-    },
-    "service": {
-        "annual_running_cost": "annual_running_cost",
-        "annual_throughput": "annual_throughput",
-        "margin_of_error": "margin_of_error",
-        "price_year": "service_price_year",
-    },
+#: Nested objects of a project: nest -> {key: its Projects column}.  What is nested where is
+#: the engine's own map (calculator.inputs), which reads service.price_year into the
+#: column service_price_year as this writer writes it.
+NESTED_COLUMNS = {
+    nest: {key: "service_price_year" if key == "price_year" else key for key in keys}
+    for nest, keys in NESTED.items()
 }
-#: canonical list -> (holder inside the project, layout sheet)
-LIST_HOMES = {
-    "costs": (None, "Costs"),
-    "outcomes": (None, "Outcomes"),
-    "intervention_usage": ("comparison", "ComparisonUsage"),
-    "comparison_usage": ("comparison", "ComparisonUsage"),
-    "cases": (None, "Cases"),
-    "case_outcomes": (None, "CaseOutcomes"),
-    "teams": ("service", "Teams"),
-}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SETTINGS_FIELDS = (
     Field("name", "text", "The setting's name (do not change it)"),
     Field("value", "text", "The setting's value; leave blank for the default"),
@@ -132,16 +125,16 @@ def write_cell(ws: Any, row: int, col: int, value: Any, spec: Field | None, fmt:
             ws.write_number(row, col, number)
     else:
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        ws.write_string(row, col, text, fmt.quoted if text.startswith(FORMULA_START) else None)
+        ws.write_string(row, col, text, fmt.quoted if text.startswith(FORMULA_TRIGGERS) else None)
 
 
 def _project_record(project: Mapping[str, Any]) -> dict[str, Any]:
     record = {
         k: v
         for k, v in project.items()
-        if k not in NESTED and k not in LIST_HOMES and not isinstance(v, list)
+        if k not in NESTED and k not in PROJECT_LISTS and not isinstance(v, list)
     }
-    for nest, keys in NESTED.items():
+    for nest, keys in NESTED_COLUMNS.items():
         inner = project.get(nest)
         if isinstance(inner, Mapping):
             for key, column in keys.items():
@@ -155,9 +148,10 @@ def _rows(doc: Mapping[str, Any], sheet: Sheet) -> Iterator[dict[str, Any]]:
     for project in doc.get("projects") or []:
         if not isinstance(project, Mapping):
             continue
-        for name, (holder, home) in LIST_HOMES.items():
-            if home != sheet.name:
+        for name in PROJECT_LISTS:
+            if SHEET_OF_LIST[name].name != sheet.name:
                 continue
+            holder = NESTED_LISTS.get(name)
             inner = project.get(holder) if holder else project
             items = inner.get(name) if isinstance(inner, Mapping) else None
             for item in items if isinstance(items, list) else []:
