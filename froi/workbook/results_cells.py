@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
+from .cells import quote_sheet
+
 #: What a spreadsheet or a CSV consumer may read as the start of a formula (OWASP's list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -81,11 +83,6 @@ def cached(value: Any) -> float | str:
     if isinstance(value, int | float | np.integer | np.floating):
         return float(value)
     return str(value)
-
-
-def quote_sheet(name: str) -> str:
-    """A sheet name as formulas write it (quoted when it holds anything but letters)."""
-    return name if name.isalnum() else "'" + name.replace("'", "''") + "'"
 
 
 def _as_written(formula: str, expand_future_functions: bool = False) -> str:
