@@ -18,8 +18,6 @@ from typing import Any
 
 from .errors import InvalidInput, Problem
 
-META_FIELDS = ("name", "version", "publisher", "licence", "date", "last_verified")
-
 
 @dataclass(frozen=True)
 class TableMeta:

@@ -19,7 +19,7 @@ from .discounting import DiscountBand, DiscountSchedules
 from .errors import InvalidInput, InvalidPriceYear, Problem
 from .optimism_bias import GRADES, OptimismBiasTable
 from .prices import DeflatorTable, parse_price_year
-from .provenance import TableMeta, content_hash, read_csv_rows, read_meta
+from .provenance import content_hash, read_csv_rows, read_meta
 from .unit_costs import UnitCostTable, load_table
 
 DEFAULT_DIR = Path(
@@ -287,8 +287,3 @@ def load_reference(
         ),
         outcome_themes=load_outcome_themes(base / DEFAULT_OUTCOME_THEMES),
     )
-
-
-def default_meta(name: str) -> TableMeta:
-    """Metadata of a default table by file name (for listing what ships)."""
-    return read_meta(DEFAULT_DIR / name)
