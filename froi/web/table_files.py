@@ -15,7 +15,6 @@ file, sheet, row and field, and what would be accepted.
 from __future__ import annotations
 
 import csv
-import io
 import math
 import tempfile
 from dataclasses import dataclass
@@ -29,11 +28,13 @@ from python_calamine import CalamineError, CalamineWorkbook
 from calculator import unit_costs as uc
 from calculator.errors import InvalidInput, Problem
 from calculator.prices import DeflatorTable
+from calculator.provenance import read_csv_rows
 from froi.workbook.grid import norm
 from froi.workbook.limits import DEFAULT_LIMITS
 from froi.workbook.package import open_package
 
 from . import models
+from .reference import ROW_ATTRIBUTES
 
 #: The sheet a workbook's unit costs are read from, if it has one (else the first sheet).
 SHEET = "UnitCosts"
@@ -103,23 +104,22 @@ def _records(
     return records
 
 
-def read_csv(data: bytes, file: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            [Problem("is not UTF-8 text; save the CSV as 'CSV UTF-8' and upload it again")],
-            file,
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = _header(next(reader, []))
-        rows = [(reader.line_num, list(cells)) for cells in reader]
-    except csv.Error as exc:  # a cell over the csv module's field limit, say
-        raise InvalidInput(
-            [Problem(f"cannot be read as CSV: line {reader.line_num}: {exc}")], file
-        ) from None
-    return header, _records(header, rows)
+def read_csv(
+    data: bytes, file: str
+) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[Problem]]:
+    """A CSV upload read by the engine's own ``read_csv_rows`` (as ``unit_costs/*.csv``
+    are: a row with more cells than the header is a problem), its headers then matched."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.csv"
+        path.write_bytes(data)
+        try:
+            written, rows, problems = read_csv_rows(path)
+        except csv.Error as exc:  # a cell over the csv module's field limit, say
+            raise InvalidInput([Problem(f"cannot be read as CSV: {exc}")], file) from None
+    header = _header(list(written))
+    names = dict(zip(written, header, strict=True))
+    records = [(n, {names[k]: v for k, v in r.items() if names[k]}) for n, r in rows]
+    return header, records, problems
 
 
 def read_xlsx(
@@ -149,11 +149,12 @@ def check_table(data: bytes, file: str, deflators: DeflatorTable) -> ReadTable:
     """Read and check an uploaded table; every problem is returned, nothing raised."""
     sheet = None
     header_row = 1
+    read: list[Problem] = []
     try:
         if file.lower().endswith((".xlsx", ".xlsm")):
             sheet, header_row, header, records = read_xlsx(data, file)
         else:
-            header, records = read_csv(data, file)
+            header, records, read = read_csv(data, file)
     except InvalidInput as exc:
         return ReadTable(empty_rows(), "", [FileProblem(p.message, file) for p in exc.problems])
     if not header:
@@ -161,7 +162,7 @@ def check_table(data: bytes, file: str, deflators: DeflatorTable) -> ReadTable:
     _, found = uc.validate_rows(
         records, header, file=file, deflators=deflators, header_row=header_row
     )
-    problems = [_located(p, file, sheet) for p in found]
+    problems = [_located(p, file, sheet) for p in (*read, *found)]
     known = [h for h in header if h in uc.COLUMNS]
     header_fatal = any("unknown column" not in p.message for p in found)
     frame = empty_rows()
@@ -196,8 +197,7 @@ def _too_long(frame: pd.DataFrame, file: str, sheet: str | None) -> list[FilePro
 
 def long_cell(column: str, value: Any) -> str | None:
     """Why a unit cost cell is too long for its database column, or None."""
-    attribute = "group_name" if column == "group" else column
-    limit = models.column_length(models.UnitCostRow, attribute)
+    limit = models.column_length(models.UnitCostRow, ROW_ATTRIBUTES[column])
     why = models.too_long(value, limit)
     return f"{column} {why}" if why else None
 

@@ -242,6 +242,21 @@ def test_a_broken_csv_shows_every_problem_and_saves_nothing(
         assert re.search(pattern, text), (row, fld)
 
 
+def test_a_csv_row_with_more_cells_than_the_header_is_a_problem(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Read as the engine reads unit_costs/*.csv: an extra cell is reported, not cut."""
+    lines = to_csv(national_rows()).decode().splitlines()
+    lines[2] += ",stray"  # line 3
+    before = count_tables(app)
+    response = upload(client, ("\n".join(lines) + "\n").encode(), "extra.csv", "2026.9")
+    assert response.status_code == 200
+    text = tight(page(response).text)
+    assert count_tables(app) == before
+    cells = 'extra.csv</td><td>not a workbook</td><td class="numeric">3</td>'
+    assert re.search(re.escape(cells) + ".*has 15 cells but the header has 14 columns", text)
+
+
 def test_a_local_override_changes_what_a_project_computes(app: Flask, client: FlaskClient) -> None:
     national = national_id(app)
     response = submit(
