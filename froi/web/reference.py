@@ -71,13 +71,27 @@ def table_model(
     )
     frame = table.rows.reset_index()
     for record in frame.to_dict(orient="records"):
-        grade = record["confidence_grade"]
-        values: dict[str, Any] = {ROW_ATTRIBUTES[c]: record[c] for c in uc.COLUMNS}
-        values["confidence_grade"] = None if math.isnan(grade) else int(grade)
-        values["value"] = float(record["value"])
-        values["cashable"] = bool(record["cashable"])
-        model.rows.append(models.UnitCostRow(**values))
+        model.rows.append(models.UnitCostRow(**row_attributes(record)))
     return model
+
+
+def row_attributes(record: dict[Any, Any]) -> dict[str, Any]:
+    """A row as ``validate_rows`` types it (code included) as a stored row's attributes."""
+    grade = record["confidence_grade"]
+    values: dict[str, Any] = {ROW_ATTRIBUTES[c]: record[c] for c in uc.COLUMNS}
+    values["confidence_grade"] = None if math.isnan(grade) else int(grade)
+    values["value"] = float(record["value"])
+    values["cashable"] = bool(record["cashable"])
+    return values
+
+
+def row_record(row: models.UnitCostRow) -> dict[str, Any]:
+    """A stored row in the engine's columns (a blank grade as ''), as ``validate_rows``
+    reads a file's row."""
+    record = {c: getattr(row, ROW_ATTRIBUTES[c]) for c in uc.COLUMNS}
+    if record["confidence_grade"] is None:
+        record["confidence_grade"] = ""
+    return record
 
 
 #: Tables read back, by database and table id.  A published table never changes, so one
@@ -112,13 +126,7 @@ def engine_table(model: models.UnitCostTable) -> uc.UnitCostTable:
 
 def stored_table(model: models.UnitCostTable) -> uc.UnitCostTable:
     """A stored version's own rows as an engine table, checked and hash-verified."""
-    records = [
-        (i, {c: getattr(row, ROW_ATTRIBUTES[c]) for c in uc.COLUMNS})
-        for i, row in enumerate(model.rows, start=1)
-    ]
-    for _, record in records:
-        if record["confidence_grade"] is None:
-            record["confidence_grade"] = ""
+    records = [(i, row_record(row)) for i, row in enumerate(model.rows, start=1)]
     frame, problems = uc.validate_rows(
         records, uc.COLUMNS, file=None, deflators=app_reference().deflators
     )

@@ -14,7 +14,6 @@ the national version with their hashes.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -26,7 +25,14 @@ from calculator.errors import Problem
 from calculator.provenance import TableMeta
 
 from . import models
-from .reference import ROW_ATTRIBUTES, app_reference, current_table, table_model
+from .reference import (
+    ROW_ATTRIBUTES,
+    app_reference,
+    current_table,
+    row_attributes,
+    row_record,
+    table_model,
+)
 from .table_files import long_cell
 
 #: The metadata typed in the upload and new-table forms, in form order.
@@ -80,14 +86,6 @@ def new_version(
     return model
 
 
-def row_record(row: models.UnitCostRow) -> dict[str, Any]:
-    """A stored row in the engine's columns (a blank grade as '')."""
-    record = {c: getattr(row, ROW_ATTRIBUTES[c]) for c in uc.COLUMNS}
-    if record["confidence_grade"] is None:
-        record["confidence_grade"] = ""
-    return record
-
-
 def check_row(
     table: models.UnitCostTable, values: dict[str, Any], replacing: str | None = None
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -114,12 +112,7 @@ def check_row(
     long = [(c, long_cell(c, record.get(c))) for c in uc.COLUMNS]
     if any(why for _, why in long):
         return None, [Problem(f"the {why}", field=c) for c, why in long if why]
-    grade = record["confidence_grade"]
-    out = {ROW_ATTRIBUTES[c]: record[c] for c in uc.COLUMNS}
-    out["confidence_grade"] = None if math.isnan(grade) else int(grade)
-    out["value"] = float(record["value"])
-    out["cashable"] = bool(record["cashable"])
-    return out, []
+    return row_attributes(record), []
 
 
 def refresh(table: models.UnitCostTable) -> None:

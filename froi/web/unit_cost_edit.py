@@ -28,7 +28,7 @@ from . import models
 from .db import get_session
 from .forms import ErrorItem, form_fields, posted, summary
 from .projects import organisation
-from .reference import app_reference
+from .reference import app_reference, row_record
 from .running import user_name
 from .table_files import check_table, empty_rows
 from .table_store import (
@@ -41,7 +41,6 @@ from .table_store import (
     next_draft,
     publish,
     refresh,
-    row_record,
 )
 from .unit_costs import bp, get_table
 
