@@ -46,7 +46,7 @@ from froi.workbook.template import write_template
 from . import jobs, models
 from .db import get_session
 from .forms import ErrorItem
-from .projects import organisation
+from .projects import organisation, owned
 from .reference import current_table, reference_for
 from .result_files import store, workbook_bytes
 from .running import user_name
@@ -94,10 +94,7 @@ def _above(setting: str, value: int) -> bool:
 
 
 def get_upload(session: Session, upload_id: int) -> models.Upload:
-    upload = session.get(models.Upload, upload_id)
-    if upload is None or upload.organisation_id != organisation(session).id:
-        abort(404, description="There is no such upload.")
-    return upload
+    return owned(session, models.Upload, upload_id, "There is no such upload.")
 
 
 def _upload_form(errors: list[ErrorItem] | None = None, status: int = 200) -> tuple[str, int]:

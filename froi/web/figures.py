@@ -188,7 +188,8 @@ def _columns(*spec: tuple[str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(key, heading, kind) for key, heading, kind in spec)
 
 
-def _tables(p: dict[str, Any]) -> dict[str, Table]:
+def project_tables(p: dict[str, Any]) -> dict[str, Table]:
+    """The tables of figures of one project of a run's results, by name."""
     mode = p.get("mode")
     tables: dict[str, Table] = {}
     if mode == "appraisal":
@@ -320,7 +321,7 @@ def project_figures(
     for i in only if only is not None else range(len(projects)):
         p = projects[i]
         mode = p.get("mode")
-        figures = ProjectFigures(index=i, project=p, tables=_tables(p))
+        figures = ProjectFigures(index=i, project=p, tables=project_tables(p))
         figures.headline = {
             "appraisal": _appraisal,
             "comparison": _comparison,

@@ -231,12 +231,9 @@ def fail_stale_jobs(session: Session, stale_after: float) -> int:
 
 
 def get_job(session: Session, job_id: int) -> models.Job:
-    from .projects import organisation
+    from .projects import owned
 
-    job = session.get(models.Job, job_id)
-    if job is None or job.organisation_id != organisation(session).id:
-        abort(404, description="There is no such job.")
-    return job
+    return owned(session, models.Job, job_id, "There is no such job.")
 
 
 @bp.get("/<int:job_id>")

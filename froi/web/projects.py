@@ -10,7 +10,7 @@ organisation, so when accounts arrive a project of another council is simply not
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
@@ -44,11 +44,23 @@ def organisation(session: Session) -> models.Organisation:
     return org
 
 
+#: What belongs to an organisation and is fetched by id from a page's address.
+Owned = TypeVar("Owned", models.Project, models.Run, models.Upload, models.Job)
+
+
+def owned(session: Session, model: type[Owned], key: int, missing: str) -> Owned:
+    """The ``model`` row ``key`` of the user's organisation; 404 saying ``missing`` if there
+    is none (another organisation's row is not shown either)."""
+    row = session.get(model, key)
+    if row is None or row.organisation_id != organisation(session).id:
+        abort(404, description=missing)
+    return row
+
+
 def get_project(session: Session, project_id: int) -> models.Project:
-    project = session.get(models.Project, project_id)
-    if project is None or project.organisation_id != organisation(session).id:
-        abort(404, description="There is no such project. It may have been deleted.")
-    return project
+    return owned(
+        session, models.Project, project_id, "There is no such project. It may have been deleted."
+    )
 
 
 def is_stale(project: models.Project) -> bool:

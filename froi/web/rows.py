@@ -149,21 +149,15 @@ def delete(project_id: int, list_name: str, row: int) -> str | Response:
     if not 1 <= row <= len(items):
         abort(404, description="That row does not exist; it may have been deleted.")
     heading = singular(list_name)
+    errors: list[ErrorItem] = []
     if request.method == "POST":
-        if is_stale(project):
-            return render_template(
-                "rows/delete.html",
-                project=project,
-                list_name=list_name,
-                row=row,
-                item=items[row - 1],
-                heading=heading,
-                errors=[ErrorItem(STALE)],
-            )
-        project.set_doc(documents.without_row(project.doc, list_name, row))
-        session.commit()
-        flash(f"{heading.capitalize()} {row} deleted.")
-        return redirect(url_for("projects.show", project_id=project.id) + f"#list-{list_name}")
+        if not is_stale(project):
+            project.set_doc(documents.without_row(project.doc, list_name, row))
+            session.commit()
+            flash(f"{heading.capitalize()} {row} deleted.")
+            anchor = f"#list-{list_name}"
+            return redirect(url_for("projects.show", project_id=project.id) + anchor)
+        errors = [ErrorItem(STALE)]
     return render_template(
         "rows/delete.html",
         project=project,
@@ -171,4 +165,5 @@ def delete(project_id: int, list_name: str, row: int) -> str | Response:
         row=row,
         item=items[row - 1],
         heading=heading,
+        errors=errors,
     )

@@ -25,8 +25,8 @@ from calculator.errors import InvalidInput
 
 from . import models
 from .db import get_session
-from .figures import project_figures
-from .projects import organisation
+from .figures import project_figures, project_tables
+from .projects import organisation, owned
 from .reference import current_table
 from .rerun_reasons import rerun_reasons
 from .running import rerun, rerun_current, rerun_differences
@@ -40,11 +40,7 @@ PROJECTS_PER_PAGE = 10
 
 
 def get_run(run_id: int) -> models.Run:
-    session = get_session()
-    run = session.get(models.Run, run_id)
-    if run is None or run.organisation_id != organisation(session).id:
-        abort(404, description="There is no such run.")
-    return run
+    return owned(get_session(), models.Run, run_id, "There is no such run.")
 
 
 @bp.get("/")
@@ -64,8 +60,11 @@ def index() -> str:
 @bp.get("/<int:run_id>")
 def show(run_id: int) -> str:
     run = get_run(run_id)
-    changed = rerun_differences(run.rerun_of, run) if run.rerun_of else []
-    reasons = rerun_reasons(run.rerun_of, run) if run.rerun_of else None
+    # what differs and why is shown only when a re-run did not reproduce (a re-run's
+    # ``reproduced`` already says whether anything differs)
+    unlike = run.rerun_of if run.rerun_of is not None and not run.reproduced else None
+    changed = rerun_differences(unlike, run) if unlike is not None else []
+    reasons = rerun_reasons(unlike, run) if unlike is not None else None
     count = len(run.results.get("projects", []))
     pages = max(1, math.ceil(count / PROJECTS_PER_PAGE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
@@ -132,12 +131,13 @@ def table_csv(run_id: int, index: int, name: str) -> Response:
     count = len(run.results.get("projects", []))
     if not 0 <= index < count:
         abort(404, description="That run has no such table.")
-    (figures,) = project_figures(run.results, only=range(index, index + 1))  # this one only
-    if name not in figures.tables:
+    project = run.results["projects"][index]
+    tables = project_tables(project)  # this project's tables, without drawing its charts
+    if name not in tables:
         abort(404, description="That run has no such table.")
-    safe_ref = re.sub(r"[^A-Za-z0-9_-]+", "_", str(figures.project.get("project_id")))
+    safe_ref = re.sub(r"[^A-Za-z0-9_-]+", "_", str(project.get("project_id")))
     return Response(
-        figures.tables[name].csv(),
+        tables[name].csv(),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="run-{run.id}-{safe_ref}-{name}.csv"'
