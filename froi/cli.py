@@ -14,6 +14,7 @@ Exit status: 0 done, 2 the input has problems (each printed on stderr), 1 anythi
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -22,7 +23,15 @@ from typing import Any
 
 from calculator import ENGINE_VERSION
 from calculator.errors import FroiError, InvalidInput, Problem
-from calculator.reference import DEFAULT_DIR, ReferenceData, load_deflators, load_reference
+from calculator.prices import DeflatorTable
+from calculator.reference import (
+    DEFAULT_DEFLATORS,
+    DEFAULT_DIR,
+    DEFAULT_UNIT_COSTS,
+    ReferenceData,
+    load_deflators,
+    load_reference,
+)
 from froi.workbook.cells import problem_lines
 from froi.workbook.limits import add_limit_arguments
 from froi.workbook.template import add_commands as add_template_command
@@ -37,15 +46,22 @@ def _reference(args: argparse.Namespace) -> ReferenceData:
     )
 
 
-def _read_json(path: str) -> Any:
+def _read_json(path: str) -> tuple[Any, str | None]:
+    """The document and the SHA-256 of the file's bytes (None for stdin), read once."""
+    digest = None
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            data = Path(path).read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            text = data.decode("utf-8")
     except OSError as exc:
         raise InvalidInput([Problem(f"cannot be read: {exc.strerror}", file=path)], path) from None
     except UnicodeDecodeError:
         raise InvalidInput([Problem("is not UTF-8 text", file=path)], path) from None
     try:
-        return json.loads(text)
+        return json.loads(text), digest
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             [
@@ -62,7 +78,7 @@ def _compute_results(args: argparse.Namespace, reference: ReferenceData) -> tupl
     """The run's results and the SHA-256 of the input file's bytes (None for stdin)."""
     from calculator.engine import compute, compute_run
     from froi.workbook.limits import limits_from_args
-    from froi.workbook.reader import check_workbook, file_sha256, is_workbook_path
+    from froi.workbook.reader import check_workbook, is_workbook_path
 
     overrides = {
         name: value
@@ -75,12 +91,10 @@ def _compute_results(args: argparse.Namespace, reference: ReferenceData) -> tupl
         )
         results = compute_run(run, reference, input_sha256=book.sha256)
         return results, book.sha256
-    doc = _read_json(args.input)
+    doc, digest = _read_json(args.input)
     if overrides and isinstance(doc, dict):  # the run records what it computed
         doc["settings"] = {**(doc.get("settings") or {}), **overrides}
-    results = compute(doc, reference)
-    digest = None if args.input == "-" else file_sha256(Path(args.input))
-    return results, digest
+    return compute(doc, reference), digest
 
 
 def cmd_compute(args: argparse.Namespace) -> int:
@@ -112,16 +126,18 @@ def cmd_compute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(args: argparse.Namespace) -> Any:
+def _deflators(args: argparse.Namespace) -> DeflatorTable:
+    return load_deflators(args.deflators or DEFAULT_DIR / DEFAULT_DEFLATORS)
+
+
+def _table(args: argparse.Namespace, deflators: DeflatorTable) -> Any:
     from calculator.unit_costs import load_table
 
-    deflators = load_deflators(args.deflators or DEFAULT_DIR / "gdp_deflators.csv")
-    path = args.unit_costs or DEFAULT_DIR / "national_children_families.csv"
-    return load_table(path, deflators)
+    return load_table(args.unit_costs or DEFAULT_DIR / DEFAULT_UNIT_COSTS, deflators)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    table = _table(args)
+    table = _table(args, _deflators(args))
     rows = table.rows
     if args.search:
         needle = args.search.lower()
@@ -148,12 +164,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    table = _table(args)
+    deflators = _deflators(args)
+    table = _table(args, deflators)
     if args.code not in table:
         print(f"unit cost '{args.code}' is not in table '{table.label}'", file=sys.stderr)
         return 2
     record = table.row(args.code)
-    deflators = load_deflators(args.deflators or DEFAULT_DIR / "gdp_deflators.csv")
     record["value_at_base_year"] = record["value"] * deflators.factor(
         record["price_year"], deflators.latest_year
     )
@@ -172,7 +188,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from calculator.unit_costs import load_table
 
-    deflators = load_deflators(args.deflators or DEFAULT_DIR / "gdp_deflators.csv")
+    deflators = _deflators(args)
     table = load_table(args.file, deflators)
     print(f"{args.file}: {table.label}, {len(table)} rows, sha256 {table.sha256}")
     if table.quality:
@@ -189,7 +205,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from calculator.provenance import TableMeta, write_meta
     from calculator.unit_costs import hierarchy_problems, load_table, table_hash, write_table
 
-    deflators = load_deflators(args.deflators or DEFAULT_DIR / "gdp_deflators.csv")
+    deflators = _deflators(args)
     source = Path(args.file)
     if source.suffix.lower() == ".json":
         imported = import_gmca(source, deflators)

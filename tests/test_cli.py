@@ -41,9 +41,11 @@ GOOD = {
 def test_compute_prints_results_and_provenance(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["compute", write(tmp_path, GOOD), "--unit-costs", FIXTURE]) == 0
+    source = write(tmp_path, GOOD)
+    assert main(["compute", source, "--unit-costs", FIXTURE]) == 0
     out = json.loads(capsys.readouterr().out)
     run = out["run"]
+    assert run["input_file_sha256"] == hashlib.sha256(Path(source).read_bytes()).hexdigest()
     assert run["engine_version"]
     assert run["unit_cost_table"]["name"] == "Test fixture unit costs"
     assert len(run["unit_cost_table"]["sha256"]) == 64
