@@ -21,10 +21,9 @@ from .arrays import FloatArray as FloatArray
 from .arrays import IntArray as IntArray
 from .arrays import first_year, grouped_sum, row_sums, where_else_zero
 from .discounting import discount_factors, flat_rate_factors
+from .fields import CATEGORIES
 from .inputs import RunInput
 from .reference import ReferenceData
-
-CATEGORIES = ("fiscal", "economic", "social")
 
 
 @dataclass(frozen=True)
@@ -333,7 +332,8 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     year = run.lists["costs"]["year"].to_numpy(dtype=np.int64)
     costs_by_year = grouped_sum(cp * T + year, costs.net, P * T).reshape(P, T)
     project_df = grid.factors[project_spec]
-    pv_costs = (costs_by_year * project_df).sum(axis=1)
+    discounted_costs = costs_by_year * project_df  # DF(t) C(t)
+    pv_costs = discounted_costs.sum(axis=1)
 
     rows = outcome_rows(run, reference, table, grid, outcome_spec, ob_on)
     group = op * 3 + rows.category
@@ -345,9 +345,7 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
 
     # payback (METHOD 2.3): first year cumulative fiscal benefit covers cumulative cost
     cum_fiscal = fiscal_pv_by_year.cumsum(axis=1)
-    payback = first_year(
-        (cum_fiscal >= (costs_by_year * project_df).cumsum(axis=1)) & (cum_fiscal > 0)
-    )
+    payback = first_year((cum_fiscal >= discounted_costs.cumsum(axis=1)) & (cum_fiscal > 0))
     cum_fiscal_real = benefits_by_year[:, 0, :].cumsum(axis=1)
     payback_real = first_year(
         (cum_fiscal_real >= costs_by_year.cumsum(axis=1)) & (cum_fiscal_real > 0)

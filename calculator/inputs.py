@@ -13,7 +13,7 @@ once (:class:`~calculator.errors.InvalidInput`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,15 +51,7 @@ class Settings:
     simulations: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "base_year": self.base_year,
-            "appraisal_years": self.appraisal_years,
-            "discount": self.discount,
-            "apply_optimism_bias": self.apply_optimism_bias,
-            "seed": self.seed,
-            "bootstrap_resamples": self.bootstrap_resamples,
-            "simulations": self.simulations,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .appraisal import CATEGORIES, Appraisal, ratio, value_for_money_band
+from .appraisal import Appraisal, ratio, value_for_money_band
 from .arrays import grouped_sum, where_else_zero
 from .caselevel import CaseLevel
 from .comparison import Comparison
+from .fields import CATEGORIES
 from .inputs import RunInput
 
 #: Summary columns, in the order they are reported.
@@ -143,9 +144,9 @@ def summary_table(run: RunInput, a: Appraisal, c: Comparison, k: CaseLevel) -> p
         "pv_fiscal_cashable": a.pv_fiscal_cashable,
         "pv_fiscal_non_cashable": pv_fiscal - a.pv_fiscal_cashable,
         "value_for_money_band": value_for_money_band(band_ratio),
-        "cost_per_participant": _per(a.pv_costs, participants),
-        "fiscal_benefit_per_participant": _per(pv_fiscal, participants),
-        "net_fiscal_benefit_per_participant": _per(net_fiscal, participants),
+        "cost_per_participant": ratio(a.pv_costs, participants),
+        "fiscal_benefit_per_participant": ratio(pv_fiscal, participants),
+        "net_fiscal_benefit_per_participant": ratio(net_fiscal, participants),
         "intervention_cases": projects["intervention_cases"],
         "comparison_cases": projects["comparison_cases"],
         "cost_per_case_intervention": c.cost_per_case_intervention,
@@ -184,12 +185,6 @@ def summary_table(run: RunInput, a: Appraisal, c: Comparison, k: CaseLevel) -> p
             value = np.where(blank[name], np.nan, value)
         arrays[name] = value
     return pd.DataFrame(arrays)
-
-
-def _per(value: np.ndarray, participants: np.ndarray) -> np.ndarray:
-    """A figure per participant; NaN where the project gives no participants."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(participants > 0, value / participants, np.nan)
 
 
 def years_table(run: RunInput, a: Appraisal) -> pd.DataFrame:

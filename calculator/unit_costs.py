@@ -19,10 +19,9 @@ from typing import Any
 import pandas as pd
 
 from .errors import InvalidInput, InvalidPriceYear, Problem
+from .fields import CATEGORIES
 from .prices import DeflatorTable, parse_price_year
 from .provenance import TableMeta, content_hash, read_csv_rows, read_meta
-
-CATEGORIES = ("fiscal", "economic", "social")
 
 #: Columns of a unit cost table, in the order files are written.
 COLUMNS = (
