@@ -8,6 +8,7 @@ import importlib.util
 import json
 import math
 import re
+import struct
 import sys
 from pathlib import Path
 from typing import Any
@@ -254,6 +255,29 @@ def test_limits_are_configurable(reference: ReferenceData) -> None:
         check_workbook(
             GALLERY / "base.xlsx", reference, limits=WorkbookLimits(max_uncompressed_bytes=20_000)
         )
+
+
+def test_a_zip_whose_entries_are_encrypted_is_refused(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    """The other kind of encrypted workbook: a plain zip with password-protected entries
+    (the general purpose flag's bit 0 in its directory) rather than Office's CFB wrapper."""
+    data = bytearray((GALLERY / "base.xlsx").read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    count, _, at = struct.unpack("<HII", data[end + 10 : end + 20])
+    for _ in range(count):
+        assert data[at : at + 4] == b"PK\x01\x02"
+        data[at + 8] |= 0x1
+        name, extra, comment = struct.unpack("<HHH", data[at + 28 : at + 34])
+        at += 46 + name + extra + comment
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(EncryptedWorkbook) as caught:
+        check_workbook(path, reference)
+    assert problem_lines(caught.value) == [
+        "file 'locked.xlsx': is password-protected (its zip entries are encrypted), so it "
+        "cannot be read; save an unprotected copy and upload that"
+    ]
 
 
 def test_cells_and_rows_without_references_are_counted_as_calamine_counts_them(

@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere
 import openpyxl  # noqa: E402
 import xlsxwriter  # noqa: E402
 
+from froi.workbook.layout import SHEETS  # noqa: E402
 from froi.workbook.template import CREATED  # noqa: E402
 from froi.workbook.writer import write_input_sheets  # noqa: E402
 
@@ -136,17 +137,7 @@ def _entry(name: str) -> zipfile.ZipInfo:
 
 def sheet_part(name: str) -> str:
     """Member of a layout sheet written by the writer (sheets in layout order)."""
-    order = [
-        "Settings",
-        "UnitCosts",
-        "Projects",
-        "Costs",
-        "Outcomes",
-        "ComparisonUsage",
-        "Cases",
-        "CaseOutcomes",
-        "Teams",
-    ]
+    order = [sheet.name for sheet in SHEETS]
     return f"xl/worksheets/sheet{order.index(name) + 1}.xml"
 
 
