@@ -1,9 +1,12 @@
-"""Array helpers the engine's modes share: grouped sums, masks, sums along years.
+"""Array helpers the engine's modes share: grouped sums, masks, sums along years, each
+project's rows and each project's random stream.
 
 Each is a plain numpy pass over all rows of all projects; none loops over rows.
 """
 
 from __future__ import annotations
+
+import zlib
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +23,20 @@ def grouped_sum(groups: IntArray, values: FloatArray, n_groups: int) -> FloatArr
     for column in range(values.shape[1]):
         out[:, column] = np.bincount(groups, weights=values[:, column], minlength=n_groups)
     return out
+
+
+def rows_by_project(owner: IntArray, projects: int) -> list[IntArray]:
+    """The rows of each project (``owner`` is each row's project), each in input order:
+    one stable sort, then slices."""
+    order = np.argsort(owner, kind="stable")
+    bounds = np.searchsorted(owner[order], np.arange(projects + 1))
+    return [order[bounds[p] : bounds[p + 1]] for p in range(projects)]
+
+
+def project_rng(seed: int, project_id: object) -> np.random.Generator:
+    """A project's own random stream, seeded from the run's ``seed`` and the project's id,
+    so its draws do not change when other projects join the run."""
+    return np.random.default_rng([seed, zlib.crc32(str(project_id).encode())])
 
 
 def where_else_zero(mask: npt.NDArray[np.bool_], values: FloatArray) -> FloatArray:

@@ -15,14 +15,13 @@ projects are added to the run, and a stored run reproduces exactly.
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .appraisal import ratio
-from .arrays import FloatArray, grouped_sum
+from .arrays import FloatArray, grouped_sum, project_rng, rows_by_project
 from .inputs import RunInput
 from .reference import ReferenceData
 
@@ -71,7 +70,7 @@ def bootstrap_interval(
     n = len(benefit)
     if n == 0:
         return math.nan, math.nan
-    rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
+    rng = project_rng(seed, key)
     ratios = np.empty(resamples)
     for start in range(0, resamples, BOOTSTRAP_CHUNK):
         size = min(BOOTSTRAP_CHUNK, resamples - start)
@@ -173,11 +172,10 @@ def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
     margin = projects["margin_of_error"].fillna(0.05).to_numpy(dtype=np.float64)
     low = np.full(P, np.nan)
     high = np.full(P, np.nan)
-    order = np.argsort(cp, kind="stable")
-    bounds = np.searchsorted(cp[order], np.arange(P + 1))
+    groups = rows_by_project(cp, P)
     project_ids = projects["project_id"].to_numpy(dtype=object)
     for p in np.flatnonzero(n > 0):  # one vectorised bootstrap per case-level project
-        rows = order[bounds[p] : bounds[p + 1]]
+        rows = groups[p]
         low[p], high[p] = bootstrap_interval(
             benefit[rows],
             cost[rows],

@@ -36,7 +36,6 @@ central, and reports FROI and NPV at each end, sorted by the swing in FROI.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +43,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .appraisal import Appraisal
-from .arrays import FloatArray, row_sums
+from .arrays import FloatArray, IntArray, project_rng, row_sums, rows_by_project
 from .inputs import RunInput
 
 #: Width of the default range by confidence grade (METHOD 5); index 0 unused.
@@ -147,13 +146,6 @@ class Uncertainty:
     histograms: pd.DataFrame  # _p, froi_from, froi_to, simulations: the spread of FROI
 
 
-def _groups(owner: npt.NDArray[np.int64], projects: int) -> list[npt.NDArray[np.int64]]:
-    """Rows of each project, in input order."""
-    order = np.argsort(owner, kind="stable")
-    bounds = np.searchsorted(owner[order], np.arange(projects + 1))
-    return [order[bounds[p] : bounds[p + 1]] for p in range(projects)]
-
-
 def _in_order_sum(values: FloatArray, mask: npt.NDArray[np.bool_]) -> FloatArray:
     """Sum over the last axis of the masked entries, added one by one in order.
 
@@ -165,32 +157,34 @@ def _in_order_sum(values: FloatArray, mask: npt.NDArray[np.bool_]) -> FloatArray
     return np.asarray(np.cumsum(np.where(mask, values, 0.0), axis=-1)[..., -1], np.float64)
 
 
+#: Outcome inputs a simulation holds at their central values.
+HELD = ("cohort", "engagement", "displacement", "attribution", "quantity")
+
+
 def _simulate_project(
-    run: RunInput,
+    held: dict[str, FloatArray],
+    cost_year: IntArray,
     a: Appraisal,
-    o_rows: npt.NDArray[np.int64],
-    c_rows: npt.NDArray[np.int64],
+    o_rows: IntArray,
+    c_rows: IntArray,
     p: int,
     ranges: dict[str, Ranges],
     costs: Ranges,
     simulations: int,
     rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray]:
-    """FROI and NPV of one project in every simulation (METHOD 2 per draw)."""
-    outcomes = run.lists["outcomes"]
+    """FROI and NPV of one project in every simulation (METHOD 2 per draw).
+
+    ``held`` holds the run's outcome columns of :data:`HELD` and ``cost_year`` each cost
+    row's year, converted once for all projects."""
     u = rng.random((simulations, len(o_rows), 3))
     u_cost = rng.random((simulations, len(c_rows)))
-
-    def col(name: str) -> FloatArray:
-        return outcomes[name].to_numpy(dtype=np.float64)[o_rows]
-
-    cohort, engagement = col("cohort"), col("engagement")
-    displacement, attribution, quantity = col("displacement"), col("attribution"), col("quantity")
+    cohort, engagement, displacement, attribution, quantity = (held[n][o_rows] for n in HELD)
     ob = a.outcomes.optimism_bias[o_rows]
     profile = a.outcomes.profile[o_rows]
     factors = a.outcomes.discount_factors[o_rows]
     category = a.outcomes.category[o_rows]
-    year = run.lists["costs"]["year"].to_numpy(dtype=np.int64)[c_rows]
+    year = cost_year[c_rows]
     cost_factor, sign = a.costs.factor[c_rows], a.costs.sign[c_rows]
     cost_ob = a.costs.optimism_bias[c_rows]
     project_df = a.project_df[p]
@@ -283,17 +277,28 @@ def simulate(run: RunInput, a: Appraisal, simulations: int, seed: int) -> Uncert
     P = len(run.projects)
     ranges = outcome_ranges(run, a)
     costs = cost_ranges(run, a)
-    o_groups = _groups(run.lists["outcomes"]["_p"].to_numpy(dtype=np.int64), P)
-    c_groups = _groups(run.lists["costs"]["_p"].to_numpy(dtype=np.int64), P)
+    outcomes, cost_rows = run.lists["outcomes"], run.lists["costs"]
+    o_groups = rows_by_project(outcomes["_p"].to_numpy(dtype=np.int64), P)
+    c_groups = rows_by_project(cost_rows["_p"].to_numpy(dtype=np.int64), P)
+    held = {name: outcomes[name].to_numpy(dtype=np.float64) for name in HELD}
+    cost_year = cost_rows["year"].to_numpy(dtype=np.int64)
     ids = run.projects["project_id"].to_numpy(dtype=object)
     appraisal = np.flatnonzero(run.projects["mode"].to_numpy(dtype=object) == "appraisal")
     rows: list[list[float]] = []
     kept: list[pd.DataFrame] = []
     histograms: list[pd.DataFrame] = []
     for p in appraisal:  # one vectorised simulation per project, each on its own stream
-        rng = np.random.default_rng([seed, zlib.crc32(str(ids[p]).encode())])
         froi, npv = _simulate_project(
-            run, a, o_groups[p], c_groups[p], int(p), ranges, costs, simulations, rng
+            held,
+            cost_year,
+            a,
+            o_groups[p],
+            c_groups[p],
+            int(p),
+            ranges,
+            costs,
+            simulations,
+            project_rng(seed, ids[p]),
         )
         rows.append([simulations, seed, *_summary_row(froi, npv)])
         histograms.append(froi_histogram(froi).assign(_p=p))
