@@ -60,7 +60,6 @@ from calculator.errors import InvalidInput, Problem
 from calculator.fields import Field
 from calculator.inputs import RawTables, RunInput, read_tables
 from calculator.reference import ReferenceData
-from calculator.unit_costs import COLUMNS as UNIT_COST_COLUMNS
 
 from .cells import CellMap, CellProblem, WorkbookInvalid, locate_problems, quote_sheet, reference
 from .grid import Grid, Sink, norm, read_grid
@@ -69,11 +68,10 @@ from .limits import DEFAULT_LIMITS, FormulaWithoutValue, WorkbookLimits
 from .package import Package, SheetPart, open_package
 from .sheetscan import SheetFacts, SheetScanner
 from .tables import build_tables
+from .writer import sheet_fields
 
 #: Sheets of the template that hold no input.
 NOT_INPUT = ("Instructions", "Lists")
-#: Columns of the Settings sheet ("about" explains each setting in the template).
-SETTINGS_COLUMNS = ("name", "value", "about")
 #: A sheet part above this size has its facts read in a thread while calamine parses.
 THREAD_ABOVE = 1024 * 1024
 
@@ -161,13 +159,15 @@ def is_workbook_path(path: str) -> bool:
     return Path(path).suffix.lower() in (".xlsx", ".xlsm")
 
 
-def sheet_fields(sheet: Sheet) -> tuple[Field, ...] | tuple[str, ...]:
-    """The columns a sheet's header is matched against."""
-    if sheet.name == "Settings":
-        return SETTINGS_COLUMNS
-    if sheet.name == "UnitCosts":
-        return UNIT_COST_COLUMNS
-    return sheet.fields
+def header_fields(sheet: Sheet) -> tuple[Field, ...] | tuple[str, ...]:
+    """The columns a sheet's header is matched against: the writer's declared columns
+    (:func:`froi.workbook.writer.sheet_fields`), as bare names for Settings and
+    UnitCosts, whose values the engine checks itself (a setting by its name, a unit cost
+    row as a table row), so the grid neither converts nor requires them."""
+    fields = sheet_fields(sheet)
+    if sheet.name in ("Settings", "UnitCosts"):
+        return tuple(f.name for f in fields)
+    return fields
 
 
 class _Reader:
@@ -260,7 +260,7 @@ class _Reader:
                 facts = self.scanner.facts(self.package, part)
         except CalamineError as exc:
             raise self.package.corrupt(f"sheet {part.name} cannot be read: {exc}") from None
-        grid = read_grid(sheet, part, values, origin, merged, sheet_fields(sheet), self.sink)
+        grid = read_grid(sheet, part, values, origin, merged, header_fields(sheet), self.sink)
         self._note_facts(sheet, part, grid, facts)
         return grid
 
