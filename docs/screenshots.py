@@ -19,57 +19,22 @@ import io
 import re
 import sys
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, Route, sync_playwright
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from froi.web import create_app  # noqa: E402
+# the server and Chromium flags of the browser tests
+from tests.browser.live import CHROMIUM_ARGS, post_form, serving  # noqa: E402
 
 SAMPLES = ROOT / "sample_workbooks"
 OUT = ROOT / "docs" / "screenshots"
 WIDTH = 1280
 MAX_HEIGHT = 2200
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@contextmanager
-def serving(folder: Path) -> Iterator[tuple[Any, str]]:
-    """The app on a new SQLite database in ``folder``, on a free port of 127.0.0.1."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{folder / 'froi.sqlite'}",
-            "SECRET_KEY": "docs",
-            "RESULTS_DIR": str(folder / "results"),
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.socket.getsockname()[1]}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["froi"]["db"].engine.dispose()
 
 
 def import_samples(app: Any) -> dict[str, int]:
@@ -81,14 +46,8 @@ def import_samples(app: Any) -> dict[str, int]:
         "comparison_group_study.json",
         "enfield_case_level.json",
     ):
-        token = CSRF.search(client.get("/projects/import").get_data(as_text=True))
-        assert token is not None
         file = (io.BytesIO((SAMPLES / name).read_bytes()), name)
-        response = client.post(
-            "/projects/import",
-            data={"csrf_token": token.group(1), "file": file},
-            content_type="multipart/form-data",
-        )
+        response = post_form(client, "/projects/import", {"file": file}, multipart=True)
         assert response.status_code == 302, response.get_data(as_text=True)[-500:]
         project_id = int(response.headers["Location"].rsplit("/", 1)[1])
         html = client.get(f"/projects/{project_id}").get_data(as_text=True)
@@ -118,7 +77,8 @@ def save(page: Page, name: str, out: Path, start: str | None = None) -> Path:
     else:
         image = Image.open(io.BytesIO(data)).convert("RGB")
         image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
-    print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} kB")
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path  # --out elsewhere
+    print(f"{shown}: {path.stat().st_size // 1024} kB")
     return path
 
 
@@ -180,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="froi-screenshots-") as tmp:
         folder = Path(tmp)
-        with serving(folder) as (app, base), sync_playwright() as playwright:
-            projects = import_samples(app)
+        with serving(folder, "docs") as server, sync_playwright() as playwright:
+            base = server.url
+            projects = import_samples(server.app)
             browser = playwright.chromium.launch(
                 executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS
             )

@@ -2,11 +2,11 @@
 
 The app is built as a first start builds it (``create_app`` on a temporary SQLite
 database) and served by werkzeug's ``make_server`` on 127.0.0.1 and a free port in a
-background thread for the session.  Chromium is never downloaded: Playwright launches
-``/usr/bin/chromium`` with the flags of ``/work/shared/TESTING.md`` and a fresh user
-data directory.  Every request that is not to the test server is blocked and recorded
-(``page.route``), and each test asserts that none was attempted: no CDN, no fonts, no
-calls home.
+background thread for the session (:mod:`.live`, which docs/screenshots.py shares).
+Chromium is never downloaded: Playwright launches ``/usr/bin/chromium`` with the flags
+of ``/work/shared/TESTING.md`` and a fresh user data directory.  Every request that is
+not to the test server is blocked and recorded (``page.route``), and each test asserts
+that none was attempted: no CDN, no fonts, no calls home.
 
 axe-core comes from the npm registry (``tests/browser/package.json``, installed with
 ``npm ci --prefix tests/browser``) and is injected into each page the tests check.
@@ -21,8 +21,6 @@ import io
 import json
 import os
 import re
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +28,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask.testing import FlaskClient
-from werkzeug.serving import BaseWSGIServer, make_server
-from werkzeug.test import TestResponse
 
-from froi.web import create_app
+from .live import CHROMIUM_ARGS, CSRF, LiveServer, post_form, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route
@@ -44,18 +39,6 @@ ROOT = HERE.parents[1]
 SAMPLES = ROOT / "sample_workbooks"
 CHROMIUM = Path(os.environ.get("FROI_TEST_CHROMIUM", "/usr/bin/chromium"))
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
-#: Chromium's flags on these machines (TESTING.md): without the networking ones it floods
-#: the closed network with refused connections.  --headless is Playwright's own option.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: WCAG 2.0, 2.1 and 2.2, levels A and AA: the tags axe-core files its rules under.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 #: Impacts that fail a page.  Moderate and minor findings are printed, not failed.
@@ -72,49 +55,10 @@ def unavailable(reason: str) -> None:
 # -- the service ---------------------------------------------------------------------------
 
 
-@dataclass
-class LiveServer:
-    """The app served on 127.0.0.1 for the session."""
-
-    app: Any
-    url: str
-    server: BaseWSGIServer
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
-        self.server.server_close()
-
-
-def serve(app: Any) -> LiveServer:
-    """Serve ``app`` on a free port of 127.0.0.1 in a daemon thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    port = server.socket.getsockname()[1]
-    thread = threading.Thread(target=server.serve_forever, name="froi-live-server", daemon=True)
-    thread.start()
-    # the port answers before the first test asks
-    with socket.create_connection(("127.0.0.1", port), timeout=5):
-        pass
-    return LiveServer(app, f"http://127.0.0.1:{port}", server, thread)
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    database = tmp_path_factory.mktemp("froi-browser") / "froi.sqlite"
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{database}",
-            "SECRET_KEY": "browser-tests",
-            "RESULTS_DIR": str(database.parent / "results"),
-        }
-    )
-    running = serve(app)
-    try:
+    with serving(tmp_path_factory.mktemp("froi-browser")) as running:
         yield running
-    finally:
-        running.stop()
-        app.extensions["froi"]["db"].engine.dispose()
 
 
 # -- the browser ---------------------------------------------------------------------------
@@ -215,19 +159,8 @@ def visit(open_tab: Callable[[LiveServer], Visit], live_server: LiveServer) -> V
 def own_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A server of the test's own, on a new database, for journeys that change what
     every run uses (the unit cost table in use) or need a known set of projects."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'froi.sqlite'}",
-            "SECRET_KEY": "browser-tests",
-            "RESULTS_DIR": str(tmp_path / "results"),
-        }
-    )
-    running = serve(app)
-    try:
+    with serving(tmp_path) as running:
         yield running
-    finally:
-        running.stop()
-        app.extensions["froi"]["db"].engine.dispose()
 
 
 # -- axe-core ------------------------------------------------------------------------------
@@ -310,21 +243,6 @@ def check_axe(axe_source: Path, checked_pages: list[str]) -> Iterator[Any]:
 
 
 # -- data ----------------------------------------------------------------------------------
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def post_form(
-    client: FlaskClient, url: str, data: dict[str, Any], *, multipart: bool = False
-) -> TestResponse:
-    """POST a form the way a browser does: with the page's CSRF token."""
-    found = CSRF.search(client.get(url).get_data(as_text=True))
-    assert found, url
-    return client.post(
-        url,
-        data={"csrf_token": found.group(1), **data},
-        content_type="multipart/form-data" if multipart else None,
-    )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from werkzeug.exceptions import HTTPException
 from froi.web.db import get_session
 from froi.web.models import Job, Organisation, utcnow
 
-from .conftest import LiveServer, Samples, Visit, describe, run_axe
+from .conftest import Samples, Visit, describe, run_axe
+from .live import LiveServer
 from .workbooks import input_workbook
 
 CheckAxe = Callable[..., list[dict[str, Any]]]

@@ -26,8 +26,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from calculator.engine import compute
 from calculator.reference import load_reference
 
-from .conftest import SAMPLES, LiveServer, Visit, post_form, seed_samples
+from .conftest import SAMPLES, Visit, seed_samples
 from .keyboard import Keyboard
+from .live import LiveServer, post_form
 from .workbooks import input_document, input_workbook
 
 CheckAxe = Callable[..., list[dict[str, Any]]]
