@@ -419,3 +419,38 @@ def test_a_big_run_page_draws_ten_projects_at_a_time(app: Flask, client: FlaskCl
     assert any(href.startswith(f"/runs/{run.id}/projects/49/") for _, href in last.links)
     beyond = page(client.get(f"/runs/{run.id}?page=99"))
     assert sections(beyond) == list(range(40, 50))
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["in the request", "in a job"])
+def test_a_failure_after_the_projects_are_written_leaves_nothing_half_saved(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, background: bool
+) -> None:
+    """The projects are flushed before the run is made: a failure then rolls them back."""
+    app.config["BATCH_BACKGROUND_ABOVE_PROJECTS"] = 0 if background else 10**6
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the 500 page, as a person would see it
+    checked = upload(client, PORTFOLIO)
+    assert checked.status_code == 302 and "/batch/" in checked.headers["Location"]
+    reached: list[bool] = []
+
+    def fail_after_flush(*_: object, **__: object) -> None:
+        reached.append(True)  # the 50 projects are flushed, not yet committed
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("froi.web.uploads.new_run", fail_after_flush)
+    response = confirm(client, checked.headers["Location"])
+    if background:
+        wait(app)
+        text = words(page(client.get(response.headers["Location"])))
+        assert "The work did not finish" in text and "Nothing was saved" in text
+    else:
+        assert response.status_code == 500
+    assert reached == [True]
+    assert count(app, Run) == 0 and count(app, Project) == 0
+    with app.app_context():
+        assert get_session().scalars(select(Upload.status)).one() == "checked"  # can retry
+    monkeypatch.undo()
+    done = confirm(client, checked.headers["Location"])
+    if background:
+        wait(app)
+    assert count(app, Run) == 1 and count(app, Project) == 50
+    assert done.status_code == 302

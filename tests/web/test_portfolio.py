@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from calculator.reference import load_reference
 from froi.web.db import get_session
+from froi.web.formatting import date_time, money, ratio
 from froi.web.models import Project, Run
 from froi.web.projects import organisation
 from froi.workbook.reader import compute_workbook
@@ -178,3 +179,22 @@ def test_a_basis_outside_the_tables_is_an_error_beside_the_field(client: FlaskCl
     assert shown.field_errors["field-appraisal_years"].startswith("appraisal years must be")
     shorter = client.get("/portfolio/?appraisal_years=3").get_data(as_text=True)
     assert "over 3 years" in shorter
+
+
+def test_figures_and_dates_read_as_the_service_writes_them(app: Flask, client: FlaskClient) -> None:
+    """Money as £1,234, FROI as "£1.84 per £1", the run's date as 22 November 2026."""
+    upload_and_confirm(client)
+    html = client.get("/portfolio/?q=PF-01").get_data(as_text=True)
+    assert row_refs(html) == ["PF-01"]
+    row = html.split('id="portfolio-caption"', 1)[1].split("</tbody>", 1)[0]
+    cells = re.findall(r'<td class="numeric">([^<]*)</td>', row)
+    p = engine_figures()["PF-01"]
+    assert money(p["pv_costs"]) in cells and money(p["npv"]) in cells
+    assert ratio(p["froi"]) in cells
+    assert re.fullmatch(r"£\d\.\d\d per £1", ratio(p["froi"]))
+    assert re.fullmatch(r"-?£\d{1,3}(,\d{3})+", money(p["pv_costs"]))
+    with app.app_context():
+        run = get_session().scalars(select(Run).where(Run.label.like("Portfolio%"))).one()
+        when = date_time(run.computed_at)
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d UTC", when)
+    assert f"({when})" in html

@@ -12,6 +12,7 @@ from calculator import ENGINE_VERSION
 from calculator.engine import input_hash
 from calculator.reference import load_reference
 from froi.web.db import get_session
+from froi.web.formatting import date_time
 from froi.web.models import LOCAL_USER, Run
 from froi.web.running import differences
 
@@ -98,3 +99,15 @@ def test_differences_are_within_a_relative_1e_9() -> None:
         "run.computed_at",
     ]
     assert [d.path for d in differences({"x": True}, {"x": 1})] == ["x"]
+
+
+def test_pages_give_the_time_of_a_run_as_22_november_2026(app: Flask, client: FlaskClient) -> None:
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    results_html = client.get(f"{location}/results").get_data(as_text=True)
+    run = latest_run(app)
+    when = date_time(run.computed_at)
+    day = run.computed_at
+    assert when.startswith(f"{day.day} {day:%B} {day.year} at {day:%H:%M}")
+    assert f"Computed {when} on unit cost table" in results_html
+    assert when in page(client.get(f"/runs/{run.id}")).text
+    assert f"<td>{when}</td>" in page(client.get("/runs/")).text
