@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .appraisal import ratio
+from .appraisal import RebasedTable, ratio
 from .arrays import FloatArray, grouped_sum, project_rng, rows_by_project
 from .inputs import RunInput
 from .reference import ReferenceData
@@ -108,13 +108,14 @@ def _none(run: RunInput) -> CaseLevel:
     )
 
 
-def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
-    """METHOD 4 for every project (NaN for projects without cases)."""
+def case_level(run: RunInput, reference: ReferenceData, table: RebasedTable) -> CaseLevel:
+    """METHOD 4 for every project (NaN for projects without cases).
+
+    ``table`` is the run's unit cost table rebased once (:class:`RebasedTable`)."""
     if not len(run.lists["cases"]) and not (run.projects["mode"] == "case_level").any():
         return _none(run)
     P = len(run.projects)
     base = run.settings.base_year
-    table = run.unit_costs.rows
     deflators = reference.deflators
     cases = run.lists["cases"]
     outcomes = run.lists["case_outcomes"]
@@ -123,10 +124,7 @@ def case_level(run: RunInput, reference: ReferenceData) -> CaseLevel:
     cp = cases["_p"].to_numpy(dtype=np.int64)
     cost_year = projects["case_cost_price_year"].fillna(base).to_numpy(dtype=object)
     cost = cases["cost"].to_numpy(dtype=np.float64) * deflators.factors(cost_year, base)[cp]
-    code = outcomes["unit_cost_code"]
-    v_base = code.map(table["value"]).to_numpy(dtype=np.float64) * deflators.factors(
-        code.map(table["price_year"]).to_numpy(dtype=object), base
-    )
+    v_base = table.v_base[table.positions(outcomes["unit_cost_code"])]
     case_index = pd.MultiIndex.from_frame(cases[["_p", "case_id"]])
     owner = case_index.get_indexer(pd.MultiIndex.from_frame(outcomes[["_p", "case_id"]]))
     benefit = grouped_sum(

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .appraisal import ratio
+from .appraisal import RebasedTable, ratio
 from .arrays import FloatArray, grouped_sum
 from .inputs import RunInput
-from .reference import ReferenceData
 
 
 @dataclass(frozen=True)
@@ -42,21 +41,17 @@ class Comparison:
     usage: pd.DataFrame
 
 
-def usage_rows(run: RunInput, reference: ReferenceData) -> pd.DataFrame:
+def usage_rows(run: RunInput, table: RebasedTable) -> pd.DataFrame:
     """Both groups' usage rows in one table, each costed at base-year prices."""
-    table = run.unit_costs.rows
     frames = []
     for group in ("intervention", "comparison"):
         frame = run.lists[f"{group}_usage"][["_p", "_row", "unit_cost_code", "quantity"]].copy()
         frame["group"] = group
         frames.append(frame)
     usage = pd.concat(frames, ignore_index=True)
-    code = usage["unit_cost_code"]
-    factor = reference.deflators.factors(
-        code.map(table["price_year"]).to_numpy(dtype=object), run.settings.base_year
-    )
-    usage["agency"] = code.map(table["agency"]).to_numpy(dtype=object)
-    usage["v_base"] = code.map(table["value"]).to_numpy(dtype=np.float64) * factor
+    at = table.positions(usage["unit_cost_code"])
+    usage["agency"] = table.agency[at]
+    usage["v_base"] = table.v_base[at]
     usage["cost"] = usage["quantity"].to_numpy(dtype=np.float64) * usage["v_base"]
     return usage
 
@@ -99,12 +94,14 @@ def _none(P: int) -> Comparison:
     )
 
 
-def compare(run: RunInput, reference: ReferenceData, pv_costs: FloatArray) -> Comparison:
-    """METHOD 3 for every project at once (figures are NaN for projects without cases)."""
+def compare(run: RunInput, table: RebasedTable, pv_costs: FloatArray) -> Comparison:
+    """METHOD 3 for every project at once (figures are NaN for projects without cases).
+
+    ``table`` is the run's unit cost table rebased once (:class:`RebasedTable`)."""
     P = len(run.projects)
     if not (run.projects["mode"] == "comparison").any():
         return _none(P)
-    usage = usage_rows(run, reference)
+    usage = usage_rows(run, table)
     n_i = run.projects["intervention_cases"].to_numpy(dtype=np.float64)
     n_c = run.projects["comparison_cases"].to_numpy(dtype=np.float64)
     p = usage["_p"].to_numpy(dtype=np.int64)

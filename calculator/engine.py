@@ -198,8 +198,8 @@ def compute_run(
 ) -> Results:
     """Compute an already checked run (see :func:`calculator.inputs.read_input`)."""
     appraisal = appraise(run, reference)
-    comparison = compare(run, reference, appraisal.pv_costs)
-    cases = case_level(run, reference)
+    comparison = compare(run, appraisal.table, appraisal.pv_costs)
+    cases = case_level(run, reference, appraisal.table)
     summary = summary_table(run, appraisal, comparison, cases)
     uncertainty = None
     if run.settings.simulations > 0:
