@@ -16,6 +16,19 @@ from calculator.reference import ReferenceData
 
 T = TypeVar("T")
 
+#: A project's headline appraisal figures: what the benchmark and the property tests
+#: compare between two computations.
+HEADLINE = (
+    "pv_costs",
+    "pv_fiscal",
+    "pv_economic",
+    "pv_social",
+    "froi",
+    "npv",
+    "payback_year",
+    "pv_fiscal_cashable",
+)
+
 
 def best_of(runs: int, fn: Callable[[], T]) -> tuple[float, T]:
     """The fastest of ``runs`` timings of ``fn()`` and its last result."""

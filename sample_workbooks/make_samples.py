@@ -36,17 +36,6 @@ def edge_of_care() -> dict:
                         "cost_type": "training",
                         "confidence_grade": 2,
                     },
-                    {
-                        "description": "Hub team: 4 family support workers",
-                        "year": 0,
-                        "salary": 31000,
-                        "on_costs": 0.28,
-                        "overheads": 0.15,
-                        "quantity": 4,
-                        "agency": "Local Authority",
-                        "kind": "recurring",
-                        "cost_type": "staff",
-                    },
                     *[
                         {
                             "description": "Hub team: 4 family support workers",
@@ -59,7 +48,7 @@ def edge_of_care() -> dict:
                             "kind": "recurring",
                             "cost_type": "staff",
                         }
-                        for t in range(1, 5)
+                        for t in range(5)
                     ],
                     *[
                         {

@@ -12,22 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.common import HEADLINE
 from calculator.arrays import row_sums
 from calculator.engine import compute
 from calculator.reference import ReferenceData
 
 from .strategies import appraisal_doc
 
-FIGURES = [
-    "pv_costs",
-    "pv_fiscal",
-    "pv_economic",
-    "pv_social",
-    "froi",
-    "npv",
-    "payback_year",
-    "pv_fiscal_cashable",
-]
+FIGURES = list(HEADLINE)
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
