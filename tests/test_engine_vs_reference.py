@@ -102,3 +102,18 @@ def test_sample_figures(default_reference: ReferenceData) -> None:
     low, high = enfield["observed_froi_interval"]
     assert low < enfield["observed_froi"] < high
     assert run("edge_of_care_appraisal.json")["warnings"] == []
+
+
+def test_engine_benchmark_checks_agreement_with_the_baseline(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bench/engine.py (issue 2) runs, and checks engine and baseline agree to 1e-9."""
+    from bench import engine as bench_engine
+
+    monkeypatch.setattr(
+        "sys.argv", ["engine.py", "--projects", "40", "--outcomes", "5", "--runs", "1"]
+    )
+    assert bench_engine.main() == 0
+    out = capsys.readouterr().out
+    assert "agreement: worst relative difference" in out and "(limit 1e-9)" in out
+    assert "x faster than the baseline" in out

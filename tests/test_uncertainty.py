@@ -112,6 +112,15 @@ def test_zero_width_ranges_reproduce_the_deterministic_result_exactly(
     row = results.uncertainty.summary.iloc[0]
     assert row["froi_p5"] == row["froi_p50"] == row["froi_p95"] == froi
     assert row["prob_froi_at_least_1"] == float(froi >= 1)
+    assert row["npv_p5"] == row["npv_p50"] == row["npv_p95"] == npv
+    assert row["froi_mean"] == pytest.approx(froi, rel=1e-12)
+    assert row["npv_mean"] == pytest.approx(npv, rel=1e-12)
+    assert row["prob_npv_positive"] == float(npv > 0)
+    # and the tornado has no swing: every end is the central figure
+    tornado = results.uncertainty.tornado
+    assert (tornado["swing"] == 0).all()
+    ends = tornado[["froi_low", "froi_high"]].to_numpy().ravel()
+    assert ends == pytest.approx([froi] * len(ends), rel=1e-12)
 
 
 def test_probabilities_agree_with_a_slow_independent_implementation(
@@ -286,3 +295,18 @@ def test_froi_histogram_of_no_defined_froi_is_empty() -> None:
     assert uncertainty.froi_histogram(np.array([np.nan, np.nan])).empty
     bars = uncertainty.froi_histogram(np.full(10, 2.0))  # no spread: one side of break-even
     assert bars["simulations"].sum() == 10 and bars["froi_from"].iloc[0] <= 1.0
+
+
+def test_uncertainty_benchmark_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bench/uncertainty.py (issue 5) times one project and a portfolio with peak memory."""
+    from bench import uncertainty as bench_uncertainty
+
+    argv = ["uncertainty.py", "--simulations", "600", "--baseline-draws", "5", "--portfolio", "3"]
+    monkeypatch.setattr("sys.argv", argv)
+    assert bench_uncertainty.main() == 0
+    out = capsys.readouterr().out
+    assert "one project, 20 outcomes x 5 years, 600 simulations" in out
+    assert "3 projects x 20 outcomes x 5 years, 600 simulations each" in out
+    assert "peak memory traced" in out
