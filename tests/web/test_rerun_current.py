@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
+from froi.web.models import Run
+from froi.web.rerun_reasons import rerun_reasons
 from froi.web.running import differences
 
 from .pages import page, submit
@@ -93,3 +95,29 @@ def test_a_change_to_a_code_the_run_does_not_use_changes_nothing(
     again = latest_run(app)
     assert again.unit_cost_table_id == newer and again.reproduced is True
     assert "on the unit cost table now in use" in html and "Reproduced" in html
+
+
+def test_the_reasons_name_a_changed_engine_base_year_and_reference_table() -> None:
+    """Besides unit costs, the reasons a re-run's figures moved: each named in words."""
+    deflators = {"name": "GDP deflators", "version": "2026.1", "sha256": "a" * 64}
+
+    def run(engine: str, base_year: str, deflator_hash: str, bias: str) -> Run:
+        provenance = {
+            "base_year": base_year,
+            "deflator_table": {**deflators, "sha256": deflator_hash},
+            "optimism_bias_table": {"name": "Optimism bias", "version": bias, "sha256": bias},
+        }
+        return Run(engine_version=engine, unit_cost_table_id=1, results={"run": provenance})
+
+    same = rerun_reasons(run("1.0", "2026-27", "a" * 64, "1"), run("1.0", "2026-27", "a" * 64, "1"))
+    assert not same.any and not same.table_changed
+    moved = rerun_reasons(
+        run("1.0", "2025-26", "a" * 64, "1"), run("1.1", "2026-27", "b" * 64, "2")
+    )
+    assert not moved.table_changed and moved.any
+    assert moved.other == [
+        "The engine version changed from 1.0 to 1.1.",
+        "The base year changed from 2025-26 to 2026-27.",
+        f"The deflator table changed: GDP deflators 2026.1, SHA-256 {'a' * 12} then {'b' * 12}.",
+        "The optimism bias table changed from Optimism bias 1 to Optimism bias 2.",
+    ]
