@@ -169,10 +169,12 @@ def test_the_keyboard_checks_can_fail(visit: Visit) -> None:
 def choose_file(keys: Keyboard, path: Path) -> None:
     """Open the focused file input's chooser with the keyboard and pick ``path``."""
     # Chromium opens the chooser on Space or Enter; under load the first key press can be
-    # lost while the page settles (seen once in CI), so Enter is tried if Space gave none
+    # lost while the page settles (seen once in CI), so Enter is tried if Space gave none.
+    # The wait is long: a chooser that opens after the wait has given up is never seen,
+    # and Chromium then opens no other (seen with four test runs on one machine)
     for key in ("Space", "Enter"):
         try:
-            with keys.page.expect_file_chooser(timeout=5000) as chooser:
+            with keys.page.expect_file_chooser(timeout=20_000) as chooser:
                 keys.press(key)
         except PlaywrightTimeout:
             continue
