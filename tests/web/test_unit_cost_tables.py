@@ -284,6 +284,11 @@ def test_a_local_override_changes_what_a_project_computes(app: Flask, client: Fl
     browse = client.get(f"/unit-costs/tables/{local}?q=SS3.0").get_data(as_text=True)
     assert "Local (replaces national)" in browse and "£99,999.00" in browse
     publish(client, local)
+    # compared with its national version, only the replaced row differs: the rest inherit
+    text = tight(page(client.get(f"/unit-costs/compare?from={national}&to={local}")).text)
+    for label, n in (("added", 0), ("removed", 0), ("changed", 1), ("the same", 488)):
+        assert f"<dt>Rows {label}</dt><dd>{n}</dd>" in text, label
+    assert re.search(r"SS3\.0.*?<td>Value</td><td>£[\d,.]+</td><td>£99,999\.00</td>", text)
     use(client, local)
 
     location = import_sample(client, "edge_of_care_appraisal.json")
