@@ -36,6 +36,7 @@ central, and reports FROI and NPV at each end, sorted by the swing in FROI.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,9 +177,17 @@ def _simulate_project(
     """FROI and NPV of one project in every simulation (METHOD 2 per draw).
 
     ``held`` holds the run's outcome columns of :data:`HELD` and ``cost_year`` each cost
-    row's year, converted once for all projects."""
-    u = rng.random((simulations, len(o_rows), 3))
-    u_cost = rng.random((simulations, len(c_rows)))
+    row's year, converted once for all projects.
+
+    The uniform draws are the project stream's first ``simulations x rows x 3`` numbers
+    for the outcome rows, then ``simulations x cost rows`` for the cost rows; they are
+    drawn a chunk at a time (a second generator starts where the cost rows' numbers do),
+    so memory is bounded by the chunk, not by the number of simulations.
+    """
+    cost_bits = copy.deepcopy(rng.bit_generator)
+    assert isinstance(cost_bits, np.random.PCG64)  # one 64-bit step per float drawn
+    cost_bits.advance(simulations * len(o_rows) * 3)
+    cost_rng = np.random.Generator(cost_bits)
     cohort, engagement, displacement, attribution, quantity = (held[n][o_rows] for n in HELD)
     ob = a.outcomes.optimism_bias[o_rows]
     profile = a.outcomes.profile[o_rows]
@@ -190,16 +199,20 @@ def _simulate_project(
     project_df = a.project_df[p]
     T = project_df.shape[0]
 
-    def pick(r: Ranges, k: int, start: int, stop: int) -> FloatArray:
-        return triangular(r.low[o_rows], r.mode[o_rows], r.high[o_rows], u[start:stop, :, k])
+    drawn = [  # u[..., 0], u[..., 1] and u[..., 2], in this order
+        Ranges(r.low[o_rows], r.mode[o_rows], r.high[o_rows])
+        for r in (ranges["success"], ranges["deadweight"], ranges["value"])
+    ]
+    cost_low, cost_mode, cost_high = costs.low[c_rows], costs.mode[c_rows], costs.high[c_rows]
 
     froi = np.empty(simulations)
     npv = np.empty(simulations)
     for start in range(0, simulations, CHUNK):
         stop = min(start + CHUNK, simulations)
-        success = pick(ranges["success"], 0, start, stop)
-        deadweight = pick(ranges["deadweight"], 1, start, stop)
-        value = pick(ranges["value"], 2, start, stop)
+        u = rng.random((stop - start, len(o_rows), 3))
+        success, deadweight, value = (
+            triangular(r.low, r.mode, r.high, u[:, :, k]) for k, r in enumerate(drawn)
+        )
         # METHOD 2.2, in the deterministic engine's order of operations
         n = cohort * engagement * success * (1 - deadweight) * (1 - displacement) * attribution
         yearly = n * quantity * value * (1 - ob)
@@ -209,7 +222,7 @@ def _simulate_project(
         social = _in_order_sum(pv, category == 2)
         # METHOD 2.1
         amount = triangular(
-            costs.low[c_rows], costs.mode[c_rows], costs.high[c_rows], u_cost[start:stop]
+            cost_low, cost_mode, cost_high, cost_rng.random((stop - start, len(c_rows)))
         )
         real = amount * cost_factor
         net = sign * real * (1.0 + sign * cost_ob)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import copy
 import json
 import math
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from bench.common import reference_model_tables
+from bench.common import portfolio, reference_model_tables
 from calculator import uncertainty
+from calculator.appraisal import appraise
 from calculator.engine import compute
 from calculator.errors import InvalidInput
+from calculator.inputs import read_input
 from calculator.reference import ReferenceData
 from froi.cli import main
 
@@ -310,3 +313,27 @@ def test_uncertainty_benchmark_runs(
     assert "one project, 20 outcomes x 5 years, 600 simulations" in out
     assert "3 projects x 20 outcomes x 5 years, 600 simulations each" in out
     assert "peak memory traced" in out
+
+
+def test_memory_is_bounded_by_the_chunk_not_the_simulations(
+    reference: ReferenceData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 5: memory stays bounded however many simulations are asked for.  Ten times
+    the simulations may add only the per-simulation results (FROI and NPV, a few floats
+    each), not another ``simulations x rows`` block of draws."""
+    monkeypatch.setattr(uncertainty, "CHUNK", 200)
+    run = read_input(portfolio(reference, 1, 100, 5, seed=1), reference)
+    a = appraise(run, reference)
+
+    def peak(simulations: int) -> int:
+        tracemalloc.start()
+        try:
+            uncertainty.simulate(run, a, simulations, seed=0)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(400), peak(4000)
+    # one chunk's draws of 100 outcome rows are 200 x 100 x 3 floats (480 kB); all of
+    # 4,000 simulations' draws at once would be 9.6 MB
+    assert large - small < 4000 * 8 * 16, (small, large)
