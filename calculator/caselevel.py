@@ -42,7 +42,7 @@ class CaseLevel:
     sample_confidence_level: FloatArray
     interval_low: FloatArray
     interval_high: FloatArray
-    #: per case: _p, _row, case_id, team, cost (base-year), benefit
+    #: per case: _p, _row, case_id, team, cost (base-year), benefit, case_froi
     per_case: pd.DataFrame
 
 
@@ -88,9 +88,6 @@ def _none(run: RunInput) -> CaseLevel:
     """A run without case-level projects or cases: every figure blank, no cases."""
     P = len(run.projects)
     blank = np.full(P, np.nan)
-    per_case = run.lists["cases"][["_p", "_row", "case_id", "team"]].copy()
-    per_case["cost"] = np.zeros(0)
-    per_case["benefit"] = np.zeros(0)
     return CaseLevel(
         cases=np.zeros(P),
         total_case_benefits=np.zeros(P),
@@ -104,8 +101,17 @@ def _none(run: RunInput) -> CaseLevel:
         sample_confidence_level=blank,
         interval_low=blank,
         interval_high=blank,
-        per_case=per_case,
+        per_case=_per_case(run, np.zeros(0), np.zeros(0)),
     )
+
+
+def _per_case(run: RunInput, cost: FloatArray, benefit: FloatArray) -> pd.DataFrame:
+    """Each case with its cost (base-year prices), benefit and own FROI."""
+    per_case = run.lists["cases"][["_p", "_row", "case_id", "team"]].copy()
+    per_case["cost"] = cost
+    per_case["benefit"] = benefit
+    per_case["case_froi"] = ratio(benefit, cost)
+    return per_case
 
 
 def case_level(run: RunInput, reference: ReferenceData, table: RebasedTable) -> CaseLevel:
@@ -181,9 +187,6 @@ def case_level(run: RunInput, reference: ReferenceData, table: RebasedTable) -> 
             run.settings.seed,
             str(project_ids[p]),
         )
-    per_case = cases[["_p", "_row", "case_id", "team"]].copy()
-    per_case["cost"] = cost
-    per_case["benefit"] = benefit
     return CaseLevel(
         cases=n,
         total_case_benefits=total_benefit,
@@ -197,5 +200,5 @@ def case_level(run: RunInput, reference: ReferenceData, table: RebasedTable) -> 
         sample_confidence_level=sample_confidence_level(n, throughput, margin),
         interval_low=low,
         interval_high=high,
-        per_case=per_case,
+        per_case=_per_case(run, cost, benefit),
     )

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import ENGINE_VERSION
-from .appraisal import appraise, ratio
+from .appraisal import appraise
 from .caselevel import case_level
 from .comparison import compare
 from .errors import Problem
@@ -223,9 +223,7 @@ def compute_run(
         agencies=agencies_table(run, appraisal),
         comparison_agencies=comparison.by_agency,
         usage=comparison.usage,
-        cases=cases.per_case.assign(
-            case_froi=ratio(cases.per_case["benefit"].to_numpy(), cases.per_case["cost"].to_numpy())
-        ),
+        cases=cases.per_case,
         warnings=warnings,
         provenance=provenance,
         run=run,
