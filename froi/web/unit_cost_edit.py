@@ -162,20 +162,8 @@ def upload() -> str | Response:
                     "costs, saved as a draft. Check it, then publish it."
                 )
                 return redirect(url_for("unit_costs.show", table_id=table.id))
-    return render_template(
-        "unit_costs/upload.html",
-        columns=COLUMNS,
-        form=form,
-        field_errors=errors,
-        hints=META_HINTS,
-        problems=problems,
-        count=count,
-        parents_options=_parent_options(),
-        errors=[
-            ErrorItem(errors[k], f"#field-{k}")
-            for k in ("file", *META_FORM_FIELDS, "parent")
-            if k in errors
-        ],
+    return _meta_page(
+        "unit_costs/upload.html", form, errors, columns=COLUMNS, problems=problems, count=count
     )
 
 
@@ -206,17 +194,24 @@ def new_local() -> str | Response:
                 session.commit()
                 flash(f"Started the local table {table.name}, version {table.version}, as a draft.")
                 return redirect(url_for("unit_costs.show", table_id=table.id))
+    return _meta_page("unit_costs/local.html", form, errors)
+
+
+def _meta_page(template: str, form: dict[str, str], errors: dict[str, str], **more: Any) -> str:
+    """A page with the table metadata form (upload, new local table): each error beside
+    its field and in the summary, in form order."""
     return render_template(
-        "unit_costs/local.html",
+        template,
         form=form,
         field_errors=errors,
         hints=META_HINTS,
         parents_options=_parent_options(),
         errors=[
             ErrorItem(errors[k], f"#field-{k}")
-            for k in (*META_FORM_FIELDS, "parent")
+            for k in ("file", *META_FORM_FIELDS, "parent")
             if k in errors
         ],
+        **more,
     )
 
 
