@@ -36,7 +36,6 @@ REFERENCE_TABLES = {
 class Reasons:
     """Why a re-run differs from its original (empty when nothing it used changed)."""
 
-    table_changed: bool
     changed_codes: list[RowChange] = field(default_factory=list)
     added_codes: list[RowOnly] = field(default_factory=list)
     removed_codes: list[RowOnly] = field(default_factory=list)
@@ -96,11 +95,11 @@ def rerun_reasons(original: models.Run, again: models.Run) -> Reasons:
             other.append(_describe(name, old, new))
     same_table = original.unit_cost_table_id == again.unit_cost_table_id
     if same_table:
-        return Reasons(False, other=other)
+        return Reasons(other=other)
     diff = diff_tables(
         engine_table(original.unit_cost_table),
         engine_table(again.unit_cost_table),
         app_reference().deflators,
         codes=used_codes(original.input_doc),
     )
-    return Reasons(True, diff.changed, diff.added, diff.removed, other)
+    return Reasons(diff.changed, diff.added, diff.removed, other)

@@ -110,11 +110,11 @@ def test_the_reasons_name_a_changed_engine_base_year_and_reference_table() -> No
         return Run(engine_version=engine, unit_cost_table_id=1, results={"run": provenance})
 
     same = rerun_reasons(run("1.0", "2026-27", "a" * 64, "1"), run("1.0", "2026-27", "a" * 64, "1"))
-    assert not same.any and not same.table_changed
+    assert not same.any
     moved = rerun_reasons(
         run("1.0", "2025-26", "a" * 64, "1"), run("1.1", "2026-27", "b" * 64, "2")
     )
-    assert not moved.table_changed and moved.any
+    assert moved.any and not moved.changed_codes
     assert moved.other == [
         "The engine version changed from 1.0 to 1.1.",
         "The base year changed from 2025-26 to 2026-27.",
