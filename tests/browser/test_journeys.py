@@ -168,19 +168,28 @@ def test_the_keyboard_checks_can_fail(visit: Visit) -> None:
 
 def choose_file(keys: Keyboard, path: Path) -> None:
     """Open the focused file input's chooser with the keyboard and pick ``path``."""
-    # Chromium opens the chooser on Space or Enter; under load the first key press can be
-    # lost while the page settles (seen once in CI), so Enter is tried if Space gave none.
-    # The wait is long: a chooser that opens after the wait has given up is never seen,
-    # and Chromium then opens no other (seen with four test runs on one machine)
-    for key in ("Space", "Enter"):
+    # Chromium opens the chooser on Space or Enter; under load a key press can go without
+    # a chooser (seen in CI and with several test runs on one machine), so Enter is tried
+    # if Space gave none, then Space again after Shift+Tab and Tab bring the focus back.
+    # Chromium's console is kept for the failure message.
+    page = keys.page
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    for attempt, key in enumerate(("Space", "Enter", "Space")):
+        if attempt == 2:
+            keys.tab_to(":not(#field-file)", backwards=True, limit=1)
+            keys.tab_to("#field-file", limit=1)
         try:
-            with keys.page.expect_file_chooser(timeout=20_000) as chooser:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
                 keys.press(key)
         except PlaywrightTimeout:
             continue
         chooser.value.set_files(path)
         return
-    raise AssertionError("the focused file input opened no file chooser for Space or Enter")
+    raise AssertionError(
+        "the focused file input opened no file chooser for Space or Enter"
+        f" (Chromium's console: {console})"
+    )
 
 
 def column(page: Page, table: str, heading: str) -> list[str]:
