@@ -31,6 +31,7 @@ from froi.workbook.cells import (
     quote_sheet,
 )
 from froi.workbook.limits import (
+    DEFAULT_LIMITS,
     CorruptWorkbook,
     EncryptedWorkbook,
     FileTooLarge,
@@ -582,3 +583,10 @@ def test_collection_of_cycles_resumes_after_every_read() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_default_limits_are_20_mb_and_200000_rows() -> None:
+    """Issue 3's defaults; the tests above exercise the limits with smaller values."""
+    assert DEFAULT_LIMITS.max_bytes == 20 * 1024 * 1024
+    assert DEFAULT_LIMITS.max_rows == 200_000
+    assert DEFAULT_LIMITS.last_row == 200_001  # the header is row 1

@@ -13,7 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import TestResponse, encode_multipart
 
 from calculator.errors import InvalidInput, Problem
 from calculator.reference import load_reference
@@ -454,3 +455,31 @@ def test_a_failure_after_the_projects_are_written_leaves_nothing_half_saved(
         wait(app)
     assert count(app, Run) == 1 and count(app, Project) == 50
     assert done.status_code == 302
+
+
+def test_a_large_upload_goes_to_a_job_at_the_default_thresholds(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    """Over 1 MB (the default), the upload answers at once with its job page instead of
+    checking the workbook in the request; the job then leads to the check page."""
+    from bench.common import portfolio
+    from froi.workbook.template import write_input_workbook
+
+    assert app.config["BATCH_BACKGROUND_ABOVE_BYTES"] == 1024 * 1024
+    path = tmp_path / "large.xlsx"
+    write_input_workbook(portfolio(load_reference(), 1000, 20, 5), path)
+    assert path.stat().st_size > 1024 * 1024
+    # encoded in memory: the test client would spool a body this large to a temporary
+    # file it never closes
+    form = page(client.get("/batch/")).hidden()
+    boundary, body = encode_multipart(
+        {**form, "file": FileStorage(io.BytesIO(path.read_bytes()), filename=path.name)}
+    )
+    checked = client.post(
+        "/batch/", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert re.fullmatch(r"/jobs/\d+", checked.headers["Location"])
+    wait(app)
+    done = client.get(checked.headers["Location"])
+    assert done.status_code == 302 and re.fullmatch(r"/batch/\d+", done.headers["Location"])
+    assert "Check and confirm large.xlsx" in page(client.get(done.headers["Location"])).h1
