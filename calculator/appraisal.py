@@ -137,19 +137,54 @@ class RebasedTable:
 
 @dataclass(frozen=True)
 class CostRows:
-    """Each cost row costed (METHOD 2.1), with the figures a person needs to trace it."""
+    """Each cost row costed (METHOD 2.1), with the figures a person needs to trace it.
 
-    amount: FloatArray  # at price-year prices, before OB
+    A row applies in every year from ``first_year`` to ``last_year`` (its ``year`` and
+    ``end_year``), the same real amount each year: ``net`` is one year's signed cost and
+    ``discount_factor`` the sum of DF(t) over the years it applies, so
+    ``pv = net x discount_factor``.
+    """
+
+    amount: FloatArray  # one year's, at price-year prices, before OB
     price_year: npt.NDArray[np.object_]
     agency: npt.NDArray[np.object_]
-    real: FloatArray  # at base-year prices
+    real: FloatArray  # one year's, at base-year prices
+    grade: IntArray  # the confidence grade used: the row's, else its unit cost's, else 1
     optimism_bias: FloatArray
-    net: FloatArray  # signed: + costs, - offsets, OB applied
-    discount_factor: FloatArray
+    net: FloatArray  # one year's, signed: + costs, - offsets, OB applied
+    first_year: IntArray  # year
+    last_year: IntArray  # end_year (default: year)
+    years: IntArray  # years it applies: last_year - first_year + 1
+    discount_factor: FloatArray  # sum of DF(t) over the years it applies
     pv: FloatArray
     unit_value: FloatArray  # the unit cost's value, or the hourly/annual staff cost
     factor: FloatArray  # D(base) / D(price_year)
     sign: FloatArray  # +1 for costs, -1 for offsets
+
+    def year_cells(self) -> tuple[IntArray, IntArray]:
+        """(row, t) of every year each row applies in (see :func:`year_cells`)."""
+        return year_cells(self.first_year, self.years)
+
+
+def year_cells(first: IntArray, years: IntArray) -> tuple[IntArray, IntArray]:
+    """(row, t) of every year each row applies in, row by row, years in order.
+
+    A row applying from ``first`` for ``years`` years gives ``years`` cells, so costs are
+    summed by year with one grouped sum over the cells, not one pass per year.
+    """
+    row = np.repeat(np.arange(len(years)), years)
+    starts = np.cumsum(years) - years
+    t = first[row] + (np.arange(len(row)) - starts[row])
+    return row, t
+
+
+def cost_years(costs: pd.DataFrame, T: int) -> tuple[IntArray, IntArray]:
+    """Each cost row's first and last year (``year``, ``end_year`` defaulting to ``year``),
+    kept within the appraisal period 0..T-1 (the checks refuse anything outside it)."""
+    first = np.clip(costs["year"].to_numpy(dtype=np.float64), 0, T - 1).astype(np.int64)
+    end = costs["end_year"].to_numpy(dtype=np.float64)
+    last = np.where(np.isnan(end), first, np.clip(np.nan_to_num(end), 0, T - 1)).astype(np.int64)
+    return first, np.maximum(last, first)
 
 
 def cost_rows(
@@ -160,9 +195,14 @@ def cost_rows(
     project_spec: IntArray,
     ob_on: bool,
 ) -> CostRows:
-    """Cost every row: from an amount, a unit cost x quantity, or a salary build-up."""
+    """Cost every row: from an amount, a unit cost x quantity, or a salary build-up.
+
+    real = amount x D(base)/D(price_year); a cost's yearly net is real x (1 + OB), an
+    offset's -real x (1 - OB); PV = net x sum of DF(t) over year..end_year (METHOD 2.1).
+    """
     costs = run.lists["costs"]
     base = run.settings.base_year
+    T = run.settings.appraisal_years
 
     def col(name: str, default: float = np.nan) -> FloatArray:
         values = costs[name].to_numpy(dtype=np.float64)
@@ -192,15 +232,38 @@ def cost_rows(
         agency = np.where(from_table & pd.isna(agency), table.agency[at], agency)
 
     real = amount * factor
-    grades = col("confidence_grade", 1.0).astype(np.int64)
+    # the row's grade, else its unit cost's (a unit-costed row), else 1 (METHOD 2.1)
+    table_grade = np.where(from_table, table.grade[at], np.nan)
+    grade_given = col("confidence_grade")
+    grade = np.where(np.isnan(grade_given), table_grade, grade_given)
+    grades = np.where(np.isnan(grade), 1.0, grade).astype(np.int64)
     ob = reference.optimism_bias.lookup(grades) if ob_on else np.zeros(len(costs))
     sign = np.where(costs["kind"].to_numpy() == "offset", -1.0, 1.0)
     net = sign * real * (1.0 + sign * ob)
+
+    first, last = cost_years(costs, T)
+    span = last - first + 1
+    # sum of DF(t) over the years each row applies, added year by year in order
+    row, t = year_cells(first, span)
     p = costs["_p"].to_numpy(dtype=np.int64)
-    year = costs["year"].to_numpy(dtype=np.int64)
-    df = grid.factors[project_spec[p], year] if len(costs) else np.zeros(0)
+    df = grid.factors[project_spec[p[row]], t] if len(row) else np.zeros(0)
+    df_sum = grouped_sum(row, df, len(costs))
     return CostRows(
-        amount, price_year, agency, real, ob, net, df, net * df, unit_value, factor, sign
+        amount=amount,
+        price_year=price_year,
+        agency=agency,
+        real=real,
+        grade=grades,
+        optimism_bias=ob,
+        net=net,
+        first_year=first,
+        last_year=last,
+        years=span,
+        discount_factor=df_sum,
+        pv=net * df_sum,
+        unit_value=unit_value,
+        factor=factor,
+        sign=sign,
     )
 
 
@@ -329,8 +392,9 @@ def appraise(run: RunInput, reference: ReferenceData) -> Appraisal:
     table = RebasedTable.of(run, reference)
     costs = cost_rows(run, reference, table, grid, project_spec, ob_on)
     cp = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
-    year = run.lists["costs"]["year"].to_numpy(dtype=np.int64)
-    costs_by_year = grouped_sum(cp * T + year, costs.net, P * T).reshape(P, T)
+    # C(t): every row in every year it applies, rows added in input order (METHOD 2.1)
+    row, year = costs.year_cells()
+    costs_by_year = grouped_sum(cp[row] * T + year, costs.net[row], P * T).reshape(P, T)
     project_df = grid.factors[project_spec]
     discounted_costs = costs_by_year * project_df  # DF(t) C(t)
     pv_costs = discounted_costs.sum(axis=1)

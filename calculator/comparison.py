@@ -1,12 +1,15 @@
 """Comparison mode: costs avoided against a comparison group (METHOD 3).
 
 Both groups' service use is costed with the same unit cost table at base-year prices.
-Usage is observed, so there is no optimism bias and no discounting on it; delivery
-costs are the project's cost rows, costed as in appraisal mode.
+Usage is observed, so there is no optimism bias and no discounting on it; the delivery
+cost it is set against is observed in the same way: the project's cost rows at
+base-year prices in every year each applies, offsets subtracted, with no optimism bias
+and no discounting (the project's appraisal figures keep both).
 
     c_I = U_I / n_I,   c_C = U_C / n_C
+    R   = sum over cost rows of real x (years it applies), offsets subtracted
     costs_avoided_per_case = c_C - c_I
-    delivery_cost_per_case = PV_costs / n_I
+    delivery_cost_per_case = R / n_I
     net_saving_per_case    = costs_avoided_per_case - delivery_cost_per_case
     froi (costs-avoided ratio) = costs_avoided_per_case / delivery_cost_per_case
 """
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .appraisal import RebasedTable, ratio
+from .appraisal import CostRows, RebasedTable, ratio
 from .arrays import FloatArray, grouped_sum
 from .inputs import RunInput
 
@@ -94,10 +97,18 @@ def _none(P: int) -> Comparison:
     )
 
 
-def compare(run: RunInput, table: RebasedTable, pv_costs: FloatArray) -> Comparison:
+def observed_delivery_costs(run: RunInput, costs: CostRows) -> FloatArray:
+    """R of each project: the real cost of its cost rows in every year each applies,
+    offsets subtracted, with no optimism bias and no discounting (METHOD 3)."""
+    p = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
+    return grouped_sum(p, costs.sign * costs.real * costs.years, len(run.projects))
+
+
+def compare(run: RunInput, table: RebasedTable, costs: CostRows) -> Comparison:
     """METHOD 3 for every project at once (figures are NaN for projects without cases).
 
-    ``table`` is the run's unit cost table rebased once (:class:`RebasedTable`)."""
+    ``table`` is the run's unit cost table rebased once (:class:`RebasedTable`) and
+    ``costs`` the cost rows as appraisal costed them (their real values are used)."""
     P = len(run.projects)
     if not (run.projects["mode"] == "comparison").any():
         return _none(P)
@@ -112,7 +123,7 @@ def compare(run: RunInput, table: RebasedTable, pv_costs: FloatArray) -> Compari
     c_i = ratio(u_i, n_i)
     c_c = ratio(u_c, n_c)
     avoided = c_c - c_i
-    delivery = ratio(pv_costs, n_i)
+    delivery = ratio(observed_delivery_costs(run, costs), n_i)
     net = avoided - delivery
 
     per_agency = usage.pivot_table(

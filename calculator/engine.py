@@ -198,7 +198,7 @@ def compute_run(
 ) -> Results:
     """Compute an already checked run (see :func:`calculator.inputs.read_input`)."""
     appraisal = appraise(run, reference)
-    comparison = compare(run, appraisal.table, appraisal.pv_costs)
+    comparison = compare(run, appraisal.table, appraisal.costs)
     cases = case_level(run, reference, appraisal.table)
     summary = summary_table(run, appraisal, comparison, cases)
     uncertainty = None

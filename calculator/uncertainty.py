@@ -127,8 +127,7 @@ def outcome_ranges(run: RunInput, a: Appraisal) -> dict[str, Ranges]:
 def cost_ranges(run: RunInput, a: Appraisal) -> Ranges:
     """The triangular range of each cost row's amount (at its price year)."""
     rows = run.lists["costs"]
-    grade = rows["confidence_grade"].fillna(1).to_numpy(dtype=np.int64)
-    w = WIDTH_BY_GRADE[grade]
+    w = WIDTH_BY_GRADE[a.costs.grade]  # the grade the row was costed with (METHOD 2.1)
     central = a.costs.amount
     return Ranges(
         _given(rows["amount_low"], central * (1 - w / 2)),
@@ -164,7 +163,6 @@ HELD = ("cohort", "engagement", "displacement", "attribution", "quantity")
 
 def _simulate_project(
     held: dict[str, FloatArray],
-    cost_year: IntArray,
     a: Appraisal,
     o_rows: IntArray,
     c_rows: IntArray,
@@ -176,8 +174,9 @@ def _simulate_project(
 ) -> tuple[FloatArray, FloatArray]:
     """FROI and NPV of one project in every simulation (METHOD 2 per draw).
 
-    ``held`` holds the run's outcome columns of :data:`HELD` and ``cost_year`` each cost
-    row's year, converted once for all projects.
+    ``held`` holds the run's outcome columns of :data:`HELD`, converted once for all
+    projects.  A cost row's drawn amount applies in every year from its ``year`` to its
+    ``end_year``, as in the deterministic engine.
 
     The uniform draws are the project stream's first ``simulations x rows x 3`` numbers
     for the outcome rows, then ``simulations x cost rows`` for the cost rows; they are
@@ -193,7 +192,7 @@ def _simulate_project(
     profile = a.outcomes.profile[o_rows]
     factors = a.outcomes.discount_factors[o_rows]
     category = a.outcomes.category[o_rows]
-    year = cost_year[c_rows]
+    first, last = a.costs.first_year[c_rows], a.costs.last_year[c_rows]
     cost_factor, sign = a.costs.factor[c_rows], a.costs.sign[c_rows]
     cost_ob = a.costs.optimism_bias[c_rows]
     project_df = a.project_df[p]
@@ -226,7 +225,9 @@ def _simulate_project(
         )
         real = amount * cost_factor
         net = sign * real * (1.0 + sign * cost_ob)
-        by_year = np.stack([_in_order_sum(net, year == t) for t in range(T)], axis=-1)
+        by_year = np.stack(
+            [_in_order_sum(net, (first <= t) & (t <= last)) for t in range(T)], axis=-1
+        )
         pv_costs = (by_year * project_df).sum(axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
             froi[start:stop] = np.where(pv_costs > 0, fiscal / pv_costs, np.nan)
@@ -294,7 +295,6 @@ def simulate(run: RunInput, a: Appraisal, simulations: int, seed: int) -> Uncert
     o_groups = rows_by_project(outcomes["_p"].to_numpy(dtype=np.int64), P)
     c_groups = rows_by_project(cost_rows["_p"].to_numpy(dtype=np.int64), P)
     held = {name: outcomes[name].to_numpy(dtype=np.float64) for name in HELD}
-    cost_year = cost_rows["year"].to_numpy(dtype=np.int64)
     ids = run.projects["project_id"].to_numpy(dtype=object)
     appraisal = np.flatnonzero(run.projects["mode"].to_numpy(dtype=object) == "appraisal")
     rows: list[list[float]] = []
@@ -303,7 +303,6 @@ def simulate(run: RunInput, a: Appraisal, simulations: int, seed: int) -> Uncert
     for p in appraisal:  # one vectorised simulation per project, each on its own stream
         froi, npv = _simulate_project(
             held,
-            cost_year,
             a,
             o_groups[p],
             c_groups[p],

@@ -36,43 +36,37 @@ def edge_of_care() -> dict:
                         "cost_type": "training",
                         "confidence_grade": 2,
                     },
-                    *[
-                        {
-                            "description": "Hub team: 4 family support workers",
-                            "year": t,
-                            "salary": 31000,
-                            "on_costs": 0.28,
-                            "overheads": 0.15,
-                            "quantity": 4,
-                            "agency": "Local Authority",
-                            "kind": "recurring",
-                            "cost_type": "staff",
-                        }
-                        for t in range(5)
-                    ],
-                    *[
-                        {
-                            "description": "Social worker time (400 hours a year)",
-                            "year": t,
-                            "unit_cost_code": "SS18.2",
-                            "quantity": 400,
-                            "kind": "recurring",
-                            "cost_type": "staff",
-                        }
-                        for t in range(5)
-                    ],
-                    *[
-                        {
-                            "description": "Respite placements bought in",
-                            "year": t,
-                            "amount": 24000,
-                            "agency": "Local Authority",
-                            "kind": "recurring",
-                            "cost_type": "accommodation_respite",
-                            "confidence_grade": 2,
-                        }
-                        for t in range(5)
-                    ],
+                    {
+                        "description": "Hub team: 4 family support workers",
+                        "year": 0,
+                        "end_year": 4,
+                        "salary": 31000,
+                        "on_costs": 0.28,
+                        "overheads": 0.15,
+                        "quantity": 4,
+                        "agency": "Local Authority",
+                        "kind": "recurring",
+                        "cost_type": "staff",
+                    },
+                    {
+                        "description": "Social worker time (400 hours a year)",
+                        "year": 0,
+                        "end_year": 4,
+                        "unit_cost_code": "SS18.2",
+                        "quantity": 400,
+                        "kind": "recurring",
+                        "cost_type": "staff",
+                    },
+                    {
+                        "description": "Respite placements bought in (£24k a year)",
+                        "year": 0,
+                        "end_year": 4,
+                        "amount": 24000,
+                        "agency": "Local Authority",
+                        "kind": "recurring",
+                        "cost_type": "accommodation_respite",
+                        "confidence_grade": 2,
+                    },
                 ],
                 "outcomes": [
                     {
@@ -283,17 +277,12 @@ def comparison_study() -> dict:
                 },
                 "costs": [
                     {
-                        "description": "Conference coordinators",
+                        "description": "Conference coordinators (£118k a year)",
                         "year": 0,
+                        "end_year": 1,
                         "amount": 118000,
                         "agency": "Local Authority",
-                        "cost_type": "staff",
-                    },
-                    {
-                        "description": "Conference coordinators",
-                        "year": 1,
-                        "amount": 118000,
-                        "agency": "Local Authority",
+                        "kind": "recurring",
                         "cost_type": "staff",
                     },
                     {
@@ -301,6 +290,7 @@ def comparison_study() -> dict:
                         "year": 0,
                         "amount": 9000,
                         "agency": "Local Authority",
+                        "kind": "set_up",
                         "cost_type": "travel",
                     },
                 ],

@@ -117,22 +117,28 @@ class _Run:
         return self.rebase(unit_cost["value"], unit_cost["price_year"])
 
 
-def _cost_row_amount(row: Row, run: _Run) -> tuple[float, str, str]:
-    """METHOD 2.1: a cost row's (amount, price_year, payer agency), by one of three routes."""
+def _cost_row_amount(row: Row, run: _Run) -> tuple[float, str, str, int]:
+    """METHOD 2.1: a cost row's (amount, price_year, payer agency, confidence grade), by
+    one of three routes.  The grade is the row's, else (for a row costed from the unit
+    cost table) the unit cost's, else 1."""
+    grade = row.get("confidence_grade")
     if row.get("unit_cost_code") is not None:
         # amount = quantity * the unit cost's value, at that unit cost's price year
         unit_cost = run.unit_costs[row["unit_cost_code"]]
         amount = _get(row, "quantity", 1) * unit_cost["value"]
-        return amount, unit_cost["price_year"], _get(row, "agency", unit_cost["agency"])
+        if grade is None:
+            grade = _get(unit_cost, "confidence_grade", 1)
+        return amount, unit_cost["price_year"], _get(row, "agency", unit_cost["agency"]), grade
     price_year = _get(row, "price_year", run.base_year)
+    grade = 1 if grade is None else grade
     if row.get("salary") is not None:
         # staff builder: annual = salary (1 + on_costs)(1 + overheads); hourly = annual / hours
         annual = row["salary"] * (1 + _get(row, "on_costs", 0)) * (1 + _get(row, "overheads", 0))
         quantity = _get(row, "quantity", 1)
         hours = row.get("productive_hours")
         amount = quantity * annual / hours if hours is not None else quantity * annual
-        return amount, price_year, row["agency"]
-    return row["amount"], price_year, row["agency"]
+        return amount, price_year, row["agency"], grade
+    return row["amount"], price_year, row["agency"], grade
 
 
 def _payback(benefits: list[float], costs: list[float]) -> int | None:
@@ -157,19 +163,22 @@ def _appraise(project: Row, run: _Run) -> dict[str, Any]:
     project_discount = _get(project, "discount", run.discount)
     df = run.discount_factors(project_discount)
 
-    # METHOD 2.1 costs: C(t) = cost rows - offset rows; PV_costs = sum_t DF(t) C(t)
+    # METHOD 2.1 costs: C(t) = cost rows - offset rows applying in year t (each row from
+    # its year to its end_year, the same amount each year); PV_costs = sum_t DF(t) C(t)
     costs = [0.0] * T
     costs_by_agency: dict[str, float] = {}
+    observed = 0.0  # METHOD 3's R: real, no OB, no discounting, offsets subtracted
     for row in project.get("costs") or []:
-        amount, price_year, agency = _cost_row_amount(row, run)
+        amount, price_year, agency, grade = _cost_row_amount(row, run)
         real = run.rebase(amount, price_year)
-        ob = run.ob(_get(row, "confidence_grade", 1))
-        in_year = (
-            -real * (1 - ob) if _get(row, "kind", "recurring") == "offset" else real * (1 + ob)
-        )
-        t = _get(row, "year", 0)
-        costs[t] += in_year
-        costs_by_agency[agency] = costs_by_agency.get(agency, 0.0) + df[t] * in_year
+        ob = run.ob(grade)
+        offset = _get(row, "kind", "recurring") == "offset"
+        in_year = -real * (1 - ob) if offset else real * (1 + ob)
+        first = _get(row, "year", 0)
+        for t in range(first, _get(row, "end_year", first) + 1):
+            costs[t] += in_year
+            costs_by_agency[agency] = costs_by_agency.get(agency, 0.0) + df[t] * in_year
+            observed += -real if offset else real
     pv_costs = sum(df[t] * costs[t] for t in range(T))
 
     # METHOD 2.2 outcomes: B(t) = n * quantity * v_base * (1 - OB) * f(t), t < T
@@ -246,6 +255,7 @@ def _appraise(project: Row, run: _Run) -> dict[str, Any]:
     participants = project.get("participants")
     return {
         "pv_costs": pv_costs,
+        "observed_delivery_cost": observed,
         "pv_fiscal": pv["fiscal"],
         "pv_economic": pv["economic"],
         "pv_social": pv["social"],
@@ -282,8 +292,9 @@ def _usage_by_agency(usage: list[Row], run: _Run) -> dict[str, float]:
     return totals
 
 
-def _comparison(project: Row, pv_costs: float, run: _Run) -> dict[str, Any]:
-    """METHOD 3: costs avoided per case against a comparison group (no OB, no discounting)."""
+def _comparison(project: Row, delivery_cost: float, run: _Run) -> dict[str, Any]:
+    """METHOD 3: costs avoided per case against a comparison group (no OB, no discounting
+    on usage or on the delivery cost, which is the cost rows' observed real total)."""
     spec = project["comparison"]
     n_i = spec["intervention_cases"]
     n_c = spec["comparison_cases"]
@@ -292,7 +303,7 @@ def _comparison(project: Row, pv_costs: float, run: _Run) -> dict[str, Any]:
     c_i = sum(used_i.values()) / n_i  # cI = U_I / nI
     c_c = sum(used_c.values()) / n_c  # cC = U_C / nC
     avoided = c_c - c_i
-    delivery = pv_costs / n_i
+    delivery = delivery_cost / n_i
     net = avoided - delivery
     by_agency = {
         agency: used_c.get(agency, 0.0) / n_c - used_i.get(agency, 0.0) / n_i
@@ -389,7 +400,7 @@ def compute_reference(
         result = _appraise(project, run)
         mode = _get(project, "mode", "appraisal")
         if mode == "comparison":
-            result |= _comparison(project, result["pv_costs"], run)
+            result |= _comparison(project, result["observed_delivery_cost"], run)
         elif mode == "case_level":
             result |= _case_level(project, run)
         if mode != "appraisal":

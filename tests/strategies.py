@@ -73,7 +73,15 @@ def cost(years: int) -> st.SearchStrategy[dict[str, Any]]:
             "cost_type": st.sampled_from(["staff", "training", "other"]),
         },
     )
-    return st.tuples(st.one_of(amount, unit, salary), common).map(lambda t: {**t[0], **t[1]})
+    return st.tuples(st.one_of(amount, unit, salary), common).flatmap(
+        lambda t: _with_end_year({**t[0], **t[1]}, years)
+    )
+
+
+def _with_end_year(row: dict[str, Any], years: int) -> st.SearchStrategy[dict[str, Any]]:
+    """The row, sometimes with an end_year from its year to the last year (METHOD 2.1)."""
+    end = st.integers(row.get("year", 0), years - 1).map(lambda e: {**row, "end_year": e})
+    return st.one_of(st.just(row), end)
 
 
 @st.composite

@@ -177,3 +177,120 @@ def test_comparison_costs_avoided(reference: ReferenceData) -> None:
     assert row["delivery_cost_per_case"] == pytest.approx(50, rel=1e-12)
     assert row["net_saving_total"] == pytest.approx((c_c - c_i - 50) * 100, rel=1e-12)
     assert row["froi"] == pytest.approx((c_c - c_i) / 50, rel=1e-12)
+
+
+# METHOD 2.1 and 3 as amended: multi-year cost rows, grades of unit-costed rows, and the
+# comparison design's observed delivery cost ------------------------------------------
+
+
+def _one_project(costs: list[dict[str, Any]], **project: Any) -> dict[str, Any]:
+    return {
+        "settings": {"base_year": "2024-25", "appraisal_years": 5},
+        "unit_costs": [
+            {
+                "code": "SW-HOUR",
+                "name": "Social worker hour",
+                "unit": "per hour",
+                "value": 45,
+                "price_year": "2024-25",
+                "agency": "Local Authority",
+                "category": "fiscal",
+                "confidence_grade": 3,
+                "source": "Test: a grade 3 local figure",
+            }
+        ],
+        "projects": [{"project_id": "P", "costs": costs, **project}],
+    }
+
+
+def test_a_five_year_respite_row(reference: ReferenceData) -> None:
+    """£24k a year of respite for five years is one row (year 0, end_year 4)."""
+    row = {
+        "description": "Respite",
+        "amount": 24000,
+        "year": 0,
+        "end_year": 4,
+        "agency": "Local Authority",
+        "kind": "recurring",
+        "confidence_grade": 2,  # OB 5%: 25,200 a year
+    }
+    results = compute(_one_project([row]), reference)
+    years = results.years
+    assert years["costs"].tolist() == pytest.approx([25200.0] * 5, abs=1e-9)
+    annuity = sum(1.035**-t for t in range(5))  # 4.6731 by hand
+    assert round(annuity, 4) == 4.6731
+    assert results.summary.at[0, "pv_costs"] == pytest.approx(25200 * annuity, rel=1e-12)
+    (costed,) = results.costs.to_dict("records")
+    assert (costed["year"], costed["end_year"], costed["years"]) == (0, 4, 5)
+    assert costed["net_cost"] == pytest.approx(25200)
+    assert costed["net_cost_total"] == pytest.approx(126000)
+    assert costed["discount_factor"] == pytest.approx(annuity, rel=1e-12)
+    assert costed["pv"] == pytest.approx(25200 * annuity, rel=1e-12)
+    # the same as five one-year rows, to the last digit
+    separate = [{**row, "year": t, "end_year": None} for t in range(5)]
+    assert (
+        compute(_one_project(separate), reference).summary.at[0, "pv_costs"]
+        == (results.summary.at[0, "pv_costs"])
+    )
+    # a row from year 2 to 3 falls in those two years only
+    later = compute(_one_project([{**row, "year": 2, "end_year": 3}]), reference)
+    assert later.years["costs"].tolist() == pytest.approx([0, 0, 25200, 25200, 0], abs=1e-9)
+
+
+def test_a_unit_costed_cost_takes_its_unit_costs_grade(reference: ReferenceData) -> None:
+    """400 hours of a grade 3 unit cost (£45 an hour): 18,000 raised by 10% to 19,800."""
+    row = {"description": "SW time", "unit_cost_code": "SW-HOUR", "quantity": 400}
+    results = compute(_one_project([row]), reference)
+    (costed,) = results.costs.to_dict("records")
+    assert costed["amount"] == pytest.approx(18000)
+    assert costed["confidence_grade"] == 3
+    assert costed["optimism_bias"] == pytest.approx(0.10)
+    assert results.summary.at[0, "pv_costs"] == pytest.approx(19800)
+    # a grade the row gives itself still wins; an amount row still defaults to grade 1
+    graded = compute(_one_project([{**row, "confidence_grade": 1}]), reference)
+    assert graded.summary.at[0, "pv_costs"] == pytest.approx(18000)
+    amount = {"description": "x", "amount": 18000, "agency": "Local Authority"}
+    plain = compute(_one_project([amount]), reference)
+    assert plain.costs.at[0, "confidence_grade"] == 1
+    assert plain.summary.at[0, "pv_costs"] == pytest.approx(18000)
+
+
+def test_a_comparison_study_whose_delivery_cost_spans_two_years(
+    reference: ReferenceData,
+) -> None:
+    """Delivery cost per case is the observed real cost, like the usage (METHOD 3):
+    £118k a year for two years plus £9k once, over 150 intervention cases."""
+    doc = _one_project(
+        [
+            {
+                "description": "Coordinators",
+                "amount": 118000,
+                "year": 0,
+                "end_year": 1,
+                "agency": "Local Authority",
+                "confidence_grade": 4,  # OB would add 15%: not in the observed cost
+            },
+            {
+                "description": "Venues",
+                "amount": 9000,
+                "agency": "Local Authority",
+                "kind": "set_up",
+            },
+        ],
+        mode="comparison",
+        comparison={
+            "intervention_cases": 150,
+            "comparison_cases": 100,
+            "intervention_usage": [{"unit_cost_code": "SW-HOUR", "quantity": 3000}],
+            "comparison_usage": [{"unit_cost_code": "SW-HOUR", "quantity": 4000}],
+        },
+    )
+    summary = compute(doc, reference).summary.iloc[0]
+    delivery = (118000 * 2 + 9000) / 150  # £1,633.33, undiscounted and without OB
+    assert summary["delivery_cost_per_case"] == pytest.approx(delivery, rel=1e-12)
+    avoided = 4000 * 45 / 100 - 3000 * 45 / 150  # £1,800 - £900 = £900 a case
+    assert summary["costs_avoided_per_case"] == pytest.approx(avoided, rel=1e-12)
+    assert summary["net_saving_per_case"] == pytest.approx(avoided - delivery, rel=1e-12)
+    assert summary["froi"] == pytest.approx(avoided / delivery, rel=1e-12)
+    # the project's appraisal figure keeps OB and discounting
+    assert summary["pv_costs"] == pytest.approx(118000 * 1.15 * (1 + 1 / 1.035) + 9000)

@@ -343,15 +343,27 @@ def test_comparison_costs_avoided() -> None:
             {
                 "project_id": "c",
                 "mode": "comparison",
-                # delivery 2,000 at grade 4: OB raises it to 2,300
+                # delivery observed like the usage (METHOD 3): 1,200 a year in years 0-1
+                # less a 400 offset = 2,000 real, with no optimism bias (grade 4 would add
+                # 15%) and no discounting
                 "costs": [
                     {
                         "description": "d",
-                        "amount": 2000,
+                        "amount": 1200,
+                        "year": 0,
+                        "end_year": 1,
                         "agency": "LA",
-                        "kind": "set_up",
+                        "kind": "recurring",
                         "confidence_grade": 4,
-                    }
+                    },
+                    {
+                        "description": "saved",
+                        "amount": 400,
+                        "year": 1,
+                        "agency": "LA",
+                        "kind": "offset",
+                        "confidence_grade": 4,
+                    },
                 ],
                 "comparison": {
                     "intervention_cases": 10,
@@ -375,17 +387,20 @@ def test_comparison_costs_avoided() -> None:
     assert r["cost_per_case_intervention"] == approx(300)
     assert r["cost_per_case_comparison"] == approx(650)
     assert r["costs_avoided_per_case"] == approx(350)
-    assert r["delivery_cost_per_case"] == approx(230)  # 2,300 / 10
-    assert r["net_saving_per_case"] == approx(120)
+    assert r["delivery_cost_per_case"] == approx(200)  # 2,000 / 10
+    assert r["net_saving_per_case"] == approx(150)
     assert (r["costs_avoided_total"], r["delivery_cost_total"], r["net_saving_total"]) == (
         approx(3500),
-        approx(2300),
-        approx(1200),
+        approx(2000),
+        approx(1500),
     )
     assert r["costs_avoided_per_case_by_agency"] == {"LA": approx(200), "NHS": approx(150)}
     assert r["costs_avoided_total_by_agency"] == {"LA": approx(2000), "NHS": approx(1500)}
-    assert r["froi"] == approx(350 / 230)
-    # docs/method.md choice 2: observed designs are banded on their headline ratio (1.52)
+    assert r["froi"] == approx(350 / 200)
+    # the project's appraisal figures keep OB and discounting: 1,200 x 1.15 in year 0,
+    # (1,200 x 1.15 - 400 x 0.85) / 1.035 in year 1
+    assert r["pv_costs"] == approx(1380 + (1380 - 340) / 1.035)
+    # docs/method.md choice 2: observed designs are banded on their headline ratio (1.75)
     assert r["value_for_money_band"] == "medium"
 
 

@@ -137,7 +137,7 @@ class Expected:
         self.years = years.set_index(["_p", "t"])
         agencies = modes(results.agencies, "appraisal", "comparison")
         costs = modes(results.costs, "appraisal", "comparison")
-        by_type = costs.groupby(["_p", "cost_type"], as_index=False)[["net_cost", "pv"]].sum()
+        by_type = costs.groupby(["_p", "cost_type"], as_index=False)[["net_cost_total", "pv"]].sum()
         totals = agencies.groupby("agency")[
             ["pv_fiscal", "pv_fiscal_cashable", "pv_costs", "net_fiscal_benefit"]
         ].sum()
@@ -176,7 +176,19 @@ class Expected:
                 _by(
                     by_type,
                     ["_p", "cost_type"],
-                    {"Net costs, undiscounted (£)": "net_cost", "PV costs (£)": "pv"},
+                    {"Net costs, undiscounted (£)": "net_cost_total", "PV costs (£)": "pv"},
+                ),
+            ),
+            "Cost rows": (
+                lambda r: (r["Project #"], r["Input row"]),
+                _by(
+                    costs,
+                    ["_p", "row"],
+                    {
+                        "Years it applies": "years",
+                        "Net cost over its years (£)": "net_cost_total",
+                        "Real cost over its years, no OB (£; offsets negative)": "real_total",
+                    },
                 ),
             ),
             "Project agencies": (
@@ -451,12 +463,12 @@ def test_headline_figures_of_the_worked_example(
     path = export(results, default_reference, tmp_path / "eoc.xlsx")
     ws = openpyxl.load_workbook(path, data_only=True)["Summary"]
     row = {c.value: v.value for c, v in zip(ws[1], ws[2], strict=True)}
-    assert round(row["PV costs (£)"]) == 1_205_791
+    assert round(row["PV costs (£)"]) == 1_220_372
     assert round(row["PV fiscal benefits (£)"]) == 1_764_653
-    assert round(row["FROI (£ per £1)"], 2) == 1.46
+    assert round(row["FROI (£ per £1)"], 2) == 1.45
     assert row["Payback year (t)"] == 2
     assert row["Value for money band"] == "low"
-    assert round(row["PV costs per participant (£)"]) == 10_048
+    assert round(row["PV costs per participant (£)"]) == 10_170
     formulas = openpyxl.load_workbook(path)["Summary"]
     assert formulas["G2"].value == "=SUMIFS(Years!$I$2:$I$6,Years!$A$2:$A$6,$A2)"
 
@@ -603,11 +615,11 @@ def test_hostile_text_is_neutralised_and_numbers_are_not(mixed: tuple[Results, P
     outcomes = [unescape(str(c.value)) for c in wb["Outcome values"]["D"]]
     for text in HOSTILE:
         assert "'" + text in outcomes
-    assert "'Local*" not in [c.value for c in wb["Cost rows"]["H"]]  # no trigger: as typed
-    assert "Local*" in [c.value for c in wb["Cost rows"]["H"]]
+    assert "'Local*" not in [c.value for c in wb["Cost rows"]["J"]]  # no trigger: as typed
+    assert "Local*" in [c.value for c in wb["Cost rows"]["J"]]
     assert wb["Projects"]["B8"].value == HOSTILE[0] and wb["Projects"]["B8"].quotePrefix
     # numbers are never touched: an offset's negative net cost stays a negative number
-    net = [c.value for c in wb["Cost rows"]["U"][1:] if isinstance(c.value, float | int)]
+    net = [c.value for c in wb["Cost rows"]["X"][1:] if isinstance(c.value, float | int)]
     assert -17232 in net and -2000 in net
     assert wb["Projects"]["D8"].value == 0  # participants 0 is a number, not text
 

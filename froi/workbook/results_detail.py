@@ -77,7 +77,9 @@ COSTS = (
     *KEY,
     Column("row", "Input row", "integer"),
     Column("description", "Description", "text", 36),
-    Column("year", "Year (t)", "integer"),
+    Column("year", "First year (t)", "integer"),
+    Column("end_year", "Last year (t)", "integer"),
+    Column("years", "Years it applies", "integer"),
     Column("kind", "Kind", "text"),
     Column("cost_type", "Cost type", "text"),
     Column("agency", "Agency (who pays)", "text"),
@@ -92,15 +94,18 @@ COSTS = (
     Column("amount", "Amount at its price year (£)", "money"),
     Column("price_year", "Price year", "text", 10),
     Column("real", "Amount at base-year prices (£)", "money"),
+    Column("confidence_grade", "Confidence grade", "integer"),
     Column("optimism_bias", "Optimism bias (%)", "percent"),
-    Column("net_cost", "Net cost with optimism bias (£; offsets negative)", "money"),
-    Column("discount_factor", "Discount factor", "discount_factor"),
+    Column("net_cost", "Net cost a year with optimism bias (£; offsets negative)", "money"),
+    Column("net_cost_total", "Net cost over its years (£)", "money"),
+    Column("real_total", "Real cost over its years, no OB (£; offsets negative)", "money"),
+    Column("discount_factor", "Discount factor (sum over its years)", "discount_factor"),
     Column("pv", "Present value (£)", "money"),
 )
 COST_TYPES_COLUMNS = (
     *KEY,
     Column("cost_type", "Cost type", "text", 22),
-    Column("net_cost", "Net costs, undiscounted (£)", "money"),
+    Column("net_cost_total", "Net costs, undiscounted (£)", "money"),
     Column("pv", "PV costs (£)", "money"),
 )
 PROJECT_AGENCIES = (
@@ -133,9 +138,9 @@ class Detail:
 
 
 def cost_type_rows(ctx: Context) -> pd.DataFrame:
-    """Each project's costs summed by type (``_p``, cost_type, net_cost, pv)."""
+    """Each project's costs summed by type (``_p``, cost_type, net_cost_total, pv)."""
     frame = ctx.costs.assign(order=ctx.costs["cost_type"].map(COST_TYPES.index))
-    sums = frame.groupby(["_p", "order", "cost_type"], sort=True)[["net_cost", "pv"]].sum()
+    sums = frame.groupby(["_p", "order", "cost_type"], sort=True)[["net_cost_total", "pv"]].sum()
     return sums.reset_index().drop(columns="order")
 
 
@@ -220,7 +225,21 @@ def _write_outcomes(t: Table, ctx: Context) -> None:
 def _write_costs(t: Table, ctx: Context) -> None:
     c = ctx.costs
     keys(t, ctx, c)
+    rows = range(len(c))
+    t.formulas("years", [f"{t.at('end_year', i)}-{t.at('year', i)}+1" for i in rows], c["years"])
+    t.formulas(
+        "net_cost_total",
+        [f"{t.at('net_cost', i)}*{t.at('years', i)}" for i in rows],
+        c["net_cost_total"],
+    )
+    t.formulas(
+        "real_total",
+        [f'IF({t.at("kind", i)}="offset",-1,1)*{t.at("real", i)}*{t.at("years", i)}' for i in rows],
+        c["real_total"],
+    )
     for col in COSTS[2:]:
+        if col.key in ("years", "net_cost_total", "real_total"):
+            continue
         if col.key == "agency_no":
             t.numbers("agency_no", agency_numbers(ctx, c))
         elif col.style == "text":
@@ -234,7 +253,7 @@ def _write_cost_types(t: Table, ctx: Context, costs: Table) -> None:
     keys(t, ctx, sums)
     t.texts("cost_type", sums["cost_type"])
     no, kind = costs.range("no"), costs.range("cost_type")
-    for key in ("net_cost", "pv"):
+    for key in ("net_cost_total", "pv"):
         source = costs.range(key)
         t.formulas(
             key,

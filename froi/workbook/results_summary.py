@@ -150,8 +150,8 @@ def _appraisal(at: Callable[[str], str], d: Detail) -> dict[str, str]:
 
 
 def _comparison(at: Callable[[str], str], d: Detail) -> dict[str, str]:
-    assert d.years is not None and d.usage is not None
-    y, u, no = d.years, d.usage, at("no")
+    assert d.years is not None and d.usage is not None and d.costs is not None
+    y, u, c, no = d.years, d.usage, d.costs, at("no")
     ic, cc = at("intervention_cases"), at("comparison_cases")
     ci, cp = at("cost_per_case_intervention"), at("cost_per_case_comparison")
     avoided, delivery = at("costs_avoided_per_case"), at("delivery_cost_per_case")
@@ -165,7 +165,8 @@ def _comparison(at: Callable[[str], str], d: Detail) -> dict[str, str]:
         "cost_per_case_intervention": _per(group_cost(INTERVENTION), ic),
         "cost_per_case_comparison": _per(group_cost(COMPARISON), cc),
         "costs_avoided_per_case": _both(ci, cp, f"{cp}-{ci}"),
-        "delivery_cost_per_case": _per(at("pv_costs"), ic),
+        # observed like the usage: real cost over the years, no OB, no discounting
+        "delivery_cost_per_case": _per(f"SUMIFS({c.range('real_total')},{c.range('no')},{no})", ic),
         "net_saving_per_case": _both(avoided, delivery, f"{avoided}-{delivery}"),
         "costs_avoided_total": f'IF({avoided}="","",{avoided}*{ic})',
         "delivery_cost_total": f'IF({delivery}="","",{delivery}*{ic})',
