@@ -38,7 +38,8 @@ from flask.testing import FlaskClient
 
 from bench.common import best_of, portfolio
 from calculator.reference import load_reference
-from froi.web import create_app, jobs
+from froi.web import create_app
+from froi.web.uploads import jobs
 from froi.workbook.reader import compute_workbook
 from froi.workbook.results import write_results_workbook
 from froi.workbook.template import write_input_workbook

@@ -1,4 +1,4 @@
-"""The standard results workbook (froi/workbook/results.py), read back with openpyxl.
+"""The standard results workbook (froi/workbook/results/), read back with openpyxl.
 
 Every formula cell's cached value is checked against the engine: :class:`Expected`
 derives, from the engine's :class:`~calculator.engine.Results` alone, the figure each
@@ -29,9 +29,9 @@ from calculator.engine import NOT_REPORTED, Results, compute
 from calculator.reference import ReferenceData
 from froi.workbook.layout import SHEETS
 from froi.workbook.results import write_results_workbook
-from froi.workbook.results_cells import FORMULA_TRIGGERS, neutralise
-from froi.workbook.results_charts import CHART_LIMIT
-from froi.workbook.results_summary import SUMMARY
+from froi.workbook.results.cells import FORMULA_TRIGGERS, neutralise
+from froi.workbook.results.charts import CHART_LIMIT
+from froi.workbook.results.summary import SUMMARY
 
 INPUT_SHEETS = {s.name for s in SHEETS}
 
@@ -811,7 +811,7 @@ def test_uncertainty_sheets(default_reference: ReferenceData, tmp_path: Path) ->
 def test_sample_of_draws_is_capped_for_a_portfolio(
     default_reference: ReferenceData, tmp_path: Path
 ) -> None:
-    import froi.workbook.results_provenance as rp
+    import froi.workbook.results.provenance as rp
 
     doc = portfolio(default_reference, 3, 2, 3)
     doc["settings"]["simulations"] = 50

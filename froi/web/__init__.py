@@ -1,9 +1,11 @@
 """The FROI web service: a Flask application factory in the shape of Flask's tutorial.
 
-``create_app`` builds an app from configuration, attaches each part with its
-``init_app`` (the database, formatting filters, CSRF protection) and registers one
-blueprint per feature.  It migrates the database and loads the default data on start
-(see :mod:`.db`), so ``flask --app app run`` on a fresh clone opens a working service.
+``create_app`` builds an app from configuration, attaches each shared part of
+:mod:`.core` with its ``init_app`` (the database, formatting filters, CSRF protection)
+and registers the blueprints of each feature package (``projects``, ``runs``,
+``unit_costs``, ``uploads``, ``portfolio``; each lists them in ``blueprints``).  It
+migrates the database and loads the default data on start (see :mod:`.core.db`), so
+``flask --app app run`` on a fresh clone opens a working service.
 
 The web layer imports the engine (``calculator``); the engine imports nothing of it.
 """
@@ -22,8 +24,8 @@ from werkzeug.wrappers import Response
 
 from froi.workbook.limits import DEFAULT_LIMITS
 
-from . import csrf, db, formatting, secret
-from .models import LOCAL_USER
+from .core import csrf, db, formatting, secret
+from .core.models import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Largest request accepted: a workbook at the reader's limit (20 MB) with room for the
@@ -82,10 +84,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
     csrf.init_app(app)
 
-    from . import batch, portfolio, projects, results, rows, runs, unit_costs
+    from . import portfolio, projects, runs, unit_costs, uploads
 
-    for module in (projects, rows, results, runs, unit_costs, batch, portfolio):
-        app.register_blueprint(module.bp)
+    for feature in (projects, runs, unit_costs, uploads, portfolio):
+        for blueprint in feature.blueprints:
+            app.register_blueprint(blueprint)
 
     @app.get("/")
     def index() -> Response:
@@ -100,7 +103,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # a first start creates the database and loads the defaults: no manual step
     app.extensions["froi"]["started"] = db.init_db(app)
-    from . import jobs
+    from .uploads import jobs
 
     jobs.init_app(app)  # the background job pool; jobs a restart interrupted marked failed
     return app

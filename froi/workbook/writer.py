@@ -41,8 +41,11 @@ from calculator.reference import ReferenceData
 from .layout import PROJECT_ID, SHEET_BY_NAME, SHEET_OF_LIST, SHEETS, Sheet
 from .limits import DEFAULT_LIMITS
 from .package import column_letter
-from .results_cells import FORMULA_TRIGGERS
 from .unit_cost_fields import UNIT_COST_FIELDS
+
+#: What a spreadsheet or a CSV consumer may read as the start of a formula (OWASP's list);
+#: the result sheets share it (:mod:`froi.workbook.results.cells`).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 #: Nested objects of a project: nest -> {key: its Projects column}.  What is nested where is
 #: the engine's own map (calculator.inputs), which reads service.price_year into the

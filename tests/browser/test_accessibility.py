@@ -20,8 +20,8 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from froi.web.db import get_session
-from froi.web.models import Job, Organisation, utcnow
+from froi.web.core.db import get_session
+from froi.web.core.models import Job, Organisation, utcnow
 
 from .conftest import Samples, Visit, describe, run_axe
 from .live import LiveServer

@@ -24,8 +24,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from froi.web import create_app
-from froi.web.db import Database
-from froi.web.jobs import shutdown
+from froi.web.core.db import Database
+from froi.web.uploads.jobs import shutdown
 
 POSTGRES_HOST = os.environ.get("FROI_TEST_POSTGRES_HOST", "127.0.0.1:5432")
 POSTGRES_USERS = ("postgres", "root")

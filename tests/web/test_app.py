@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from calculator.reference import load_reference
 from froi.web import create_app
-from froi.web.db import database_url, get_session, load_defaults
-from froi.web.models import (
+from froi.web.core.db import database_url, get_session, load_defaults
+from froi.web.core.models import (
     DEFAULT_ORGANISATION,
     Base,
     Organisation,
@@ -22,7 +22,7 @@ from froi.web.models import (
     UnitCostRow,
     UnitCostTable,
 )
-from froi.web.reference import current_table, engine_table
+from froi.web.core.reference import current_table, engine_table
 
 
 def test_factory_takes_test_config(app: Flask) -> None:
@@ -140,7 +140,7 @@ def test_the_migrations_have_one_head() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from froi.web.db import MIGRATIONS
+    from froi.web.core.db import MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

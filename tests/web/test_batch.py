@@ -18,10 +18,10 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from calculator.errors import InvalidInput, Problem
 from calculator.reference import load_reference
-from froi.web import jobs, result_files
-from froi.web.db import get_session
-from froi.web.models import Job, Project, Run, Upload, utcnow
-from froi.web.result_chunks import results_dict
+from froi.web.core.db import get_session
+from froi.web.core.models import Job, Project, Run, Upload, utcnow
+from froi.web.core.result_chunks import results_dict
+from froi.web.uploads import jobs, result_files
 from froi.workbook.limits import DEFAULT_LIMITS
 from froi.workbook.reader import compute_workbook
 
@@ -299,7 +299,7 @@ def test_background_jobs_check_and_compute_with_progress(app: Flask, client: Fla
 def test_the_job_page_shows_progress_and_refreshes_itself(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         session = get_session()
-        from froi.web.projects import organisation
+        from froi.web.projects.routes import organisation
 
         job = Job(
             organisation_id=organisation(session).id,
@@ -334,7 +334,7 @@ def test_a_job_that_fails_says_so_and_saves_nothing(
         raise RuntimeError("disk on fire")
 
     checked = upload(client, SAMPLES / "hampshire_offset.xlsx")
-    monkeypatch.setattr("froi.web.batch.compute_upload", broken)
+    monkeypatch.setattr("froi.web.uploads.batch.compute_upload", broken)
     job_url = confirm(client, checked.headers["Location"]).headers["Location"]
     wait(app)
     shown = page(client.get(job_url))
@@ -350,7 +350,7 @@ def test_a_job_that_fails_says_so_and_saves_nothing(
     def no_longer_valid(*_: object, **__: object) -> None:
         raise InvalidInput([Problem("unit cost code X1 is not in the table")])
 
-    monkeypatch.setattr("froi.web.batch.compute_upload", no_longer_valid)
+    monkeypatch.setattr("froi.web.uploads.batch.compute_upload", no_longer_valid)
     job_url = confirm(client, checked.headers["Location"]).headers["Location"]
     wait(app)
     assert "no longer passes its checks" in words(page(client.get(job_url)))
@@ -364,7 +364,7 @@ def test_a_check_job_that_fails_leaves_the_upload_failed(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("reader crashed")
 
-    monkeypatch.setattr("froi.web.batch.check_upload", broken)
+    monkeypatch.setattr("froi.web.uploads.batch.check_upload", broken)
     job_url = upload(client, SAMPLES / "hampshire_offset.xlsx").headers["Location"]
     wait(app)
     assert "The work did not finish" in words(page(client.get(job_url)))
@@ -379,7 +379,7 @@ def test_a_check_job_that_fails_leaves_the_upload_failed(
 def test_jobs_left_running_by_a_dead_process_are_marked_failed(app: Flask) -> None:
     with app.app_context():
         session = get_session()
-        from froi.web.projects import organisation
+        from froi.web.projects.routes import organisation
 
         org = organisation(session).id
         gone = Job(organisation_id=org, kind="check", status="running", heartbeat=utcnow())
@@ -437,7 +437,7 @@ def test_a_failure_after_the_projects_are_written_leaves_nothing_half_saved(
         reached.append(True)  # the 50 projects are flushed, not yet committed
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("froi.web.uploads.new_run", fail_after_flush)
+    monkeypatch.setattr("froi.web.uploads.work.new_run", fail_after_flush)
     response = confirm(client, checked.headers["Location"])
     if background:
         wait(app)

@@ -8,9 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from froi.web.db import get_session
-from froi.web.models import Base, Project, Upload
-from froi.web.reference import current_table
+from froi.web.core.db import get_session
+from froi.web.core.models import Base, Project, Upload
+from froi.web.core.reference import current_table
 
 from .conftest import SAMPLES
 from .test_batch import upload

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from flask import Flask, render_template_string
 
-from froi.web.formatting import (
+from froi.web.core.formatting import (
     NOT_AVAILABLE,
     date_time,
     long_date,

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from calculator.reference import load_reference
-from froi.web.db import get_session
-from froi.web.formatting import date_time, money, ratio
-from froi.web.models import Project, Run
-from froi.web.projects import organisation
+from froi.web.core.db import get_session
+from froi.web.core.formatting import date_time, money, ratio
+from froi.web.core.models import Project, Run
+from froi.web.projects.routes import organisation
 from froi.workbook.reader import compute_workbook
 
 from .pages import page

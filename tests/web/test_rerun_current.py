@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from froi.web.models import Run
-from froi.web.rerun_reasons import rerun_reasons
-from froi.web.running import differences
+from froi.web.core.models import Run
+from froi.web.core.running import differences
+from froi.web.runs.rerun_reasons import rerun_reasons
 
 from .pages import page, submit
 from .test_results import import_sample, latest_run

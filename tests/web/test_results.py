@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from calculator.engine import compute
 from calculator.reference import load_reference
-from froi.web.db import get_session
-from froi.web.formatting import money, ratio
-from froi.web.models import Run
+from froi.web.core.db import get_session
+from froi.web.core.formatting import money, ratio
+from froi.web.core.models import Run
 
 from .conftest import SAMPLES
 from .pages import page, submit

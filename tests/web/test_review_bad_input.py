@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from froi.web.db import get_session
-from froi.web.models import Project
+from froi.web.core.db import get_session
+from froi.web.core.models import Project
 
 from .conftest import SAMPLES
 from .pages import submit

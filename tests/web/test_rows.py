@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from froi.web.db import get_session
-from froi.web.models import Project
+from froi.web.core.db import get_session
+from froi.web.core.models import Project
 
 from .pages import page, submit
 from .test_projects import create

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from calculator import ENGINE_VERSION
 from calculator.engine import input_hash
 from calculator.reference import load_reference
-from froi.web.db import get_session
-from froi.web.formatting import date_time
-from froi.web.models import LOCAL_USER, Run
-from froi.web.running import differences
+from froi.web.core.db import get_session
+from froi.web.core.formatting import date_time
+from froi.web.core.models import LOCAL_USER, Run
+from froi.web.core.running import differences
 
 from .pages import page, submit
 from .test_results import import_sample, latest_run

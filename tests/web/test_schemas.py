@@ -10,7 +10,7 @@ import pytest
 from calculator.errors import Problem
 from calculator.fields import OUTCOME, PROJECT, PROJECT_LISTS, SETTINGS, Field, by_name
 from calculator.validate import check_column
-from froi.web.schemas import form_data, load, project_schema, row_schema, schema_for
+from froi.web.core.schemas import form_data, load, project_schema, row_schema, schema_for
 
 SCHEDULES = ("health", "standard")
 #: Values that are wrong for at least some kinds of field.

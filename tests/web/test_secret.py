@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from froi.web import secret
+from froi.web.core import secret
 
 
 def test_a_key_is_made_once_and_kept(tmp_path: Path) -> None:

@@ -24,9 +24,9 @@ from werkzeug.test import TestResponse
 from calculator import unit_costs as uc
 from calculator.engine import compute
 from calculator.reference import load_reference
-from froi.web.db import get_session
-from froi.web.models import UnitCostRow, UnitCostTable
-from froi.web.running import differences
+from froi.web.core.db import get_session
+from froi.web.core.models import UnitCostRow, UnitCostTable
+from froi.web.core.running import differences
 
 from .pages import page, submit
 from .test_results import import_sample, latest_run
@@ -419,7 +419,7 @@ def test_existing_data_migrates_with_the_national_table_in_use(tmp_path: Path) -
     from alembic.config import Config
     from sqlalchemy import create_engine, text
 
-    from froi.web.db import MIGRATIONS, upgrade
+    from froi.web.core.db import MIGRATIONS, upgrade
 
     engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     config = Config()

@@ -1,0 +1,259 @@
+"""Computing projects and recording every calculation as a :class:`~.models.Run`.
+
+The pages call the same engine function as the command line (``calculator.engine.compute``)
+on the project's canonical document, with the newest published unit cost table read back
+from the database.  A run stores the input document, the table version it used and the
+engine's results exactly as computed, so that :func:`rerun` can recompute it on the same
+table version and :func:`differences` can show that every figure comes out the same
+(to a relative 1e-9), or name each one that does not.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy.orm import Session
+
+from calculator.engine import compute
+from calculator.errors import InvalidInput, Problem
+from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
+from calculator.inputs import read_input
+
+from . import models
+from .forms import ErrorItem
+from .reference import current_table, reference_for
+
+#: Relative (and, near zero, absolute) tolerance within which a re-run reproduces a figure.
+TOLERANCE = 1e-9
+#: Provenance that is expected to differ between a run and its re-run.
+EXPECTED_TO_DIFFER = frozenset({"run.computed_at"})
+
+
+def user_name() -> str:
+    return str(current_app.config["RUN_USER"])
+
+
+def _storable(results: dict[str, Any]) -> dict[str, Any]:
+    """Results as they will read back from a JSON column (lists, no NaN), checked."""
+    stored: dict[str, Any] = json.loads(json.dumps(results, allow_nan=False))
+    return stored
+
+
+def new_run(
+    table: models.UnitCostTable,
+    doc: dict[str, Any],
+    results: dict[str, Any],
+    *,
+    organisation_id: int,
+    project_ref: str,
+    computed_at: datetime,
+    user: str,
+    **columns: Any,
+) -> models.Run:
+    """A run (not yet added to a session) of ``doc`` on ``table``, storing ``results``
+    (``Results.to_dict()``) as a JSON column will read them back, with the provenance the
+    engine recorded in them; ``columns`` are the run's other columns (``project_id``,
+    ``label``, ``upload_id``...)."""
+    stored = _storable(results)
+    provenance = stored["run"]
+    return models.Run(
+        organisation_id=organisation_id,
+        project_ref=project_ref,
+        input_doc=doc,
+        input_sha256=provenance["input_sha256"],
+        settings=provenance["settings"],
+        unit_cost_table_id=table.id,
+        unit_cost_table_name=table.name,
+        unit_cost_table_version=table.version,
+        unit_cost_table_sha256=table.sha256,
+        engine_version=provenance["engine_version"],
+        results=stored,
+        user_name=user,
+        computed_at=computed_at,
+        **columns,
+    )
+
+
+def _record(
+    session: Session,
+    table: models.UnitCostTable,
+    doc: dict[str, Any],
+    *,
+    organisation_id: int,
+    project: models.Project | None,
+    project_ref: str,
+    rerun_of: models.Run | None = None,
+) -> models.Run:
+    """Compute ``doc`` on ``table`` and add the run to the session (the caller commits)."""
+    now = models.utcnow()
+    run = new_run(
+        table,
+        doc,
+        compute(doc, reference_for(table), computed_at=now).to_dict(),
+        organisation_id=organisation_id,
+        project_ref=project_ref,
+        computed_at=now,
+        user=user_name(),
+        project_id=project.id if project is not None else None,
+    )
+    if rerun_of is not None:
+        run.rerun_of_id = rerun_of.id
+        run.reproduced = not rerun_differences(rerun_of, run)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def compute_project(
+    session: Session, project: models.Project, settings: dict[str, Any] | None = None
+) -> models.Run:
+    """Compute a project on the current table and record the run.
+
+    Raises :class:`InvalidInput` (nothing recorded) when the project has problems.
+    """
+    doc = project.input_doc(settings)
+    return _record(
+        session,
+        current_table(session, project.organisation_id),
+        doc,
+        organisation_id=project.organisation_id,
+        project=project,
+        project_ref=project.project_ref,
+    )
+
+
+def rerun(session: Session, run: models.Run) -> models.Run:
+    """Recompute a stored run from its stored input on its stored table version."""
+    return _record(
+        session,
+        run.unit_cost_table,
+        run.input_doc,
+        organisation_id=run.organisation_id,
+        project=run.project,
+        project_ref=run.project_ref,
+        rerun_of=run,
+    )
+
+
+def rerun_current(session: Session, run: models.Run) -> models.Run:
+    """Recompute a stored run from its stored input on the table version now in use.
+
+    Recorded as a re-run of ``run``; ``reproduced`` says whether every figure came out
+    the same (see :mod:`froi.web.runs.rerun_reasons` for why they may not).
+    """
+    return _record(
+        session,
+        current_table(session, run.organisation_id),
+        run.input_doc,
+        organisation_id=run.organisation_id,
+        project=run.project,
+        project_ref=run.project_ref,
+        rerun_of=run,
+    )
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A figure that a re-run did not reproduce: where it is, and both values."""
+
+    path: str
+    stored: Any
+    now: Any
+
+
+def _same(a: Any, b: Any) -> bool:
+    numbers = (int, float)
+    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool | str):
+        if isinstance(b, bool):
+            return False
+        return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return bool(a == b) and type(a) is type(b)
+
+
+def differences(
+    stored: Any, now: Any, path: str = "", expected: frozenset[str] = EXPECTED_TO_DIFFER
+) -> list[Difference]:
+    """Every figure or text of ``now`` that is not the same as ``stored``, by path.
+
+    Numbers are the same within a relative 1e-9 (absolute near zero); everything else
+    must be equal.  The run's computation time is expected to differ and is skipped, as
+    is any other path in ``expected``.
+    """
+    if path in expected:
+        return []
+    if isinstance(stored, dict) and isinstance(now, dict):
+        out: list[Difference] = []
+        for key in sorted(set(stored) | set(now), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in stored or key not in now:
+                out.append(Difference(where, stored.get(key), now.get(key)))
+            else:
+                out += differences(stored[key], now[key], where, expected)
+        return out
+    if isinstance(stored, list) and isinstance(now, list) and len(stored) == len(now):
+        out = []
+        for i, (a, b) in enumerate(zip(stored, now, strict=True)):
+            out += differences(a, b, f"{path}[{i}]", expected)
+        return out
+    return [] if _same(stored, now) else [Difference(path, stored, now)]
+
+
+def rerun_differences(original: models.Run, again: models.Run) -> list[Difference]:
+    """What a re-run changed.  On another table version (a re-run on the current tables)
+    the table's own provenance is expected to differ: the figures are what count."""
+    expected = EXPECTED_TO_DIFFER
+    if original.unit_cost_table_id != again.unit_cost_table_id:
+        expected = expected | {"run.unit_cost_table"}
+    return differences(original.results, again.results, expected=expected)
+
+
+def check_input(session: Session, doc: Any) -> list[Problem]:
+    """Every problem and warning the engine finds in an input, without computing it."""
+    try:
+        run = read_input(doc, reference_for(current_table(session)))
+    except InvalidInput as invalid:
+        return invalid.problems
+    return run.warnings
+
+
+_PROJECT_FIELDS = {f.name for f in PROJECT} | {"service"}
+_SETTINGS_FIELDS = {f.name for f in SETTINGS}
+
+
+def problem_links(project_id: int, problems: list[Problem]) -> list[ErrorItem]:
+    """Each problem in words with a link to the field that fixes it, where there is one."""
+    items = []
+    for problem in problems:
+        href = None
+        if problem.list in PROJECT_LISTS and problem.row is not None:
+            href = url_for(
+                "rows.edit", project_id=project_id, list_name=problem.list, row=problem.row
+            ) + (f"#field-{problem.field}" if problem.field else "")
+        elif problem.list in PROJECT_LISTS:
+            href = url_for("projects.show", project_id=project_id) + f"#list-{problem.list}"
+        elif (
+            problem.list == "settings"
+            or problem.list == "service"
+            or (problem.list is None and problem.field in _PROJECT_FIELDS | _SETTINGS_FIELDS)
+        ):
+            anchor = f"#field-{problem.field}" if problem.field else ""
+            href = url_for("projects.edit", project_id=project_id) + anchor
+        items.append(ErrorItem(_plain_location(problem), href))
+    return items
+
+
+def _plain_location(problem: Problem) -> str:
+    """The problem without the project name (the page is already about the project)."""
+    parts = []
+    if problem.list:
+        row = f" row {problem.row}" if problem.row is not None else ""
+        parts.append(f"{problem.list.replace('_', ' ')}{row}".capitalize())
+    if problem.field:
+        parts.append(f"field '{problem.field}'")
+    where = ", ".join(parts)
+    return f"{where}: {problem.message}" if where else problem.message

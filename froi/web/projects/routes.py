@@ -1,0 +1,328 @@
+"""Projects: list and search, create, edit, copy as a scenario, delete, import from JSON.
+
+Every form is plain HTML posted to the server and checked there with the schemas
+derived from ``calculator.fields``; nothing needs JavaScript.  A form that fails comes
+back with what was typed, each error beside its field and all of them in a summary at
+the top linking to the fields (the GOV.UK pattern).  Everything is scoped to the
+organisation, so when accounts arrive a project of another council is simply not found.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
+
+from ..core import models
+from ..core.db import get_session
+from ..core.forms import ErrorItem, FormField, form_fields, is_range, posted, summary
+from ..core.reference import app_reference, like_pattern
+from ..core.running import check_input, problem_links
+from ..core.schemas import form_data, load, project_schema, settings_schema
+from . import documents
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+SETTINGS_PREFIX = "settings-"
+STALE = (
+    "This project has changed since you opened this page (it was saved from another page "
+    "or tab). Nothing was saved: check the project below and make your change again."
+)
+
+
+def organisation(session: Session) -> models.Organisation:
+    """The organisation of the person using the service (the default one until accounts)."""
+    org = session.scalars(select(models.Organisation).order_by(models.Organisation.id)).first()
+    if org is None:
+        abort(500, description="The service has no organisation; run flask init-db.")
+    return org
+
+
+#: What belongs to an organisation and is fetched by id from a page's address.
+Owned = TypeVar("Owned", models.Project, models.Run, models.Upload, models.Job)
+
+
+def owned(session: Session, model: type[Owned], key: int, missing: str) -> Owned:
+    """The ``model`` row ``key`` of the user's organisation; 404 saying ``missing`` if there
+    is none (another organisation's row is not shown either)."""
+    row = session.get(model, key)
+    if row is None or row.organisation_id != organisation(session).id:
+        abort(404, description=missing)
+    return row
+
+
+def get_project(session: Session, project_id: int) -> models.Project:
+    return owned(
+        session, models.Project, project_id, "There is no such project. It may have been deleted."
+    )
+
+
+def is_stale(project: models.Project) -> bool:
+    """Whether a posted form was built from an older save of the project."""
+    return request.form.get("revision", "") != str(project.revision)
+
+
+def schedules() -> tuple[str, ...]:
+    return tuple(app_reference().discount_schedules.schedules)
+
+
+@bp.get("/")
+def index() -> str:
+    session = get_session()
+    query_text = request.args.get("q", "").strip()
+    query = select(models.Project).where(models.Project.organisation_id == organisation(session).id)
+    for word in query_text.split():
+        pattern = like_pattern(word)
+        query = query.where(
+            or_(
+                models.Project.project_ref.ilike(pattern, escape="\\"),
+                models.Project.name.ilike(pattern, escape="\\"),
+                models.Project.organisation_name.ilike(pattern, escape="\\"),
+            )
+        )
+    found = list(session.scalars(query.order_by(models.Project.updated_at.desc())))
+    return render_template("projects/index.html", projects=found, q=query_text)
+
+
+def _details_form(
+    values: dict[str, Any],
+    settings: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    settings_errors: dict[str, str] | None = None,
+) -> tuple[list[FormField], list[FormField]]:
+    return (
+        form_fields(PROJECT, values, errors),
+        form_fields(SETTINGS, settings, settings_errors, prefix=SETTINGS_PREFIX),
+    )
+
+
+def _read_details(
+    session: Session, project: models.Project | None
+) -> tuple[dict[str, Any], dict[str, Any], list[FormField], list[FormField]]:
+    """Check a posted details form; the fields come back with errors for re-display."""
+    typed_project = posted(PROJECT, request.form)
+    typed_settings = posted(SETTINGS, request.form, SETTINGS_PREFIX)
+    values, errors = load(project_schema(schedules()), form_data(PROJECT, typed_project))
+    settings, settings_errors = load(
+        settings_schema(schedules()), form_data(SETTINGS, typed_settings)
+    )
+    reference = values.get("project_id")
+    if reference and _reference_taken(session, reference, project):
+        errors["project_id"] = (
+            f"project_id '{reference}' is already used by another project; give a new one"
+        )
+    fields = _details_form(typed_project, typed_settings, errors, settings_errors)
+    return values, settings, *fields
+
+
+def _reference_taken(session: Session, reference: str, project: models.Project | None) -> bool:
+    query = select(models.Project.id).where(
+        models.Project.organisation_id == organisation(session).id,
+        models.Project.project_ref == reference,
+    )
+    if project is not None:
+        query = query.where(models.Project.id != project.id)
+    return session.scalar(query) is not None
+
+
+def _render_details(
+    project: models.Project | None,
+    fields: list[FormField],
+    settings_fields: list[FormField],
+    extra: list[ErrorItem] | None = None,
+) -> str:
+    errors = (extra or []) + summary(fields) + summary(settings_fields)
+    return render_template(
+        "projects/form.html",
+        project=project,
+        fields=fields,
+        settings_fields=settings_fields,
+        errors=errors,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create() -> str | Response:
+    session = get_session()
+    if request.method == "GET":
+        return _render_details(None, *_details_form({}, {}))
+    values, settings, fields, settings_fields = _read_details(session, None)
+    if summary(fields) or summary(settings_fields):
+        return _render_details(None, fields, settings_fields)
+    project = models.Project(organisation_id=organisation(session).id, settings=settings)
+    project.set_doc(values)
+    session.add(project)
+    session.commit()
+    flash(f"Project {project.project_ref} created. Add its costs and outcomes.")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.get("/<int:project_id>")
+def show(project_id: int) -> str:
+    session = get_session()
+    project = get_project(session, project_id)
+    problems = check_input(session, project.input_doc())
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    scenarios = list(
+        session.scalars(select(models.Project).where(models.Project.scenario_of_id == project.id))
+    )
+    return render_template(
+        "projects/show.html",
+        project=project,
+        values=documents.project_values(project.doc),
+        lists=[_list_view(project.doc, name) for name in documents.lists_shown(project.doc)],
+        problems=problem_links(project.id, errors),
+        warnings=problem_links(project.id, warnings),
+        scenarios=scenarios,
+    )
+
+
+def _list_view(doc: dict[str, Any], name: str) -> tuple[str, list[dict[str, Any]], list[str]]:
+    """A list's rows and the columns worth showing: declared fields that hold something
+    (uncertainty ranges are left to the row's own page)."""
+    items = documents.rows(doc, name)
+    columns = [
+        f.name
+        for f in PROJECT_LISTS[name]
+        if not is_range(f) and any(r.get(f.name) not in (None, "") for r in items)
+    ]
+    return name, items, columns
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+def edit(project_id: int) -> str | Response:
+    session = get_session()
+    project = get_project(session, project_id)
+    if request.method == "GET":
+        stored = _details_form(documents.project_values(project.doc), project.settings)
+        return _render_details(project, *stored)
+    values, settings, fields, settings_fields = _read_details(session, project)
+    if is_stale(project):
+        return _render_details(project, fields, settings_fields, [ErrorItem(STALE)])
+    if summary(fields) or summary(settings_fields):
+        return _render_details(project, fields, settings_fields)
+    project.set_doc(documents.with_project_values(project.doc, values))
+    project.settings = settings
+    session.commit()
+    flash("Project details saved.")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.route("/<int:project_id>/copy", methods=["GET", "POST"])
+def copy(project_id: int) -> str | Response:
+    """Copy a project as a scenario: the same inputs under a new reference and name."""
+    session = get_session()
+    original = get_project(session, project_id)
+    names = [f for f in PROJECT if f.name in ("project_id", "name")]
+    if request.method == "GET":
+        count = 1 + len(
+            list(
+                session.scalars(
+                    select(models.Project.id).where(models.Project.scenario_of_id == original.id)
+                )
+            )
+        )
+        suggested = {
+            "project_id": f"{original.project_ref}-S{count}",
+            "name": f"{original.name or original.project_ref} (scenario {count})",
+        }
+        return render_template(
+            "projects/copy.html", project=original, fields=form_fields(names, suggested)
+        )
+    typed = posted(names, request.form)
+    values, errors = load(project_schema(schedules()), form_data(names, typed))
+    if values.get("project_id") and _reference_taken(session, values["project_id"], None):
+        errors["project_id"] = (
+            f"project_id '{values['project_id']}' is already used by another project; "
+            "give a new one"
+        )
+    fields = form_fields(names, typed, errors)
+    if summary(fields):
+        return render_template(
+            "projects/copy.html", project=original, fields=fields, errors=summary(fields)
+        )
+    scenario = models.Project(
+        organisation_id=original.organisation_id,
+        settings=dict(original.settings),
+        unit_costs=list(original.unit_costs),
+        scenario_of_id=original.id,
+    )
+    scenario.set_doc({**original.doc, **values})
+    session.add(scenario)
+    session.commit()
+    flash(f"Scenario {scenario.project_ref} created as a copy of {original.project_ref}.")
+    return redirect(url_for("projects.show", project_id=scenario.id))
+
+
+@bp.route("/<int:project_id>/delete", methods=["GET", "POST"])
+def delete(project_id: int) -> str | Response:
+    """Delete after a confirmation page; its runs stay, as the record of what was computed."""
+    session = get_session()
+    project = get_project(session, project_id)
+    if request.method == "GET":
+        return render_template("projects/delete.html", project=project)
+    reference = project.project_ref
+    session.delete(project)
+    session.commit()
+    flash(f"Project {reference} deleted. Its runs are kept in the run history.")
+    return redirect(url_for("projects.index"))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_json() -> str | Response:
+    """Add projects from a canonical JSON input (the format ``froi compute`` reads)."""
+    if request.method == "GET":
+        return render_template("projects/import.html")
+    session = get_session()
+    upload = request.files.get("file")
+    problems: list[ErrorItem] = []
+    doc: Any = None
+    if upload is None or not upload.filename:
+        problems.append(ErrorItem("Choose a JSON file to import", "#field-file"))
+    else:
+        try:
+            doc = json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append(ErrorItem(f"The file is not valid JSON: {exc}", "#field-file"))
+    if doc is not None:
+        found = check_input(session, doc)
+        problems += [ErrorItem(str(p)) for p in found if p.severity == "error"]
+    if not problems:
+        for item in doc["projects"]:
+            if _reference_taken(session, str(item.get("project_id")), None):
+                problems.append(
+                    ErrorItem(f"project_id '{item.get('project_id')}' is already used here")
+                )
+    if problems:
+        return render_template("projects/import.html", errors=problems)
+    org = organisation(session)
+    created = []
+    for item in doc["projects"]:
+        project = models.Project(
+            organisation_id=org.id,
+            settings=dict(doc.get("settings") or {}),
+            unit_costs=list(doc.get("unit_costs") or []),
+        )
+        project.set_doc(item)
+        session.add(project)
+        created.append(project)
+    try:
+        session.commit()
+    except IntegrityError:  # another import took one of the references meanwhile
+        session.rollback()
+        return render_template(
+            "projects/import.html",
+            errors=[ErrorItem("A project_id in the file was taken meanwhile; import again")],
+        )
+    flash(f"Imported {len(created)} project(s): {', '.join(p.project_ref for p in created)}.")
+    if len(created) == 1:
+        return redirect(url_for("projects.show", project_id=created[0].id))
+    return redirect(url_for("projects.index"))

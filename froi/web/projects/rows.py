@@ -1,0 +1,169 @@
+"""Rows of a project's lists (costs, outcomes, usage, cases...): add, change, delete.
+
+One set of views serves every list of ``calculator.fields.PROJECT_LISTS``: the form is
+built from the list's declarations and checked with the schema derived from them.  A
+saved row is then checked by the engine in its project (unknown unit cost codes, a row
+costed two ways, a year after the appraisal period...), and the engine's problems with
+that row are shown beside its fields exactly like the schema's.
+
+The unit cost picker lives inside the form, after its Save button, as submit buttons:
+"Search" redraws the form with what was typed plus the matching unit costs, and each
+match's "Use" button fills in the code.  Nothing typed is lost and no JavaScript is
+needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from calculator.errors import Problem
+from calculator.fields import PROJECT_LISTS, Field
+
+from ..core.db import get_session
+from ..core.formatting import singular
+from ..core.forms import ErrorItem, form_fields, is_range, posted, summary
+from ..core.reference import app_reference, current_table, search_rows, value_at_base
+from ..core.running import check_input
+from ..core.schemas import form_data, load, row_schema
+from . import documents
+from .routes import STALE, get_project, is_stale, schedules
+
+bp = Blueprint("rows", __name__, url_prefix="/projects/<int:project_id>")
+
+#: Unit costs listed at most by the picker; a narrower search finds the rest.
+PICKER_LIMIT = 25
+
+
+def _fields(list_name: str) -> tuple[Field, ...]:
+    if list_name not in PROJECT_LISTS:
+        abort(404, description="A project has no list of that name.")
+    return PROJECT_LISTS[list_name]
+
+
+def _picker(project_settings: dict[str, Any], text: str) -> dict[str, Any]:
+    """The unit costs matching ``text``, each valued at the project's base-year prices."""
+    session = get_session()
+    table = current_table(session)
+    reference = app_reference()
+    base_year = str(project_settings.get("base_year") or reference.deflators.latest_year)
+    if base_year not in reference.deflators.index:
+        base_year = reference.deflators.latest_year
+    found, total = search_rows(session, table, text, PICKER_LIMIT)
+    return {
+        "text": text,
+        "rows": [(row, value_at_base(row, base_year, reference)) for row in found],
+        "total": total,
+        "base_year": base_year,
+        "table": table,
+        "choose": True,
+    }
+
+
+def _row_problems(doc: dict[str, Any], list_name: str, row: int) -> list[Problem]:
+    """The engine's errors about one row of a project document."""
+    return [
+        p
+        for p in check_input(get_session(), doc)
+        if p.severity == "error" and p.list == list_name and p.row == row
+    ]
+
+
+def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
+    """The add and change form: GET draws it, POST searches, picks or saves."""
+    session = get_session()
+    project = get_project(session, project_id)
+    fields = _fields(list_name)
+    items = documents.rows(project.doc, list_name)
+    if row is not None and not 1 <= row <= len(items):
+        abort(404, description="That row does not exist; it may have been deleted.")
+    has_code = any(f.name == "unit_cost_code" for f in fields)
+    typed: dict[str, Any] = items[row - 1] if row is not None else {}
+    errors: dict[str, str] = {}
+    extra: list[ErrorItem] = []
+    action = "show"
+    if request.method == "POST":
+        typed = posted(fields, request.form)
+        action = request.form.get("action", "save")
+        search = request.form.get("search", "").strip()
+        if action == "save" and search and search != request.form.get("searched", ""):
+            # Enter in the search box submits with the form's default button, Save; a
+            # search not yet run is what the person meant
+            action = "search"
+        if "pick" in request.form:
+            typed["unit_cost_code"] = request.form["pick"]
+            action = "pick"
+        if is_stale(project):
+            extra.append(ErrorItem(STALE))
+        elif action == "save":
+            values, errors = load(row_schema(list_name, schedules()), form_data(fields, typed))
+            if not errors:
+                doc = documents.with_row(project.doc, list_name, row, values)
+                where = row if row is not None else len(items) + 1
+                found = _row_problems(project.input_doc() | {"projects": [doc]}, list_name, where)
+                names = {f.name for f in fields}
+                errors = {p.field: p.message for p in found if p.field in names}
+                extra += [ErrorItem(p.message) for p in found if p.field not in names]
+                if not found:
+                    project.set_doc(doc)
+                    session.commit()
+                    flash(f"{singular(list_name).capitalize()} {where} saved.")
+                    anchor = f"#list-{list_name}"
+                    return redirect(url_for("projects.show", project_id=project.id) + anchor)
+    picker = None
+    if has_code and action == "search":
+        picker = _picker(project.settings, request.form.get("search", "").strip())
+    form = form_fields(fields, typed, errors)
+    return render_template(
+        "rows/form.html",
+        project=project,
+        list_name=list_name,
+        row=row,
+        heading=singular(list_name),
+        fields=[f for f in form if not is_range(f.spec)],
+        range_fields=[f for f in form if is_range(f.spec)],
+        has_code=has_code,
+        picker=picker,
+        errors=extra + summary(form),
+    )
+
+
+@bp.route("/<list_name>/new", methods=["GET", "POST"])
+def new(project_id: int, list_name: str) -> str | Response:
+    return _form(project_id, list_name, None)
+
+
+@bp.route("/<list_name>/<int:row>/edit", methods=["GET", "POST"])
+def edit(project_id: int, list_name: str, row: int) -> str | Response:
+    return _form(project_id, list_name, row)
+
+
+@bp.route("/<list_name>/<int:row>/delete", methods=["GET", "POST"])
+def delete(project_id: int, list_name: str, row: int) -> str | Response:
+    session = get_session()
+    project = get_project(session, project_id)
+    _fields(list_name)
+    items = documents.rows(project.doc, list_name)
+    if not 1 <= row <= len(items):
+        abort(404, description="That row does not exist; it may have been deleted.")
+    heading = singular(list_name)
+    errors: list[ErrorItem] = []
+    if request.method == "POST":
+        if not is_stale(project):
+            project.set_doc(documents.without_row(project.doc, list_name, row))
+            session.commit()
+            flash(f"{heading.capitalize()} {row} deleted.")
+            anchor = f"#list-{list_name}"
+            return redirect(url_for("projects.show", project_id=project.id) + anchor)
+        errors = [ErrorItem(STALE)]
+    return render_template(
+        "rows/delete.html",
+        project=project,
+        list_name=list_name,
+        row=row,
+        item=items[row - 1],
+        heading=heading,
+        errors=errors,
+    )

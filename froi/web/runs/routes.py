@@ -1,0 +1,145 @@
+"""Runs: the record of every calculation, each re-runnable to show that it reproduces.
+
+A run page shows what went in (the input document and its SHA-256, the settings, the
+unit cost table's name, version and hash, the other reference tables' hashes, the
+engine version, who and when) and what came out.  "Re-run" recomputes the stored input
+on the stored table version and records the re-run as a run of its own, linked to the
+original, with whether every figure came out the same; its page names any figure that
+did not, with both values.  "Re-run on the current tables" recomputes the stored input
+on the table version now in use, and its page shows each changed figure and why: the
+unit cost codes the run used whose rows changed, a changed deflator table, base year or
+engine version (:mod:`.rerun_reasons`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from calculator.errors import InvalidInput
+
+from ..core import models
+from ..core.db import get_session
+from ..core.figures import project_figures, project_tables
+from ..core.reference import current_table
+from ..core.running import rerun, rerun_current, rerun_differences
+from ..projects.routes import organisation, owned
+from .rerun_reasons import rerun_reasons
+
+bp = Blueprint("runs", __name__, url_prefix="/runs")
+
+#: Runs listed on one page, newest first.
+PAGE_SIZE = 50
+#: Projects whose figures a run page draws at once (a batch run may hold thousands).
+PROJECTS_PER_PAGE = 10
+
+
+def get_run(run_id: int) -> models.Run:
+    return owned(get_session(), models.Run, run_id, "There is no such run.")
+
+
+@bp.get("/")
+def index() -> str:
+    session = get_session()
+    runs = list(
+        session.scalars(
+            select(models.Run)
+            .where(models.Run.organisation_id == organisation(session).id)
+            .order_by(models.Run.id.desc())
+            .limit(PAGE_SIZE)
+        )
+    )
+    return render_template("runs/index.html", runs=runs, page_size=PAGE_SIZE)
+
+
+@bp.get("/<int:run_id>")
+def show(run_id: int) -> str:
+    run = get_run(run_id)
+    # what differs and why is shown only when a re-run did not reproduce (a re-run's
+    # ``reproduced`` already says whether anything differs)
+    unlike = run.rerun_of if run.rerun_of is not None and not run.reproduced else None
+    changed = rerun_differences(unlike, run) if unlike is not None else []
+    reasons = rerun_reasons(unlike, run) if unlike is not None else None
+    count = len(run.results.get("projects", []))
+    pages = max(1, math.ceil(count / PROJECTS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    first = (page - 1) * PROJECTS_PER_PAGE
+    shown = range(first, min(first + PROJECTS_PER_PAGE, count))
+    return render_template(
+        "runs/show.html",
+        run=run,
+        reasons=reasons,
+        in_use=current_table(get_session(), run.organisation_id),
+        figures=project_figures(run.results, chart_prefix=f"run-{run.id}", only=shown),
+        paging={"page": page, "pages": pages, "shown": shown, "count": count},
+        differences=changed,
+        input_text=json.dumps(run.input_doc, indent=2, ensure_ascii=False),
+    )
+
+
+@bp.post("/<int:run_id>/rerun")
+def rerun_view(run_id: int) -> BaseResponse:
+    session = get_session()
+    run = get_run(run_id)
+    again = rerun(session, run)
+    session.commit()
+    return redirect(url_for("runs.show", run_id=again.id))
+
+
+@bp.post("/<int:run_id>/rerun-current")
+def rerun_current_view(run_id: int) -> BaseResponse:
+    """Recompute the stored input on the tables now in use, linked to this run."""
+    session = get_session()
+    run = get_run(run_id)
+    try:
+        again = rerun_current(session, run)
+    except InvalidInput as invalid:
+        # the table in use may lack a code the run used: say so, record nothing
+        session.rollback()
+        table = current_table(session, run.organisation_id)
+        reasons = list(dict.fromkeys(p.message for p in invalid.problems))
+        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        flash(
+            f"This run cannot be re-run on {table.name}, version {table.version}, the "
+            f"table now in use: {'; '.join(reasons[:3])}{more}. Nothing was recorded."
+        )
+        return redirect(url_for("runs.show", run_id=run.id))
+    session.commit()
+    return redirect(url_for("runs.show", run_id=again.id))
+
+
+@bp.get("/<int:run_id>/input.json")
+def input_json(run_id: int) -> Response:
+    run = get_run(run_id)
+    body = json.dumps(run.input_doc, indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="run-{run.id}-input.json"'},
+    )
+
+
+@bp.get("/<int:run_id>/projects/<int:index>/<name>.csv")
+def table_csv(run_id: int, index: int, name: str) -> Response:
+    """One table of figures of a stored run, as CSV (the numbers behind a chart)."""
+    run = get_run(run_id)
+    count = len(run.results.get("projects", []))
+    if not 0 <= index < count:
+        abort(404, description="That run has no such table.")
+    project = run.results["projects"][index]
+    tables = project_tables(project)  # this project's tables, without drawing its charts
+    if name not in tables:
+        abort(404, description="That run has no such table.")
+    safe_ref = re.sub(r"[^A-Za-z0-9_-]+", "_", str(project.get("project_id")))
+    return Response(
+        tables[name].csv(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="run-{run.id}-{safe_ref}-{name}.csv"'
+        },
+    )

@@ -1,0 +1,93 @@
+"""The results workbook of a batch run, written once and kept as a cache file.
+
+Writing the standard results workbook of 1,000 projects takes about ten seconds, so
+once an upload is computed (and its results page can be shown) the workbook is written
+in the background (:func:`.jobs.after`) into ``<instance>/results/``, and the download
+serves that file.  It is a
+cache, not a record: the run holds everything, and a file that is missing (another
+machine, a cleared folder) is written again from the run's stored input, on its stored
+table version and with its computation time, so it comes out the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+
+from calculator.engine import Results, compute
+from froi.workbook.results import write_results_workbook
+
+from ..core import models
+from ..core.db import database
+from ..core.reference import reference_for
+
+log = logging.getLogger(__name__)
+
+
+def cache_path(run: models.Run, upload: models.Upload) -> Path:
+    """The file of a run's workbook: named by everything it shows, so that no other run
+    (of another database, say, or a run with the same id) can be served from it."""
+    database = current_app.extensions["froi"]["db"].engine.url.render_as_string()
+    key = "|".join(
+        (database, str(run.id), run.input_sha256, run.computed_at.isoformat(), upload.sha256)
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    folder = current_app.config.get("RESULTS_DIR") or Path(current_app.instance_path) / "results"
+    return Path(folder) / f"run-{run.id}-{digest}.xlsx"
+
+
+def _write(run: models.Run, upload: models.Upload, results: Results | None) -> bytes:
+    reference = reference_for(run.unit_cost_table)
+    if results is None:
+        results = compute(run.input_doc, reference, computed_at=run.computed_at)
+    stream = io.BytesIO()
+    write_results_workbook(
+        results,
+        stream,
+        reference=reference,
+        input_sha256=upload.sha256,
+        input_name=upload.file_name,
+    )
+    return stream.getvalue()
+
+
+def _keep(path: Path, body: bytes) -> None:
+    """Write ``body`` to ``path`` atomically (a reader never sees half a file)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as fh:
+            fh.write(body)
+        os.replace(fh.name, path)
+    except OSError:
+        log.warning("results workbook %s not cached", path, exc_info=True)
+
+
+def store(run_id: int, upload_id: int, results: Results) -> None:
+    """Write and keep the workbook of a run just computed (its engine results in hand).
+
+    Runs in the background, so it reads the run and upload in a session of its own.
+    """
+    with database().sessions() as session:
+        run = session.get(models.Run, run_id)
+        upload = session.get(models.Upload, upload_id)
+        if run is None or upload is None:
+            return
+        path = cache_path(run, upload)
+        if not path.is_file():
+            _keep(path, _write(run, upload, results))
+
+
+def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:
+    """The run's results workbook: the kept file, or written again (and kept)."""
+    path = cache_path(run, upload)
+    if path.is_file():
+        return path.read_bytes()
+    body = _write(run, upload, None)
+    _keep(path, body)
+    return body

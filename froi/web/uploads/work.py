@@ -1,0 +1,305 @@
+"""The work behind a batch upload: store, check, and compute a workbook's projects.
+
+The same functions run inside a request (small workbooks) and inside a background job
+(large ones, :mod:`.jobs`); they take a session and a progress reporter and do not touch
+the request, so both paths give the same results.
+
+**Check.**  The stored bytes are written to a temporary file and read with
+:func:`froi.workbook.reader.check_workbook` (its limits: 20 MB, 200,000 rows a sheet, zip
+bombs, encryption, formulas without values) against the reference data of the table
+version new runs use.  What it finds is kept on the upload as a report: the problems
+(the first 50, each with its cell, and how many more), the warnings, or the one sentence
+refusing the file; or, when it is clean, how many projects of each mode, the table
+version and the base year.  Nothing else is saved.
+
+**Compute.**  Confirming reads and checks the stored bytes again (the unit cost table in
+use may have changed since the check), computes every project in one engine call
+(:func:`calculator.engine.compute_run`), stores one :class:`~froi.web.core.models.Run` whose input
+is the workbook's canonical document (:func:`run_document`, so it re-runs like any
+other run), adds or updates a project per uploaded project, and marks the upload
+computed, all in one transaction: nothing is half-saved.
+
+**Name clashes.**  A project whose reference is already used by a project of the
+organisation is, by the person's choice on the check page, either added under a new
+reference with a suffix (``EOC-01`` becomes ``EOC-01-2``, the first free number; the
+default, which never changes an existing project) or used to update the existing
+project's inputs (a new revision of it, as a save from its form would be).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calculator.engine import Results, compute_run, input_hash
+from calculator.errors import InvalidInput, Problem
+from calculator.inputs import RunInput, read_input
+from calculator.reference import ReferenceData
+from froi.workbook.cells import DEFAULT_SHOWN
+from froi.workbook.limits import DEFAULT_LIMITS, WorkbookRefused
+from froi.workbook.reader import WorkbookInput, check_workbook
+from froi.workbook.results.inputs import run_document
+
+from ..core import models
+from ..core.reference import current_table, reference_for
+from ..core.result_chunks import results_dict
+from ..core.running import new_run
+
+#: Statuses of an upload (see :class:`~froi.web.core.models.Upload`).
+RECEIVED, CHECKING, INVALID, REFUSED, CHECKED = (
+    "received",
+    "checking",
+    "invalid",
+    "refused",
+    "checked",
+)
+COMPUTING, COMPUTED, FAILED = "computing", "computed", "failed"
+#: What to do with a project whose reference is already used.
+SUFFIX, UPDATE = "suffix", "update"
+CLASH_RULES = (SUFFIX, UPDATE)
+#: Projects saved between two progress reports.
+CHUNK = 100
+
+Report = Callable[[str, int, int], None]
+
+
+def no_progress(stage: str, done: int = 0, total: int = 0) -> None:
+    """A progress reporter that reports nothing (work done within a request)."""
+
+
+def store_upload(
+    session: Session, organisation_id: int, file_name: str, content: bytes, user: str
+) -> models.Upload:
+    """Keep the uploaded bytes as received (the caller commits)."""
+    upload = models.Upload(
+        organisation_id=organisation_id,
+        file_name=Path(file_name).name[:300] or "workbook.xlsx",
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        content=content,
+        user_name=user,
+        status=RECEIVED,
+        report={},
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+@contextmanager
+def _on_disk(upload: models.Upload) -> Iterator[Path]:
+    """The upload's bytes as a temporary file with its own extension (the reader's input)."""
+    suffix = Path(upload.file_name).suffix.lower() or ".xlsx"
+    with tempfile.TemporaryDirectory(prefix="froi-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(upload.content)
+        yield path
+
+
+def _read(
+    session: Session, upload: models.Upload, progress: Report
+) -> tuple[RunInput, WorkbookInput, ReferenceData, models.UnitCostTable]:
+    """Read and check the stored workbook; raises WorkbookRefused or InvalidInput."""
+    table = current_table(session, upload.organisation_id)
+    reference = reference_for(table)
+    progress(f"Reading and checking {upload.file_name}", 0, 0)
+    with _on_disk(upload) as path:
+        run, book = check_workbook(path, reference, limits=DEFAULT_LIMITS, file=upload.file_name)
+    return run, book, reference, table
+
+
+def _lines(problems: list[Problem]) -> list[dict[str, str]]:
+    return [{"where": p.where(), "message": p.message} for p in problems[:DEFAULT_SHOWN]]
+
+
+def existing_refs(session: Session, organisation_id: int) -> set[str]:
+    return set(
+        session.scalars(
+            select(models.Project.project_ref).where(
+                models.Project.organisation_id == organisation_id
+            )
+        )
+    )
+
+
+def check_upload(session: Session, upload: models.Upload, progress: Report = no_progress) -> None:
+    """Check the upload and keep the report on it; commits."""
+    try:
+        run, _book, _reference, table = _read(session, upload, progress)
+    except WorkbookRefused as refused:
+        upload.status = REFUSED
+        upload.report = {"refused": refused.reason, "file": refused.file}
+        return session.commit()
+    except InvalidInput as invalid:
+        errors = [p for p in invalid.problems if p.severity != "warning"]
+        warnings = [p for p in invalid.problems if p.severity == "warning"]
+        upload.status = INVALID
+        upload.report = {
+            "problems": _lines(errors),
+            "problem_count": len(errors),
+            "warnings": _lines(warnings),
+            "warning_count": len(warnings),
+        }
+        return session.commit()
+    long = _too_long(run)
+    if long:  # a value the database cannot keep: PostgreSQL would refuse it on confirm
+        upload.status = INVALID
+        upload.report = {
+            "problems": _lines(long),
+            "problem_count": len(long),
+            "warnings": _lines(run.warnings),
+            "warning_count": len(run.warnings),
+        }
+    else:
+        progress(f"Checked {len(run.projects):,} projects", len(run.projects), len(run.projects))
+        refs = [str(r) for r in run.projects["project_id"]]
+        taken = existing_refs(session, upload.organisation_id)
+        upload.status = CHECKED
+        upload.report = {
+            "projects": len(refs),
+            "modes": dict(Counter(str(m) for m in run.projects["mode"])),
+            "table": {"id": table.id, "name": table.name, "version": table.version},
+            "base_year": run.settings.base_year,
+            "simulations": int(run.settings.simulations),
+            "warnings": _lines(run.warnings),
+            "warning_count": len(run.warnings),
+            "clashes": sorted(r for r in refs if r in taken),
+        }
+    session.commit()
+
+
+#: Project fields the service keeps in columns of limited length
+#: (:class:`~froi.web.core.models.Project`).
+PROJECT_COLUMNS = {"project_id": "project_ref", "name": "name", "organisation": "organisation_name"}
+
+
+def _too_long(run: RunInput) -> list[Problem]:
+    """A problem per project field too long for its column."""
+    problems = []
+    for name, column in PROJECT_COLUMNS.items():
+        if name not in run.projects.columns:
+            continue
+        limit = models.column_length(models.Project, column)
+        for ref, value in zip(run.projects["project_id"], run.projects[name], strict=True):
+            why = models.too_long(value, limit)
+            if why:
+                problems.append(Problem(why, project=str(ref)[:40], field=name))
+    return problems
+
+
+def free_reference(ref: str, taken: set[str]) -> str:
+    """``ref`` with the first suffix ``-2``, ``-3``... that no project uses (100 characters)."""
+    n = 2
+    while True:
+        tail = f"-{n}"
+        candidate = ref[: 100 - len(tail)] + tail
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+def plan_projects(
+    session: Session, upload: models.Upload, doc: dict[str, Any], rule: str
+) -> list[models.Project]:
+    """A project (new, or by ``rule`` an existing one updated) per project of the document.
+
+    Only reads the database: the caller adds the projects and commits them with the run,
+    so the write transaction is short (SQLite allows one writer at a time, and a job's
+    progress reports must be able to write meanwhile).
+    """
+    existing = {
+        p.project_ref: p
+        for p in session.scalars(
+            select(models.Project).where(models.Project.organisation_id == upload.organisation_id)
+        )
+    }
+    taken = set(existing)
+    planned: list[models.Project] = []
+    for project_doc in doc["projects"]:
+        ref = str(project_doc.get("project_id") or "")
+        project_doc = dict(project_doc)
+        if ref in existing and rule == UPDATE:
+            project = existing[ref]
+        else:
+            if ref in taken:
+                project_doc["project_id"] = ref = free_reference(ref, taken)
+            project = models.Project(organisation_id=upload.organisation_id, revision=0)
+        taken.add(ref)
+        project.set_doc(project_doc)
+        project.settings = dict(doc["settings"])
+        project.unit_costs = list(doc.get("unit_costs") or [])
+        planned.append(project)
+    return planned
+
+
+def compute_upload(
+    session: Session, upload: models.Upload, rule: str, progress: Report = no_progress
+) -> tuple[models.Run, Results]:
+    """Compute a checked upload, save its run and projects and commit them together.
+
+    Raises :class:`InvalidInput` (nothing saved) if the workbook no longer checks.
+    """
+    run_input, _book, reference, table = _read(session, upload, progress)
+    long = _too_long(run_input)
+    if long:
+        raise InvalidInput(long, upload.file_name)
+    # the run is of the canonical document, read as a re-run will read it (rows numbered
+    # within their project rather than by Excel row), so that re-running reproduces it
+    doc = json.loads(json.dumps(run_document(run_input)))
+    count = len(run_input.projects)
+    progress(f"Computing {count:,} projects", 0, count)
+    checked = read_input(doc, reference)
+    now = models.utcnow()
+    results = compute_run(checked, reference, input_sha256=input_hash(doc), computed_at=now)
+
+    def computed(done: int, total: int) -> None:
+        progress(f"Computing the results of each project: {done:,} of {total:,}", done, total)
+
+    figures = results_dict(results, CHUNK, computed)
+    projects = plan_projects(session, upload, doc, rule)
+    progress(f"Saving {count:,} projects and the run", count, count)
+    with session.no_autoflush:
+        new = [p for p in projects if p.id is None]
+        session.add_all(new)
+    session.flush()
+    run = new_run(
+        table,
+        doc,
+        figures,
+        organisation_id=upload.organisation_id,
+        project_ref=_short(f"{upload.file_name} ({count:,} projects)", 100),
+        computed_at=now,
+        user=upload.user_name,
+        project_id=projects[0].id if count == 1 else None,
+        label=_short(f"Upload of {upload.file_name}: {count:,} projects", 300),
+        upload_id=upload.id,
+    )
+    session.add(run)
+    upload.status = COMPUTED
+    upload.report = {
+        **upload.report,
+        "projects_saved": [p.id for p in projects],
+        "clash_rule": rule,
+    }
+    session.commit()
+    return run, results
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def batch_run(session: Session, upload: models.Upload) -> models.Run | None:
+    """The run a computed upload produced (the newest, should there be more)."""
+    return session.scalars(
+        select(models.Run).where(models.Run.upload_id == upload.id).order_by(models.Run.id.desc())
+    ).first()

@@ -1,0 +1,240 @@
+"""The standard results workbook (issue 3): every figure of a run, traceable in Excel.
+
+    write_results_workbook(results, "results.xlsx", reference=reference)
+
+Design
+------
+**Long tables, not a sheet per project.**  A portfolio of 1,000 projects would need
+thousands of sheets, so each kind of detail is one long table with the project's number
+and ID on every row: Years (t x categories, cumulative positions, paid-back flags),
+Outcome values, Cost rows, Costs by type, Project agencies, Service use and Comparison
+by agency (comparison mode), Case results and Case teams (case level).  Each is an Excel
+table with filters; filter on ``Project #`` to see one project.
+
+**Live headline figures.**  Summary has a row per project with METHOD's figures and
+their units in the headers; every computed figure is a formula over the detail tables
+(``SUMIFS`` keyed by ``Project #``) written with the engine's figure as its cached value
+(XlsxWriter ``write_formula(..., value)``), so the file opens correct without
+recalculation and an auditor can follow any figure to its rows.  Keys are numbers
+(project, agency and team numbers) because SUMIFS treats text criteria as patterns and
+ignores case; formulas select rows by key, never by position, so sorting a table never
+changes a figure.  The Agencies sheet totals who saves and who pays across the portfolio
+the same way.  Figures a mode does not report are left empty.
+
+**Payback year is a formula**: ``MINIFS`` of the years whose ``Paid back`` flag is 1 (the
+flag is itself a formula over the cumulative SUMIFS columns of Years), blank when no year
+pays back.  MINIFS needs Excel 2019 or Microsoft 365 (LibreOffice 5.2+); Excel 2016
+would show ``#NAME?`` in the two payback columns when it recalculates.
+
+**The price of sort-safe formulas**: a SUMIFS reads its whole range, so the cumulative
+columns of Years cost rows x rows comparisons.  LibreOffice recalculates a 1,000-project,
+5-year workbook (87,616 formulas) in about 30 s; Excel recalculates on opening (the file
+asks it to) on every core.  Files open with correct values regardless, from the cache.
+
+**Charts**: a payback chart (cumulative discounted costs and fiscal benefits, payback
+year marked) for each of the first 10 appraisal projects, each re-pointable to any
+project by typing its number (:mod:`froi.workbook.results.charts`), and a bar chart of
+fiscal benefits and costs by agency.
+
+**The workbook is also an input workbook.**  The run's inputs are written on sheets with
+the template's names and columns (Settings, UnitCosts, Projects, Costs, Outcomes,
+ComparisonUsage, Cases, CaseOutcomes, Teams; :mod:`froi.workbook.layout`), defaults
+filled in, so uploading the exported workbook reproduces its results.  Result sheets
+have names no input sheet has.
+
+**Text cannot become a formula.**  All text is written with ``write_string`` and text
+beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with an
+apostrophe on the result sheets (:func:`froi.workbook.results.cells.neutralise`) and
+written under Excel's quote prefix on the input sheets, so it reads back as typed
+(:func:`froi.workbook.writer.write_cell`); the workbook is opened with XlsxWriter's
+string conversions off.  Numbers are never altered.
+
+Unit costs used, Provenance (engine version, tables with versions and SHA-256, the
+deflator index, optimism bias and discount schedules, every setting, input file SHA-256
+and name, times) and Warnings complete the record; About explains the sheets.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO
+
+import xlsxwriter
+import xlsxwriter.exceptions
+
+from calculator.engine import Results
+from calculator.reference import ReferenceData
+
+from ..layout import SHEETS
+from ..writer import write_input_sheets
+from .cells import Book, Table
+from .charts import CHART_LIMIT, charted_projects, write_agency_chart, write_payback_charts
+from .charts import SHEET as CHART_SHEET
+from .context import Context, context
+from .detail import Detail, plan_detail, write_detail
+from .inputs import InputsWriter, run_document
+from .provenance import (
+    DRAWS,
+    TORNADO,
+    UNCERTAINTY,
+    UNIT_COSTS_USED,
+    WARNINGS,
+    check_reference,
+    draws_sample,
+    unit_costs_used,
+    write_about,
+    write_draws,
+    write_provenance,
+    write_uncertainty,
+    write_unit_costs_used,
+    write_warnings,
+)
+from .summary import plan_agencies, plan_summary, write_agencies, write_summary
+
+#: XlsxWriter options: normal mode (tables and charts need it) and no guessing: a string
+#: is never turned into a formula, a link or a number.
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "constant_memory": False,
+}
+
+#: What each result sheet holds, for the About sheet.
+SHEET_NOTES = {
+    "Summary": "A row per project: METHOD's headline figures with their units, as formulas "
+    "over the detail sheets. Blank where the project's mode does not report a figure.",
+    "Agencies": "Who saves (PV fiscal benefits) and who pays (PV costs) across the portfolio, "
+    "by agency, with a chart.",
+    CHART_SHEET: f"Cumulative discounted costs against cumulative discounted fiscal benefits "
+    f"with the payback year, for the first {CHART_LIMIT} appraisal projects; type another "
+    "project number in a yellow cell to chart that project.",
+    "Years": "Each appraisal and comparison project's years: discount factor, net costs, "
+    "benefits by category, discounted costs and fiscal benefits, cumulative positions.",
+    "Outcome values": "Each outcome row: net outcomes n, unit value at base-year prices, "
+    "optimism bias, present values by category, switching value of the success rate.",
+    "Cost rows": "Each cost row as costed: amount, price year, rebased, optimism bias, "
+    "discount factor and present value (offsets negative).",
+    "Costs by type": "Each project's costs summed by cost type.",
+    "Project agencies": "Each project's PV fiscal benefits and PV costs by agency.",
+    "Service use": "Comparison projects: each usage row of both groups, costed.",
+    "Comparison by agency": "Comparison projects: service cost per case and costs avoided, "
+    "by agency.",
+    "Case results": "Case-level projects: each case's cost, benefit and FROI.",
+    "Case teams": "Case-level projects with teams: each team's cases, mean benefit and "
+    "projected annual benefits.",
+    "Uncertainty": "Monte Carlo results per appraisal project (values: simulations are not "
+    "formulas).",
+    "Tornado": "FROI and NPV with each uncertain input at its low and high end.",
+    "Sample of draws": "The first simulations of each appraisal project (up to 1,000 each, "
+    "fewer in a large portfolio so the sheet stays within 100,000 rows): FROI and NPV of "
+    "each draw, to chart or summarise.",
+    "Unit costs used": "Every unit cost the run used: source, grade, price year, value, and "
+    "its rebasing to base-year prices as formulas.",
+    "Provenance": "The run record: engine version, tables with versions and SHA-256 hashes, "
+    "deflator index, optimism bias, discount schedules, settings, input file, times.",
+    "Warnings": "Every warning the run raised, with its project, list, row and field.",
+}
+NOTES = (
+    "Project # is the project's position in the run. Every long table carries it, and the "
+    "formulas find a project's rows with SUMIFS on it, so sorting or filtering a table "
+    "never changes a figure. Agencies and teams are numbered the same way.",
+    "Money is in pounds at base-year prices (see Provenance). Ratios such as FROI are "
+    "pounds back per pound spent: 1.84 means £1.84 per £1 (a net return of 0.84).",
+    "Ratios are left blank when their denominator is zero or negative (METHOD 2.3).",
+    "The observed FROI interval and the uncertainty figures come from resampling and "
+    "simulation: they are values, not formulas.",
+    "Text that begins with = + - @, a tab or a carriage return is shown with a leading "
+    "apostrophe so that it can never run as a formula; numbers are unchanged.",
+    "The input sheets (Settings to Teams) hold the run's inputs with every default filled "
+    "in; upload this workbook to compute the same results again.",
+)
+
+
+def write_results_workbook(
+    results: Results,
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    reference: ReferenceData,
+    input_sha256: str | None = None,
+    input_name: str | None = None,
+    inputs_writer: InputsWriter | None = None,
+) -> None:
+    """Write the standard results workbook of ``results`` to ``path`` (or a binary stream).
+
+    ``reference`` is the reference data the run was computed with: the workbook shows its
+    deflator index, optimism bias and discount schedules, and refuses other tables
+    (``ValueError``).  ``input_sha256`` and ``input_name`` identify the input file;
+    ``inputs_writer(workbook, document)`` replaces the built-in writer of the input sheets
+    (it receives the XlsxWriter workbook and the run's canonical input document).
+    A file that cannot be created raises the ``OSError`` that says why.
+    """
+    ctx = context(results)
+    check_reference(ctx, reference)
+    book = Book(xlsxwriter.Workbook(path, WORKBOOK_OPTIONS))
+    summary = plan_summary(book, ctx)
+    agencies = plan_agencies(book, ctx)
+    detail = plan_detail(book, ctx)
+    used = unit_costs_used(ctx, reference)
+    used_table = Table(book, "Unit costs used", UNIT_COSTS_USED, len(used), freeze_cols=1)
+    warnings = Table(book, "Warnings", WARNINGS, len(results.warnings))
+    u = results.uncertainty
+    uncertainty = None if u is None else Table(book, "Uncertainty", UNCERTAINTY, len(u.summary))
+    tornado = None if u is None else Table(book, "Tornado", TORNADO, len(u.tornado))
+    sample = None if u is None else draws_sample(ctx)
+    draws = None if sample is None else Table(book, "Sample of draws", DRAWS, len(sample))
+
+    order = _sheet_order(summary, agencies, detail, used_table, (uncertainty, tornado, draws), ctx)
+    for name in order:
+        book.sheet(name)
+    write_detail(detail, ctx)
+    write_summary(summary, ctx, detail)
+    if agencies is not None:
+        write_agencies(agencies, ctx, detail)
+        write_agency_chart(book, agencies)
+    if CHART_SHEET in book.sheets and detail.years is not None:
+        write_payback_charts(book, ctx, summary, detail.years)
+    if uncertainty is not None and tornado is not None:
+        write_uncertainty(uncertainty, tornado, ctx)
+    if draws is not None and sample is not None:
+        write_draws(draws, ctx, sample)
+    write_unit_costs_used(used_table, used)
+    write_provenance(book, ctx, reference, input_sha256, input_name)
+    write_warnings(warnings, ctx)
+    write_about(book, [(n, SHEET_NOTES[n]) for n in order if n in SHEET_NOTES], NOTES)
+
+    document = run_document(ctx.run)
+    if inputs_writer is not None:
+        inputs_writer(book.workbook, document)
+    else:  # the template's own writer: same columns, dropdowns and text handling
+        write_input_sheets(book.workbook, document, reference)
+    for sheet in SHEETS:  # input sheets in grey tabs, whoever wrote them
+        ws = book.workbook.get_worksheet_by_name(sheet.name)
+        if ws is not None:
+            ws.set_tab_color("#A6A6A6")
+    try:
+        book.workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
+        raise (
+            exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        ) from None
+
+
+def _sheet_order(
+    summary: Table,
+    agencies: Table | None,
+    detail: Detail,
+    used: Table,
+    simulated: tuple[Table | None, ...],
+    ctx: Context,
+) -> list[str]:
+    """Result sheets in reading order: headline, charts, detail, record, About."""
+    names = [summary.sheet]
+    if agencies is not None:
+        names.append(agencies.sheet)
+    if charted_projects(ctx):
+        names.append(CHART_SHEET)
+    names += [t.sheet for t in detail.tables()]
+    names += [t.sheet for t in simulated if t is not None]
+    names += [used.sheet, "Provenance", "Warnings", "About"]
+    return names
