@@ -20,6 +20,9 @@ import pandas as pd
 
 from .errors import InvalidInput, InvalidPriceYear, Problem
 from .fields import CATEGORIES
+from .hierarchy import adds_up, sum_tolerance
+from .hierarchy import ancestor_codes as ancestor_codes
+from .hierarchy import parent_code as parent_code
 from .prices import DeflatorTable, parse_price_year
 from .provenance import TableMeta, content_hash, read_csv_rows, read_meta
 
@@ -57,22 +60,6 @@ def parse_bool(text: object) -> bool | None:
     if word in _FALSE:
         return False
     return None
-
-
-def parent_code(code: str) -> str | None:
-    """The code one level up (``SS2.0.1`` -> ``SS2.0``); ``None`` for a top-level code."""
-    head, dot, _ = code.rpartition(".")
-    return head if dot and "." in head else None
-
-
-def ancestor_codes(code: str) -> list[str]:
-    """Every code above ``code`` in the dotted hierarchy, nearest first."""
-    out: list[str] = []
-    current = parent_code(code)
-    while current is not None:
-        out.append(current)
-        current = parent_code(current)
-    return out
 
 
 @dataclass(frozen=True)
@@ -187,8 +174,8 @@ def hierarchy_problems(rows: pd.DataFrame, file: str | None = None) -> list[Prob
     problems: list[Problem] = []
     for parent, total, codes in sums.itertuples(name=None):
         value = float(str(parents.at[parent, "value"]))
-        tolerance = max(1.0, 0.005 * value)
-        if abs(value - total) > tolerance:
+        tolerance = sum_tolerance(value)
+        if not adds_up(value, total):
             problems.append(
                 Problem(
                     f"parent {parent} is £{value:,.2f} but its same-unit parts "
