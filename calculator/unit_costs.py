@@ -2,10 +2,12 @@
 
 A table is a CSV file of the fields below with a JSON sidecar of metadata (see
 :mod:`calculator.provenance`).  Loading is strict: a table with an unknown column, a
-duplicate code, a negative value, a price year the deflator table lacks or a grade
-outside 1-6 is refused with every problem named by file, line and field.  Hierarchy
-mismatches (a parent that is not the sum of its parts) are data-quality warnings: the
-table loads all the same, so the figures can still be used and the problem is visible.
+duplicate code, a negative value, a price year the deflator table lacks, a grade outside
+1-6 or a row whose name says it includes economic or social value categorised fiscal
+(METHOD 2.2, :mod:`calculator.categories`) is refused with every problem named by file,
+line and field.  Hierarchy mismatches (a parent that is not the sum of its parts) are
+data-quality warnings: the table loads all the same, so the figures can still be used and
+the problem is visible.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from .categories import category_problems
 from .errors import InvalidInput, InvalidPriceYear, Problem
 from .fields import CATEGORIES
 from .hierarchy import adds_up, sum_tolerance
@@ -207,11 +210,16 @@ def validate_rows(
     list_name: str | None = None,
     row_label: str = "row",
     header_row: int | None = None,
+    check_categories: bool = True,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check unit cost rows strictly and return them typed, indexed by code.
 
     ``records`` pairs each row with the number a person would use to find it (a file
     line, or a 1-based position in a list).  Every problem is returned, none raised.
+    Rows described as including economic or social value may not be fiscal
+    (:func:`~calculator.categories.category_problems`); ``check_categories=False`` skips
+    only that rule, to read back a table published before it was enforced (table
+    version 2026.1 counted such rows as fiscal), so its runs can still be reproduced.
     """
     problems: list[Problem] = []
     columns = list(columns)
@@ -323,6 +331,8 @@ def validate_rows(
     frame = pd.DataFrame.from_dict(out, orient="index", columns=list(COLUMNS[1:]))
     frame.index.name = "code"
     frame = frame.astype({"value": "float64", "confidence_grade": "float64", "cashable": "bool"})
+    if check_categories:
+        problems += category_problems(frame, first_seen, file=file, list_name=list_name)
     return frame, problems
 
 
