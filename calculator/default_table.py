@@ -9,6 +9,10 @@ file of current figures, and every choice is data a reviewer can read in ``unit_
   of data-quality warning weakens it;
 * ``current_figures.csv``: recent figures (NAO, PSSRU, DCLG) in their own ``CUR`` codes.
 
+A row whose name says it includes economic or social value is never fiscal (METHOD 2.2):
+the importer categorises it ``economic`` or ``social`` and the builder appends the reason
+to its ``grade_reason``, naming its fiscal parts to pick instead where they are published.
+
 Rebuilding is deterministic, so the committed table can be checked against a fresh build::
 
     python -m calculator.default_table
@@ -27,6 +31,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from .categories import recategorisation_reasons
 from .errors import InvalidInput, Problem
 from .gmca import SOURCE, flags_by_code, import_gmca, problem_code, problem_kind, quality_report
 from .gmca_checks import KINDS, warn
@@ -46,21 +51,35 @@ WORST_GRADE = 6
 
 META = TableMeta(
     name="National unit costs for children, families and young people",
-    version="2026.1",
+    version="2026.2",
     publisher="FROI calculator project, from the GMCA Research Team's Unit Cost Database "
     "(New Economy) and the sources of its current figures",
     licence="GMCA Unit Cost Database v1.4: Creative Commons (via GO Lab, University of "
     "Oxford). CUR rows: the terms of their sources (NAO and DCLG reports, Open Government "
     "Licence; PSSRU Unit Costs, University of Kent), cited with attribution. Selection, "
     "grading and code: MIT",
-    date="2026-11-23",
-    last_verified="2026-11-23",
+    date="2026-12-02",
+    last_verified="2026-12-02",
     source=f"{SOURCE} (https://golab.bsg.ox.ac.uk/knowledge-bank/resources/unit-cost-database/"
     "), extracted to unit_costs/sources/gmca_unit_cost_database_v1_4.json; current figures "
     "from NAO (2025), PSSRU (2017) and DCLG (2015), in unit_costs/current_figures.csv",
-    description="Fiscal unit costs for appraising services for children, families and young "
-    "people in England: GMCA rows at their original price years (rebase with the deflator "
-    "table), each with a confidence grade and its reason, plus recent national figures.",
+    description="Unit costs for appraising services for children, families and young people "
+    "in England: GMCA rows at their original price years (rebase with the deflator table), "
+    "each with a confidence grade and its reason, plus recent national figures. Fiscal, "
+    "except rows whose source says they include economic or social value, which are "
+    "categorised economic or social and name their fiscal parts where those are published.",
+)
+
+#: What each version changed, newest first: a published version never changes, and a
+#: result names the version it used, so a reader of an old result can see what moved.
+CHANGES = (
+    "2026.2 (2 December 2026): every row whose name says it includes economic or social "
+    "value ('fiscal and economic', 'fiscal, economic and social values') is categorised "
+    "economic or social instead of fiscal (METHOD 2.2): 38 rows, the crime costs CR2.0 and "
+    "CR8.0-CR8.19, the qualification benefits E&S5.0-E&S13.0, E&S2.0, E&S4.1, E&E1.0-E&E3.0, "
+    "HE13.0, HE13.1 and SS16.0. Each one's grade_reason says why and names the fiscal parts "
+    "to pick instead where the database publishes them. Values and grades are unchanged.",
+    "2026.1 (23 November 2026): first version; every GMCA row was categorised fiscal.",
 )
 
 
@@ -305,7 +324,10 @@ def build_default_table(
         for c, py in rows["price_year"].items()
     ]
     rows["confidence_grade"] = [float(g) for g, _ in graded]
-    rows["grade_reason"] = [r for _, r in graded]
+    reasons = {c: f" {r}" for c, r in recategorisation_reasons(imp.rows, set(keep)).items()}
+    rows["grade_reason"] = [
+        r + reasons.get(str(c), "") for c, (_, r) in zip(rows.index, graded, strict=True)
+    ]
     rows["notes"] = [f"{n} Selected by rule '{rule_of[str(c)]}'." for c, n in rows["notes"].items()]
     extra = load_current(current, deflators)
     for code in sorted(set(extra.index) & set(imp.rows.index)):
@@ -326,6 +348,7 @@ def _meta(
     current = int(sum(str(c).startswith(CURRENT_PREFIX) for c in table.index))
     by_sheet = {str(k): int(v) for k, v in sheets.value_counts().sort_index().items()}
     grades = Counter(int(g) for g in table["confidence_grade"])
+    categories = dict(sorted(Counter(map(str, table["category"])).items()))
     notes = (
         "Built by `python -m calculator.default_table` from the GMCA extraction with the rules "
         "in gmca_selection.csv and gmca_grading.csv, plus current_figures.csv; a rebuild gives "
@@ -335,14 +358,21 @@ def _meta(
         + f") and {current} current figures (codes CUR*).",
         f"Importer data-quality warnings: {len(everything)} over the whole database, "
         f"{len(in_table)} about rows in this table (by kind in 'warnings_by_kind'). No row "
-        "was dropped or corrected except for agency spelling; flagged rows are graded down "
-        "and grade_reason says why.",
+        "was dropped or corrected except for agency spelling and the category of rows "
+        "described as including economic or social value; flagged rows are graded down and "
+        "grade_reason says why.",
         "Grades: " + ", ".join(f"{g}: {grades[g]} rows" for g in sorted(grades)) + ".",
+        "Categories: "
+        + ", ".join(f"{k} {v}" for k, v in categories.items())
+        + ". A row whose source says it includes economic or social value is never fiscal "
+        "(METHOD 2.2); its grade_reason says why and names its fiscal parts, if published.",
         "GMCA values are at their original price years (2000-01 to 2014-15): rebase them with "
         "the deflator table.",
     )
     extra = {
         "rows_by_sheet": {**by_sheet, "current figures": current},
+        "rows_by_category": categories,
+        "changes": list(CHANGES),
         "warnings_by_kind": dict(sorted(Counter(map(problem_kind, in_table)).items())),
         "import_warnings_by_kind": dict(sorted(Counter(map(problem_kind, everything)).items())),
         "content_sha256": table_hash(table),

@@ -9,6 +9,12 @@ problem it can detect as a warning naming the entry's code, its position in the 
 field.  Nothing is dropped and nothing is corrected beyond spelling (agency capitalisation,
 placeholder text); deciding what to use is left to the table builder and to the person
 reading :func:`quality_report`.
+
+Every entry is a fiscal cost except where its description says it includes economic or
+social value ("fiscal and economic benefit", "fiscal, economic and social values"): such
+an entry is categorised ``economic`` or ``social`` (METHOD 2.2, the rule in
+:mod:`calculator.categories`), and each is reported as an ``economic_or_social_value``
+warning naming the fiscal parts to use instead where the database publishes them.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from .categories import value_label
 from .errors import InvalidPriceYear, Problem
 from .gmca_checks import CHECKS, KINDS, QualityProblem, hierarchy_parent, warn
 from .prices import DeflatorTable, parse_price_year
@@ -138,7 +145,7 @@ def import_gmca(path: Path | str, deflators: DeflatorTable | None) -> GmcaImport
             name=e["description"],
             value=e["cost_gbp"],
             price_year=e["source_detail"],
-            category="fiscal",
+            category=_category(e["description"]),
             cashable="false",
             group=where.replace("/", " / ", 1),
             source=f"{SOURCE}, {where}; price year {_year_label(e['source_detail'])}",
@@ -166,6 +173,13 @@ def import_gmca(path: Path | str, deflators: DeflatorTable | None) -> GmcaImport
         for e in entries
     ]
     return GmcaImport(rows=rows, problems=issues, entries=info)
+
+
+def _category(description: str) -> str:
+    """``fiscal`` (the database gives fiscal costs) unless the description says the figure
+    includes economic or social value (METHOD 2.2; :mod:`calculator.categories`)."""
+    label = value_label(description)
+    return "fiscal" if label is None else label.category
 
 
 def _year_label(text: str) -> str:

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .categories import recategorisation_reasons, value_label
 from .errors import Problem
+from .hierarchy import adds_up
 from .unit_costs import COLUMNS, hierarchy_problems, parent_code
 
 #: Every kind of warning the importer gives, in report order, with what it means.
@@ -29,7 +31,10 @@ KINDS: dict[str, str] = {
     "missing_value": "value is missing or not a number",
     "multi_year_unit": "figure covers several years or a lifetime: not a rate",
     "unit_mismatch": "description and unit disagree",
-    "mixed_value_label": "described as including economic or social value",
+    "economic_or_social_value": "described as including economic or social value: "
+    "categorised economic or social, never fiscal (METHOD 2.2)",
+    "mixed_value_label": "described as including economic or social value and not the sum "
+    "of fiscal parts: what it holds is not shown",
     "price_year_differs": "part at a different price year from its parent",
     "price_year": "price year missing, unreadable or not in the deflator table",
     "total_single_agency": "total spread over several agencies recorded against one",
@@ -76,7 +81,6 @@ _MULTI_YEAR_UNIT = re.compile(r"lifetime|over an? .*(year|period)", re.I)
 _MULTI_YEAR_TEXT = re.compile(r"\b(lifetime|long[- ]term)\b", re.I)
 _ANNUAL_TEXT = re.compile(r"\b(annual|per annum|per year)\b", re.I)
 _YEARLY_UNIT = re.compile(r"year|annum|fte|lifetime|period", re.I)
-_MIXED_TEXT = re.compile(r"\beconomic\b|\bsocial values?\b", re.I)
 _HIERARCHY_PARENT = re.compile(r"^parent (\S+) is ")
 _ATTENDANCE_TEXT = re.compile(r"\bper (outpatient )?attendance\b", re.I)
 
@@ -264,7 +268,9 @@ def label_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
     """Units that are not rates, units that contradict the description, mixed value labels.
 
     A figure 'per child over a ten year period' multiplied by a benefit duration counts the
-    ten years again; one described as 'fiscal and economic' overstates a fiscal return.
+    ten years again.  One described as 'fiscal and economic' is categorised economic (see
+    :func:`value_type_checks`); if it is not the sum of fiscal parts either, what it holds
+    is not shown, which makes the figure itself less certain.
     """
     out = _Findings(frame, file)
     unit, name, value = frame["unit"], frame["name"], frame["value"]
@@ -283,13 +289,24 @@ def label_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
         if _ATTENDANCE_TEXT.search(name[code]) and "admission" in unit[code].lower():
             message = f"{code}: the description says per attendance but the unit is '{unit[code]}'"
             out.add(code, "unit_mismatch", message, "unit")
-        gap = abs(sums.get(code, math.nan) - value[code])
-        if _MIXED_TEXT.search(name[code]) and not gap <= max(1.0, 0.005 * value[code]):
+        total = sums.get(code, math.nan)
+        if value_label(name[code]) and (math.isnan(total) or not adds_up(value[code], total)):
             message = (
                 f"{code}: described as including economic or social value and not shown to be "
-                "the sum of fiscal parts; as a fiscal figure it may overstate the saving"
+                "the sum of fiscal parts, so how much of it is fiscal, economic or social "
+                "value is not known"
             )
             out.add(code, "mixed_value_label", message, "category")
+    return out.items
+
+
+def value_type_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """Each entry described as including economic or social value, which the importer
+    categorises economic or social instead of fiscal (METHOD 2.2), with the reason and the
+    fiscal parts to use instead where the database publishes them."""
+    out = _Findings(frame, file)
+    for code, reason in recategorisation_reasons(frame).items():
+        out.add(code, "economic_or_social_value", f"{code}: {reason}", "category")
     return out.items
 
 
@@ -316,5 +333,6 @@ CHECKS = (
     extraction_gaps,
     family_checks,
     label_checks,
+    value_type_checks,
     duplicate_entries,
 )

@@ -2,10 +2,12 @@
 
 A table is a CSV file of the fields below with a JSON sidecar of metadata (see
 :mod:`calculator.provenance`).  Loading is strict: a table with an unknown column, a
-duplicate code, a negative value, a price year the deflator table lacks or a grade
-outside 1-6 is refused with every problem named by file, line and field.  Hierarchy
-mismatches (a parent that is not the sum of its parts) are data-quality warnings: the
-table loads all the same, so the figures can still be used and the problem is visible.
+duplicate code, a negative value, a price year the deflator table lacks, a grade outside
+1-6 or a row whose name says it includes economic or social value categorised fiscal
+(METHOD 2.2, :mod:`calculator.categories`) is refused with every problem named by file,
+line and field.  Hierarchy mismatches (a parent that is not the sum of its parts) are
+data-quality warnings: the table loads all the same, so the figures can still be used and
+the problem is visible.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from typing import Any
 
 import pandas as pd
 
+from .categories import category_problems
 from .errors import InvalidInput, InvalidPriceYear, Problem
 from .fields import CATEGORIES
+from .hierarchy import adds_up, sum_tolerance
+from .hierarchy import ancestor_codes as ancestor_codes
+from .hierarchy import parent_code as parent_code
 from .prices import DeflatorTable, parse_price_year
 from .provenance import TableMeta, content_hash, read_csv_rows, read_meta
 
@@ -57,22 +63,6 @@ def parse_bool(text: object) -> bool | None:
     if word in _FALSE:
         return False
     return None
-
-
-def parent_code(code: str) -> str | None:
-    """The code one level up (``SS2.0.1`` -> ``SS2.0``); ``None`` for a top-level code."""
-    head, dot, _ = code.rpartition(".")
-    return head if dot and "." in head else None
-
-
-def ancestor_codes(code: str) -> list[str]:
-    """Every code above ``code`` in the dotted hierarchy, nearest first."""
-    out: list[str] = []
-    current = parent_code(code)
-    while current is not None:
-        out.append(current)
-        current = parent_code(current)
-    return out
 
 
 @dataclass(frozen=True)
@@ -187,8 +177,8 @@ def hierarchy_problems(rows: pd.DataFrame, file: str | None = None) -> list[Prob
     problems: list[Problem] = []
     for parent, total, codes in sums.itertuples(name=None):
         value = float(str(parents.at[parent, "value"]))
-        tolerance = max(1.0, 0.005 * value)
-        if abs(value - total) > tolerance:
+        tolerance = sum_tolerance(value)
+        if not adds_up(value, total):
             problems.append(
                 Problem(
                     f"parent {parent} is £{value:,.2f} but its same-unit parts "
@@ -220,11 +210,16 @@ def validate_rows(
     list_name: str | None = None,
     row_label: str = "row",
     header_row: int | None = None,
+    check_categories: bool = True,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check unit cost rows strictly and return them typed, indexed by code.
 
     ``records`` pairs each row with the number a person would use to find it (a file
     line, or a 1-based position in a list).  Every problem is returned, none raised.
+    Rows described as including economic or social value may not be fiscal
+    (:func:`~calculator.categories.category_problems`); ``check_categories=False`` skips
+    only that rule, to read back a table published before it was enforced (table
+    version 2026.1 counted such rows as fiscal), so its runs can still be reproduced.
     """
     problems: list[Problem] = []
     columns = list(columns)
@@ -336,6 +331,8 @@ def validate_rows(
     frame = pd.DataFrame.from_dict(out, orient="index", columns=list(COLUMNS[1:]))
     frame.index.name = "code"
     frame = frame.astype({"value": "float64", "confidence_grade": "float64", "cashable": "bool"})
+    if check_categories:
+        problems += category_problems(frame, first_seen, file=file, list_name=list_name)
     return frame, problems
 
 

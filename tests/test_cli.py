@@ -152,8 +152,31 @@ def test_unit_costs_import_gmca_extraction(
     printed = capsys.readouterr().out
     assert "wrote 674 rows" in printed
     assert "SS8.0" in printed  # a parent that is not the sum of its parts is reported
+    # the rows described as including economic or social value are counted, and not fiscal
+    assert "    48  economic_or_social_value: described as including economic" in printed
     assert main(["unit-costs", "check", str(out)]) == 0
     assert "674 rows" in capsys.readouterr().out
+
+
+def test_unit_costs_check_refuses_economic_value_counted_as_fiscal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A steward's table that counts a 'fiscal and economic' figure as fiscal is refused,
+    naming the row, the words and what would be accepted (METHOD 2.2)."""
+    national = Path(__file__).parents[1] / "unit_costs" / "national_children_families.csv"
+    lines = national.read_text(encoding="utf-8").splitlines(keepends=True)
+    (line,) = [i for i, text in enumerate(lines, start=1) if text.startswith("E&S2.0,")]
+    lines[line - 1] = lines[line - 1].replace(",economic,false,", ",fiscal,false,", 1)
+    edited = tmp_path / "edited.csv"
+    edited.write_text("".join(lines), encoding="utf-8")
+    assert main(["unit-costs", "check", str(edited)]) == 2
+    err = capsys.readouterr().err
+    assert f"file 'edited.csv', row {line}, field 'category': E&S2.0 is categorised fiscal" in err
+    assert "its name says 'fiscal and economic cost'" in err
+    assert (
+        "Give it category economic or social; or use its fiscal parts E&S2.0.1, E&S2.0.2, "
+        "E&S2.0.3, E&S2.0.4, rows of their own in this table, for the fiscal saving"
+    ) in err
 
 
 # -- workbooks on the command line ------------------------------------------------------

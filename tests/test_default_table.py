@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 
 from calculator import default_table as dt
+from calculator.categories import recategorisation_reasons, value_label
 from calculator.default_table import build_default_table, load_grading, load_rules
 from calculator.errors import InvalidInput, Problem
 from calculator.gmca import QualityProblem, import_gmca, problem_kind
@@ -69,8 +71,9 @@ def test_rebuilding_gives_the_same_bytes(
 def test_committed_table_loads_strictly(committed: UnitCostTable) -> None:
     meta = json.loads(COMMITTED.with_suffix(".json").read_text(encoding="utf-8"))
     assert committed.meta.name == "National unit costs for children, families and young people"
-    assert committed.meta.version == "2026.1"
-    assert committed.meta.last_verified == "2026-11-23"
+    assert committed.meta.version == "2026.2"
+    assert committed.meta.last_verified == "2026-12-02"
+    assert meta["changes"][0].startswith("2026.2 ") and meta["changes"][1].startswith("2026.1 ")
     assert committed.meta.licence and committed.meta.publisher and committed.meta.source
     assert len(committed) == 489 == sum(meta["rows_by_sheet"].values())
     assert committed.sha256 == meta["content_sha256"]
@@ -159,6 +162,77 @@ def test_flagged_rows_are_graded_down_and_say_why(committed: UnitCostTable) -> N
     assert "Universal Credit" in rows.at["E&E1.2", "grade_reason"]
 
 
+#: The rows 2026.1 counted as fiscal although their names say they include more (issue 9).
+RECATEGORISED = {
+    "social": {"CR2.0", *(f"CR8.{i}" for i in range(20) if i != 18)},
+    "economic": {
+        "CR8.18",
+        *(f"E&S{i}.0" for i in range(5, 14)),
+        "E&S2.0",
+        "E&S4.1",
+        "E&E1.0",
+        "E&E2.0",
+        "E&E3.0",
+        "HE13.0",
+        "HE13.1",
+        "SS16.0",
+    },
+}
+#: A plain test of the names, independent of calculator.categories, so that weakening the
+#: rule there cannot make the table pass.
+SAYS_ECONOMIC_OR_SOCIAL = re.compile(r"\beconomic\b|\bsocial values?\b", re.I)
+
+
+def test_no_row_described_as_including_economic_or_social_value_is_fiscal(
+    committed: UnitCostTable,
+) -> None:
+    rows = committed.rows
+    fiscal = rows[rows["category"] == "fiscal"]
+    assert not [c for c, n in fiscal["name"].items() if SAYS_ECONOMIC_OR_SOCIAL.search(n)]
+    assert not [c for c, n in fiscal["name"].items() if value_label(n) is not None]
+    said = {str(c) for c, n in rows["name"].items() if SAYS_ECONOMIC_OR_SOCIAL.search(n)}
+    assert said == RECATEGORISED["social"] | RECATEGORISED["economic"]
+    assert len(said) == 38
+    for category, codes in RECATEGORISED.items():
+        assert set(rows.index[rows["category"] == category]) == codes
+    assert set(rows.index[rows["category"] == "fiscal"]) == set(rows.index) - said
+
+
+def test_each_recategorised_row_says_why_and_what_to_pick_instead(
+    committed: UnitCostTable,
+) -> None:
+    rows = committed.rows
+    for category, codes in RECATEGORISED.items():
+        for code in codes:
+            reason = rows.at[code, "grade_reason"]
+            label = value_label(rows.at[code, "name"])
+            assert label is not None and label.category == category
+            assert f"Category {category}, not fiscal: the source describes it as " in reason
+            assert f"'{label.words}'" in reason and "(METHOD 2.2)" in reason
+            parts = sorted(c for c in rows.index if c.startswith(code + "."))
+            if parts:  # every fiscal part the database publishes is in the table
+                listed = f"Its fiscal parts are published as rows of their own ({', '.join(parts)})"
+                assert listed in reason and "not in this table" not in reason
+                assert (rows.loc[parts, "category"] == "fiscal").all()
+            else:
+                assert "No fiscal part of it is published separately." in reason
+            assert reason.startswith(f"Grade {int(rows.at[code, 'confidence_grade'])}.")
+    jsa = rows.at["E&E1.0", "grade_reason"]
+    assert "Its fiscal parts are published as rows of their own (E&E1.0.1, E&E1.0.2)" in jsa
+    assert "add up to its value (£9,800.00), so nothing is lost by using them" in jsa
+    assert "add up to £381.07 of its £609.00" in rows.at["CR8.0", "grade_reason"]
+    assert "No fiscal part" in rows.at["E&S13.0", "grade_reason"]
+    fiscal = rows[rows["category"] == "fiscal"]
+    assert not fiscal["grade_reason"].str.contains("not fiscal").any()
+
+
+def test_a_fiscal_part_left_out_of_the_table_is_named_so(deflators: DeflatorTable) -> None:
+    source = import_gmca(dt.GMCA_JSON, deflators).rows
+    reasons = recategorisation_reasons(source, {"E&E1.0", "E&E1.0.2", "SS2.0"})
+    assert set(reasons) == {"E&E1.0"}
+    assert "(E&E1.0.1, E&E1.0.2; E&E1.0.1 not in this table)" in reasons["E&E1.0"]
+
+
 def test_the_builder_reports_no_gap_in_its_rules(
     built: tuple[pd.DataFrame, list[Problem], Path],
 ) -> None:
@@ -183,7 +257,10 @@ def test_sidecar_counts_the_warnings(built: tuple[pd.DataFrame, list[Problem], P
     _, problems, out = built
     meta = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     assert sum(meta["warnings_by_kind"].values()) == len(problems)
-    assert sum(meta["import_warnings_by_kind"].values()) == 211
+    assert sum(meta["import_warnings_by_kind"].values()) == 259
+    assert meta["import_warnings_by_kind"]["economic_or_social_value"] == 48
+    assert meta["warnings_by_kind"]["economic_or_social_value"] == 38
+    assert meta["rows_by_category"] == {"economic": 18, "fiscal": 451, "social": 20}
     assert any("489 rows" in n for n in meta["notes"])
 
 

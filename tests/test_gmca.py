@@ -49,6 +49,15 @@ def codes_of(imported: GmcaImport, kind: str) -> set[str]:
     return {p.code for p in imported.problems if isinstance(p, QualityProblem) and p.kind == kind}
 
 
+def warning_about(imported: GmcaImport, code: str, kind: str) -> QualityProblem:
+    (found,) = [
+        p
+        for p in imported.problems
+        if isinstance(p, QualityProblem) and p.code == code and p.kind == kind
+    ]
+    return found
+
+
 def test_the_project_copy_is_the_shared_reference_file() -> None:
     shared = SHARED / "gmca_unit_cost_database_v1_4.json"
     if not shared.exists():
@@ -189,6 +198,35 @@ def test_duplicates_and_mixed_labels(imported: GmcaImport) -> None:
     assert codes_of(imported, "price_year_differs") == {"HE2.0.1", "HE2.0.2", "HE2.0.3"}
 
 
+def test_rows_described_as_including_economic_or_social_value_are_recategorised(
+    imported: GmcaImport,
+) -> None:
+    """METHOD 2.2: never fiscal.  48 entries say so: 20 crime costs with social value, 28
+    'fiscal and economic' figures; the report counts each and says what to use instead."""
+    rows = imported.rows
+    counts = Counter(rows["category"])
+    assert counts == {"fiscal": 626, "economic": 28, "social": 20}
+    recategorised = codes_of(imported, "economic_or_social_value")
+    assert recategorised == set(rows.index[rows["category"] != "fiscal"])
+    social = {"CR2.0", *(f"CR8.{i}" for i in range(20) if i != 18)}
+    assert set(rows.index[rows["category"] == "social"]) == social
+    economic = {"CR8.18", "E&S2.0", "E&S4.1", "E&E1.0", "E&E2.0", "E&E3.0", "SS16.0"}
+    economic |= {f"E&S{i}.0" for i in range(5, 14)} | {f"HE11.{i}" for i in range(10)}
+    assert set(rows.index[rows["category"] == "economic"]) == economic | {"HE13.0", "HE13.1"}
+    # ordinary uses of the words stay fiscal
+    for code in ("SS18.2", "CR1.0", "HO7.1", "HE7.10", "E&S2.0.4", "E&E1.0.1"):
+        assert rows.at[code, "category"] == "fiscal", code
+    summary = quality_report(imported.problems, detail=False)
+    assert "    48  economic_or_social_value: described as including economic or social" in summary
+    jsa, nvq = (
+        warning_about(imported, c, "economic_or_social_value") for c in ("E&E1.0", "E&S5.0")
+    )
+    assert jsa.field == "category" and jsa.severity == "warning"
+    assert "'Fiscal and economic benefit'" in jsa.message and "Category economic" in jsa.message
+    assert "(E&E1.0.1, E&E1.0.2) and add up to its value" in jsa.message
+    assert "No fiscal part of it is published separately" in nvq.message
+
+
 def test_warning_counts_by_kind(imported: GmcaImport) -> None:
     assert Counter(problem_kind(p) for p in imported.problems) == {
         "hierarchy_mismatch": 16,
@@ -198,6 +236,7 @@ def test_warning_counts_by_kind(imported: GmcaImport) -> None:
         "zero_value": 1,
         "multi_year_unit": 19,
         "unit_mismatch": 7,
+        "economic_or_social_value": 48,
         "mixed_value_label": 12,
         "price_year_differs": 3,
         "total_single_agency": 24,
@@ -219,14 +258,14 @@ def test_every_problem_is_a_located_warning_naming_its_code(imported: GmcaImport
 def test_flags_are_noted_on_the_rows(imported: GmcaImport) -> None:
     assert imported.rows.at["CR8.0", "notes"] == (
         "Workbook sheet 'Crime', row 57. Data-quality warnings: hierarchy_mismatch, "
-        "missing_component, mixed_value_label, multiple_agency."
+        "missing_component, economic_or_social_value, mixed_value_label, multiple_agency."
     )
     assert imported.rows.at["SS3.0", "notes"] == "Workbook sheet 'Social Services', row 41."
 
 
 def test_quality_report_counts_then_lists(imported: GmcaImport) -> None:
     summary = quality_report(imported.problems, detail=False)
-    assert summary.splitlines()[0] == "211 data-quality warnings"
+    assert summary.splitlines()[0] == "259 data-quality warnings"
     assert "    16  hierarchy_mismatch: parent is not the sum" in summary
     full = quality_report(imported.problems)
     assert all(str(p) in full for p in imported.problems)

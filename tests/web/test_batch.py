@@ -98,7 +98,7 @@ def test_upload_check_confirm_and_the_figures_are_the_engines(
     text = words(check_page)
     assert "50 in all" in text
     assert "Appraisal: 34; Comparison: 8; Case level: 8" in text
-    assert "2024-25 (the base year)" in text and "version 2026.1" in text
+    assert "2024-25 (the base year)" in text and "version 2026.2" in text
     assert count(app, Run) == 0 and count(app, Project) == 0  # nothing saved before Confirm
 
     done = confirm(client, checked.headers["Location"])

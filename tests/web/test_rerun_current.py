@@ -40,7 +40,7 @@ def test_rerun_on_a_published_changed_table_names_the_changed_unit_cost(
     assert "Re-run on the current tables" in run_page.text
 
     rows = changed_rows(set_value("SS3.0", "1234.5"))  # the sample uses SS3.0
-    newer = table_id(upload(client, to_csv(rows), "changed.csv", "2026.2"))
+    newer = table_id(upload(client, to_csv(rows), "changed.csv", "2026.6"))
     publish(client, newer)
     use(client, newer)
 
@@ -51,7 +51,7 @@ def test_rerun_on_a_published_changed_table_names_the_changed_unit_cost(
     changed = differences(original.results, again.results)
     assert any(d.path == "projects[0].froi" for d in changed)
     text = tight(shown.get_data(as_text=True))
-    assert "Figures changed" in text and "instead of version 2026.1" in text
+    assert "Figures changed" in text and "instead of version 2026.2" in text
     assert '<th scope="row">SS3.0</th>' in text
     assert '<td class="numeric">£2,995.00</td><td class="numeric">£1,234.50</td>' in text
     assert "<code>projects[0].froi</code>" in text

@@ -153,7 +153,7 @@ def test_every_page_is_accessible(app: Flask, client: FlaskClient) -> None:
 
 def test_the_list_shows_provenance_and_the_table_in_use(app: Flask, client: FlaskClient) -> None:
     html = client.get("/unit-costs/tables").get_data(as_text=True)
-    for shown in (SHIPPED.sha256, SHIPPED.meta.version, "489", "23 November 2026"):
+    for shown in (SHIPPED.sha256, SHIPPED.meta.version, "489", "2 December 2026"):
         assert shown in html
     assert "Published, in use for new runs" in html
 
@@ -178,7 +178,7 @@ def test_browse_searches_and_filters(app: Flask, client: FlaskClient) -> None:
 
 def test_upload_csv_then_xlsx_of_the_same_table(app: Flask, client: FlaskClient) -> None:
     rows = changed_rows(set_value("SS3.0", "1234.5"))
-    response = upload(client, to_csv(rows), "new.csv", "2026.2")
+    response = upload(client, to_csv(rows), "new.csv", "2026.6")
     draft = stored(app, table_id(response))
     frame, problems = uc.validate_rows(
         list(enumerate(rows, start=2)), NATIONAL, file=None, deflators=load_reference().deflators
@@ -190,9 +190,9 @@ def test_upload_csv_then_xlsx_of_the_same_table(app: Flask, client: FlaskClient)
     publish(client, draft.id)
     assert stored(app, draft.id).status == "published"
     # the same version again is refused: a new version needs a new version string
-    again = upload(client, to_csv(rows), "new.csv", "2026.2")
+    again = upload(client, to_csv(rows), "new.csv", "2026.6")
     assert again.status_code == 200
-    assert "already has a version '2026.2'" in page(again).field_errors["field-version"]
+    assert "already has a version '2026.6'" in page(again).field_errors["field-version"]
 
     book = openpyxl.Workbook()
     sheet = book.active
@@ -240,6 +240,27 @@ def test_a_broken_csv_shows_every_problem_and_saves_nothing(
         cells = f'broken.csv</td><td>not a workbook</td><td class="numeric">{row}</td>'
         pattern = re.escape(f'{cells}<td>{fld}</td><th scope="row">') + "[^<]*" + re.escape(words)
         assert re.search(pattern, text), (row, fld)
+
+
+def test_an_upload_counting_economic_value_as_fiscal_is_refused_naming_the_row(
+    app: Flask, client: FlaskClient
+) -> None:
+    """METHOD 2.2 in a steward's upload: the engine's loader refuses it, and the page shows
+    the row, the words found and the category that would be accepted."""
+    rows = national_rows()
+    line = next(i for i, r in enumerate(rows, start=2) if r["code"] == "E&E1.0")
+    rows[line - 2]["category"] = "fiscal"
+    before = count_tables(app)
+    response = upload(client, to_csv(rows), "fiscal.csv", "2026.9")
+    assert response.status_code == 200
+    text = tight(page(response).text)
+    assert count_tables(app) == before
+    cells = f'fiscal.csv</td><td>not a workbook</td><td class="numeric">{line}</td>'
+    words = "E&E1.0 is categorised fiscal but its name says 'Fiscal and economic benefit'"
+    assert re.search(
+        re.escape(f'{cells}<td>category</td><th scope="row">') + ".*" + re.escape(words), text
+    )
+    assert "Give it category economic or social; or use its fiscal parts E&E1.0.1, E&E1.0.2" in text
 
 
 def test_a_csv_row_with_more_cells_than_the_header_is_a_problem(
