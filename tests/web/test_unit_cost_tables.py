@@ -491,3 +491,36 @@ def test_a_broken_workbook_names_the_sheet_and_excel_row(app: Flask, client: Fla
         '<td>local.xlsx</td><td>UnitCosts</td><td class="numeric">4</td><td>value</td>'
         '<th scope="row">value must be 0 or more; got -3</th>'
     ) in text
+
+
+def test_a_table_published_before_the_category_rule_still_reads_back(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Version 2026.1 counted E&E1.0 ("fiscal and economic") as fiscal.  Published versions
+    never change, so such a stored table still loads (its runs reproduce) and its quality
+    report shows the row as counted as fiscal; a new upload of it is refused."""
+    from froi.web.core.reference import stored_table, table_model
+
+    shipped = load_reference().unit_costs
+    rows = shipped.rows.copy()
+    rows.loc["E&E1.0", "category"] = "fiscal"
+    old = dataclasses.replace(
+        shipped,
+        meta=dataclasses.replace(shipped.meta, version="2026.1-old"),
+        rows=rows,
+        sha256=uc.table_hash(rows),
+    )
+    with app.app_context():
+        session = get_session()
+        model = table_model(old)
+        session.add(model)
+        session.commit()
+        table = stored_table(model)
+        assert table.rows.at["E&E1.0", "category"] == "fiscal"
+        (flagged,) = [q for q in table.quality if "E&E1.0 is categorised fiscal" in q.message]
+        assert flagged.severity == "warning"
+        table_id = model.id
+    html = unescape(client.get(f"/unit-costs/tables/{table_id}/quality").get_data(as_text=True))
+    assert "counted as fiscal: it overstates FROI" in html
+    assert re.search(r"<th scope=\"row\">E&E1\.0</th><td>described as including economic", html)
+    assert "E&E1.0 is categorised fiscal but its name says 'Fiscal and economic benefit'" in html

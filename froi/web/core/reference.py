@@ -24,6 +24,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from calculator import unit_costs as uc
+from calculator.categories import category_problems
 from calculator.provenance import TableMeta
 from calculator.reference import ReferenceData, load_reference
 
@@ -125,10 +126,20 @@ def engine_table(model: models.UnitCostTable) -> uc.UnitCostTable:
 
 
 def stored_table(model: models.UnitCostTable) -> uc.UnitCostTable:
-    """A stored version's own rows as an engine table, checked and hash-verified."""
+    """A stored version's own rows as an engine table, checked and hash-verified.
+
+    A published version never changes, so it is read back as it was published: a table
+    from before the rule that a unit cost described as including economic or social
+    value is never fiscal (METHOD 2.2; table 2026.1 broke it) still loads, so its runs
+    reproduce, and the rows that break the rule are listed in its quality report.
+    """
     records = [(i, row_record(row)) for i, row in enumerate(model.rows, start=1)]
     frame, problems = uc.validate_rows(
-        records, uc.COLUMNS, file=None, deflators=app_reference().deflators
+        records,
+        uc.COLUMNS,
+        file=None,
+        deflators=app_reference().deflators,
+        check_categories=False,
     )
     digest = uc.table_hash(frame)
     if problems or digest != model.sha256:
@@ -144,7 +155,15 @@ def stored_table(model: models.UnitCostTable) -> uc.UnitCostTable:
         meta=TableMeta(**{k: v for k, v in meta.items() if k in known}),
         rows=frame,
         sha256=digest,
-        quality=tuple(uc.hierarchy_problems(frame)),
+        quality=(
+            *uc.hierarchy_problems(frame),
+            *(
+                dataclasses.replace(p, severity="warning")
+                for p in category_problems(
+                    frame, {code: i for i, code in enumerate(frame.index, 1)}, file=None
+                )
+            ),
+        ),
     )
     return table
 
