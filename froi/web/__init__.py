@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from froi.workbook.limits import DEFAULT_LIMITS
 
-from .core import csrf, db, formatting, secret
+from .core import csrf, db, formatting, secret, security
 from .core.models import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     formatting.init_app(app)
     csrf.init_app(app)
+    security.init_app(app)
 
     from . import portfolio, projects, runs, unit_costs, uploads
 
