@@ -150,3 +150,27 @@ def test_a_database_that_cannot_be_reached_on_start_is_one_sentence() -> None:
     message = str(caught.value)
     assert "cannot prepare its database (postgresql+psycopg://...127.0.0.1:9" in message
     assert "database unavailable" in message and "secret" not in message
+
+
+def test_the_instance_folder_and_database_are_the_service_users_only(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    folder = tmp_path / "instance"
+    os.environ["FROI_INSTANCE_PATH"] = str(folder)
+    try:
+        app = create_app({"TESTING": True})
+    finally:
+        del os.environ["FROI_INSTANCE_PATH"]
+    try:
+        for path, mode in (
+            (folder, 0o700),
+            (folder / "froi.sqlite", 0o600),
+            (folder / "secret_key", 0o600),
+        ):
+            assert stat.S_IMODE(path.stat().st_mode) == mode, path
+    finally:
+        from froi.web.uploads.jobs import shutdown
+
+        shutdown(app)
+        app.extensions["froi"]["db"].engine.dispose()
