@@ -230,6 +230,15 @@ COST: tuple[Field, ...] = (
         example=0,
     ),
     Field(
+        "end_year",
+        "integer",
+        "Last appraisal year the cost applies in, for a cost that repeats each year from "
+        "year to end_year (default: year, so the cost falls in that one year)",
+        minimum=0,
+        unit="year",
+        example=4,
+    ),
+    Field(
         "amount",
         "number",
         "Cost in pounds at price_year prices (leave blank when costed "
@@ -270,8 +279,8 @@ COST: tuple[Field, ...] = (
     Field(
         "confidence_grade",
         "integer",
-        "Quality of the figure, 1 (best) to 6; drives optimism bias",
-        default=1,
+        "Quality of the figure, 1 (best) to 6; drives optimism bias; default: the unit "
+        "cost's grade for a row costed from a unit cost, else 1",
         minimum=1,
         maximum=6,
         example=1,

@@ -208,7 +208,7 @@ def test_written_values_keep_their_type_and_show_in_full(
     name = book["Projects"]["B2"]
     assert name.value == '=HYPERLINK("http://x")' and name.data_type == "s"
     assert name.quotePrefix
-    assert book["Costs"]["D2"].value == 1234.5
+    assert book["Costs"]["E2"].value == 1234.5  # D is end_year
     assert book["Settings"]["B5"].value is False
     assert percent_format(0.1 + 0.2) == "0%"
     assert percent_format(0.123456) == "0.0000%"
