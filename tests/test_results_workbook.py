@@ -26,6 +26,7 @@ import pytest
 
 from bench.common import portfolio
 from calculator.engine import NOT_REPORTED, Results, compute
+from calculator.jsonpath import NESTED_FIELDS
 from calculator.reference import ReferenceData
 from froi.workbook.layout import SHEETS
 from froi.workbook.results import write_results_workbook
@@ -90,9 +91,17 @@ def mixed_document() -> dict[str, Any]:
         row["description"] = HOSTILE[(i + 2) % len(HOSTILE)]
         if "agency" in row:
             row["agency"] = "Local*"
+    # the hostile agency is a new agency of the run: a local unit cost row brings it in
+    # (a workbook has no list of declared agencies)
+    hostile_unit_cost = {
+        **hampshire["unit_costs"][0],
+        "code": "HOSTILE1",
+        "name": "A unit cost of the hostile agency",
+        "agency": "Local*",
+    }
     return {
         "settings": {"appraisal_years": 5, "seed": 7},
-        "unit_costs": hampshire["unit_costs"],
+        "unit_costs": [*hampshire["unit_costs"], hostile_unit_cost],
         "projects": [
             eoc,
             hampshire["projects"][0],
@@ -650,7 +659,7 @@ def test_provenance_and_unit_costs_used(mixed: tuple[Results, Path]) -> None:
     assert items["Deflator table: sha256"] == p["deflator_table"]["sha256"]
     assert items["Optimism bias table: sha256"] == p["optimism_bias_table"]["sha256"]
     assert items["Discount schedules: sha256"] == p["discount_schedules"]["sha256"]
-    assert items["Local unit costs (codes)"] == "HCC-PA1"
+    assert items["Local unit costs (codes)"] == "HCC-PA1, HOSTILE1"
     assert items["Setting: seed"] == 7
     assert items["Base year (prices)"] == p["base_year"]
     assert "GDP deflator index used for rebasing" in items
@@ -672,9 +681,26 @@ def test_warnings_sheet(mixed: tuple[Results, Path]) -> None:
     results, path = mixed
     ws = openpyxl.load_workbook(path, data_only=True)["Warnings"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == len(results.warnings) == 1
-    assert rows[0][:3] == ("warning", "NEG-COST", "costs")
-    assert "every ratio is left blank" in rows[0][5]
+    assert len(rows) == len(results.warnings)
+    # an appraisal project with no outcomes (Hampshire's offset example) is warned about
+    # first; recurring cost rows without end_year each have their warning too
+    assert rows[0][:3] == ("warning", "HCC-PA", "outcomes")
+    (blank,) = [r for r in rows if "every ratio is left blank" in r[5]]
+    assert blank[:3] == ("warning", "NEG-COST", "costs")
+    assert "offsets at least match costs" in blank[5]
+
+
+def nested(project: dict[str, Any]) -> dict[str, Any]:
+    """A Projects row as the canonical JSON holds it: the comparison and service figures
+    inside ``comparison`` and ``service``."""
+    out: dict[str, Any] = {}
+    for name, value in project.items():
+        if name in NESTED_FIELDS:
+            nest, key = NESTED_FIELDS[name]
+            out.setdefault(nest, {})[key] = value
+        else:
+            out[name] = value
+    return out
 
 
 def read_inputs(path: Path) -> dict[str, Any]:
@@ -687,7 +713,7 @@ def read_inputs(path: Path) -> dict[str, Any]:
         return [{k: v for k, v in zip(header, r, strict=True) if v is not None} for r in rows]
 
     settings = {r["name"]: r["value"] for r in records("Settings")}
-    projects = {p["project_id"]: p for p in records("Projects")}
+    projects = {p["project_id"]: nested(p) for p in records("Projects")}
     places = {
         "Costs": ("costs",),
         "Outcomes": ("outcomes",),
