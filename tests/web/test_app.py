@@ -144,4 +144,4 @@ def test_the_migrations_have_one_head() -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_heads() == ["0004"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0005"]
