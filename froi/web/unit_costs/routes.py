@@ -21,7 +21,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import func, select
 
 from .. import MAX_ID
-from ..accounts.access import current_organisation
+from ..accounts.access import current_organisation, has_role, table_role
 from ..core import models
 from ..core.db import get_session
 from ..core.forms import ErrorItem
@@ -130,7 +130,8 @@ def browse(table: models.UnitCostTable, endpoint_args: dict[str, Any]) -> str:
         prev_url=page_url(page - 1),
         next_url=page_url(page + 1),
         base_year=base_year,
-        editable=table.status == models.DRAFT,
+        may_change=has_role(table_role(table)),
+        editable=table.status == models.DRAFT and has_role(table_role(table)),
     )
 
 

@@ -296,7 +296,7 @@ def compute_upload(
     record(
         session,
         "upload.confirmed",
-        f"Upload {upload.id} ({upload.file_name}) confirmed: {len(new_ids):,} projects added, "
+        f"Upload {upload.id} ({upload.file_name}) confirmed: {_projects(len(new_ids))} added, "
         f"{count - len(new_ids):,} updated, run {run.id}",
         object_type="upload",
         object_id=upload.id,
@@ -317,6 +317,10 @@ def compute_upload(
     }
     session.commit()
     return run, results
+
+
+def _projects(count: int) -> str:
+    return f"{count:,} project{'' if count == 1 else 's'}"
 
 
 def _short(text: str, limit: int) -> str:
