@@ -270,3 +270,16 @@ def test_a_refusal_says_which_role_is_needed(viewer_client: FlaskClient) -> None
     assert "Your role is viewer" in shown.text
     # and what a viewer cannot use is not offered
     assert "/projects/new" not in page(viewer_client.get("/projects/")).text
+
+
+def test_a_viewer_reads_an_upload_but_is_not_offered_its_confirm(
+    app: Flask, client: FlaskClient, viewer_client: FlaskClient
+) -> None:
+    from .test_batch import upload
+
+    checked = upload(client, SAMPLES / "hampshire_offset.xlsx")
+    url = checked.headers["Location"]
+    assert "Confirm and compute" in client.get(url).text
+    shown = viewer_client.get(url)
+    assert shown.status_code == 200 and "Confirm and compute" not in shown.text
+    assert "An analyst or administrator of your organisation confirms" in shown.text
