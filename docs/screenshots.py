@@ -1,10 +1,11 @@
 """Screenshots of the web service for the documentation: docs/screenshots/*.png.
 
 Runs the app on a temporary SQLite database, loads the sample projects through the
-service's own pages (the JSON import, and a batch upload of a sample workbook), visits
-the main pages in Debian's headless Chromium at 1280 pixels wide and saves each as a
-PNG, full page up to ``MAX_HEIGHT`` pixels, reduced to a 256-colour palette when Pillow
-is installed (``pip install -e '.[docs]'``) so the files stay small.
+service's own pages (the JSON import, and a batch upload of a sample workbook), signs in
+through the sign-in form as a person does, visits the main pages in Debian's headless
+Chromium at 1280 pixels wide and saves each as a PNG, full page up to ``MAX_HEIGHT``
+pixels, reduced to a 256-colour palette when Pillow is installed
+(``pip install -e '.[docs]'``) so the files stay small.
 
     .venv/bin/python docs/screenshots.py            # writes docs/screenshots/*.png
 
@@ -29,7 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # the server and Chromium flags of the browser tests
-from tests.browser.live import CHROMIUM_ARGS, post_form, serving  # noqa: E402
+from tests.browser.live import (  # noqa: E402
+    CHROMIUM_ARGS,
+    EMAIL,
+    PASSWORD,
+    post_form,
+    serving,
+    signed_in,
+)
 
 SAMPLES = ROOT / "sample_workbooks"
 OUT = ROOT / "docs" / "screenshots"
@@ -39,7 +47,7 @@ MAX_HEIGHT = 2200
 
 def import_samples(app: Any) -> dict[str, int]:
     """Import the sample JSON inputs through /projects/import: project reference -> id."""
-    client = app.test_client()
+    client = signed_in(app)
     found: dict[str, int] = {}
     for name in (
         "edge_of_care_appraisal.json",
@@ -92,6 +100,13 @@ def shoot(base: str, projects: dict[str, int], page: Page, out: Path, folder: Pa
             page.get_by_role("button", name=button, exact=True).click()
 
     eoc = projects["EOC-HUB"]
+    go("/sign-in")
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill("a mistyped password")
+    submit("Sign in")
+    save(page, "00-sign-in-with-a-wrong-password", out)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    submit("Sign in")
     go("/projects/")
     save(page, "01-projects", out)
 
@@ -130,6 +145,12 @@ def shoot(base: str, projects: dict[str, int], page: Page, out: Path, folder: Pa
 
     go("/portfolio/?sort=-froi")
     save(page, "10-portfolio", out)
+
+    go("/accounts/users/")
+    save(page, "11-users", out)
+
+    go("/accounts/audit/")
+    save(page, "12-audit-log", out)
 
 
 def main(argv: list[str] | None = None) -> int:

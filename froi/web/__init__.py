@@ -2,10 +2,12 @@
 
 ``create_app`` builds an app from configuration, attaches each shared part of
 :mod:`.core` with its ``init_app`` (the database, formatting filters, CSRF protection)
-and registers the blueprints of each feature package (``projects``, ``runs``,
-``unit_costs``, ``uploads``, ``portfolio``; each lists them in ``blueprints``).  It
-migrates the database and loads the default data on start (see :mod:`.core.db`), so
-``flask --app app run`` on a fresh clone opens a working service.
+and registers the blueprints of each feature package (``accounts``, ``projects``,
+``runs``, ``unit_costs``, ``uploads``, ``portfolio``; each lists them in
+``blueprints``).  It migrates the database and loads the default data on start (see
+:mod:`.core.db`), and a first start creates an administrator to sign in with
+(:mod:`.accounts.first_start`), so ``flask --app app run`` on a fresh clone opens a
+working service.
 
 The web layer imports the engine (``calculator``); the engine imports nothing of it.
 """
@@ -48,19 +50,25 @@ class IdConverter(IntegerConverter):
 #: Page titles for errors, in the words GOV.UK services use.
 ERROR_TITLES = {
     400: "There is a problem with what was sent",
+    401: "Sign in to continue",
+    403: "You do not have permission to do this",
     404: "Page not found",
     405: "Page not found",
     409: "That cannot be changed",
     413: "The file is too large",
+    429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
 }
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app.  ``test_config`` replaces the instance config (tests pass their own)."""
+def create_app(
+    test_config: Mapping[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    """Build the app.  ``test_config`` replaces the instance config (tests pass their own);
+    ``instance_path`` replaces the instance folder (tests and tools keep theirs apart)."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("FROI_INSTANCE_PATH") or None,
+        instance_path=instance_path or os.environ.get("FROI_INSTANCE_PATH") or None,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
@@ -70,8 +78,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         REFERENCE_DIR=None,
         RUN_USER=LOCAL_USER,
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
-        # the session cookie carries the CSRF token: never sent on another site's POST
+        # the session cookie says who is signed in and carries the CSRF token: never
+        # readable by scripts, never sent on another site's POST, and only over HTTPS
+        # when FROI_SESSION_COOKIE_SECURE=true says the service is served over it
+        SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -91,9 +103,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     failures.init_app(app)
 
-    from . import portfolio, projects, runs, unit_costs, uploads
+    from . import accounts, portfolio, projects, runs, unit_costs, uploads
 
-    for feature in (projects, runs, unit_costs, uploads, portfolio):
+    for feature in (accounts, projects, runs, unit_costs, uploads, portfolio):
         for blueprint in feature.blueprints:
             app.register_blueprint(blueprint)
 
@@ -113,6 +125,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["froi"]["started"] = db.init_db(app)
     except (OSError, DBAPIError) as error:
         raise failures.startup_failure(app, error) from None
+    accounts.init_app(app)  # sign-in on every page; a first start's administrator
     from .uploads import jobs
 
     jobs.init_app(app)  # the background job pool; jobs a restart interrupted marked failed

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .live import CHROMIUM_ARGS, CSRF, LiveServer, post_form, serving
+from .live import CHROMIUM_ARGS, CSRF, LiveServer, post_form, serving, sign_in_page, signed_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route
@@ -121,14 +121,16 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
-def open_tab(context: BrowserContext) -> Iterator[Callable[[LiveServer], Visit]]:
-    """``open_tab(server)``: a new tab that may only talk to ``server``.
+def open_tab(context: BrowserContext) -> Iterator[Callable[..., Visit]]:
+    """``open_tab(server, sign_in=True)``: a new tab that may only talk to ``server``,
+    signed in through the sign-in form as the server's site administrator (who may open
+    every page) unless ``sign_in`` is False.
 
     Every request elsewhere is aborted and recorded; the test fails if there was any.
     """
     tabs: list[Visit] = []
 
-    def open_on(server: LiveServer) -> Visit:
+    def open_on(server: LiveServer, sign_in: bool = True) -> Visit:
         page = context.new_page()
         shown = Visit(page, server.url)
         allowed = server.url + "/"
@@ -142,6 +144,8 @@ def open_tab(context: BrowserContext) -> Iterator[Callable[[LiveServer], Visit]]
 
         page.route("**/*", guard)
         tabs.append(shown)
+        if sign_in:
+            sign_in_page(page, server.url)
         return shown
 
     yield open_on
@@ -150,8 +154,8 @@ def open_tab(context: BrowserContext) -> Iterator[Callable[[LiveServer], Visit]]
 
 
 @pytest.fixture
-def visit(open_tab: Callable[[LiveServer], Visit], live_server: LiveServer) -> Visit:
-    """A tab on the session's server."""
+def visit(open_tab: Callable[..., Visit], live_server: LiveServer) -> Visit:
+    """A tab on the session's server, signed in."""
     return open_tab(live_server)
 
 
@@ -264,7 +268,7 @@ def samples(live_server: LiveServer) -> Samples:
 
 def seed_samples(server: LiveServer) -> Samples:
     """Import the sample inputs through the import page, compute one, re-run its run."""
-    client = server.app.test_client()
+    client = signed_in(server.app)
     paths = {}
     for kind, name in (
         ("appraisal", "edge_of_care_appraisal.json"),

@@ -1,9 +1,12 @@
 """The service as a real browser meets it, shared by the browser tests and the screenshots.
 
 ``serving(folder)`` builds the app as a first start builds it (``create_app`` on a new
-SQLite database in ``folder``) and serves it with werkzeug's ``make_server`` on
-127.0.0.1 and a free port in a background thread; Chromium is launched with
-``CHROMIUM_ARGS``.  ``tests/browser/conftest.py`` and ``docs/screenshots.py`` both use
+SQLite database in ``folder``, its instance folder there too), adds a site administrator
+with ``flask create-user`` (:data:`EMAIL`, :data:`PASSWORD`) and serves it with
+werkzeug's ``make_server`` on 127.0.0.1 and a free port in a background thread; Chromium
+is launched with ``CHROMIUM_ARGS``.  People sign in through the sign-in form
+(:func:`sign_in_page` in a browser, :func:`signed_in` for the test client that loads
+data).  ``tests/browser/conftest.py`` and ``docs/screenshots.py`` both use
 these, so the two cannot drift apart.  Nothing here needs pytest: the screenshots run
 without it.
 """
@@ -38,6 +41,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+#: The site administrator every served app has, made with ``flask create-user``.
+EMAIL = "steward@council.example"
+PASSWORD = "browser tests pass phrase"
 
 
 @dataclass
@@ -75,14 +81,44 @@ def serving(folder: Path, secret: str = "browser-tests") -> Iterator[LiveServer]
             "DATABASE_URL": f"sqlite:///{folder / 'froi.sqlite'}",
             "SECRET_KEY": secret,
             "RESULTS_DIR": str(folder / "results"),
-        }
+        },
+        instance_path=str(folder / "instance"),
     )
+    add_user(app, EMAIL, "site_admin")
     running = serve(app)
     try:
         yield running
     finally:
         running.stop()
         app.extensions["froi"]["db"].engine.dispose()
+
+
+def add_user(app: Any, email: str, role: str, password: str = PASSWORD) -> None:
+    """A user of the first organisation, made as an administrator would make one:
+    ``flask create-user``, the password on standard input."""
+    done = app.test_cli_runner().invoke(
+        args=["create-user", email, "--organisation", "Local authority", "--role", role],
+        input=password + "\n",
+    )
+    assert done.exit_code == 0, done.output
+
+
+def signed_in(app: Any, email: str = EMAIL, password: str = PASSWORD) -> FlaskClient:
+    """A test client signed in through the sign-in form (to load data quickly)."""
+    client: FlaskClient = app.test_client()
+    response = post_form(client, "/sign-in", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1000:]
+    return client
+
+
+def sign_in_page(page: Any, base: str, email: str = EMAIL, password: str = PASSWORD) -> None:
+    """Sign in in the browser as a person does: fill in the sign-in form and submit it."""
+    page.goto(base + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    assert "/sign-in" not in page.url, page.url
 
 
 def post_form(

@@ -24,7 +24,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import Job, Organisation, utcnow
 
 from .conftest import Samples, Visit, describe, run_axe
-from .live import LiveServer
+from .live import EMAIL, PASSWORD, LiveServer, add_user, sign_in_page
 from .workbooks import input_workbook
 
 CheckAxe = Callable[..., list[dict[str, Any]]]
@@ -39,6 +39,7 @@ NOT_PAGES = {
     "batch.results_workbook",
     "portfolio.export",
     "jobs.result",  # redirects to what the job made
+    "accounts.sign_out",  # a form's post, then the sign-in page
 }
 
 LISTS = (
@@ -106,7 +107,7 @@ def test_forms_with_errors_and_the_picker(
     location = samples["empty"]
     visit.goto(f"{location}/copy")
     page.locator("#field-project_id").fill("")
-    page.locator("form button[type=submit]").first.click()
+    page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
     assert page.title().startswith("Error:")
     check_axe(page, f"{location}/copy with errors")
@@ -270,6 +271,61 @@ def test_unit_cost_table_pages(visit: Visit, check_axe: CheckAxe) -> None:
     assert edit is not None
     for path in (edit, edit.replace("/edit", "/delete"), f"{draft}/discard"):
         check(visit, check_axe, path)
+
+
+def test_account_pages(
+    open_tab: Callable[..., Visit], live_server: LiveServer, check_axe: CheckAxe
+) -> None:
+    visit = open_tab(live_server, sign_in=False)
+    page = visit.page
+    check(visit, check_axe, "/sign-in")
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill("a wrong password here")
+    press_button(page, "Sign in")
+    assert page.title().startswith("Error:")
+    check_axe(page, "sign in with an error")
+    sign_in_page(page, visit.base)
+    for path in (
+        "/account/password",
+        "/accounts/users/",
+        "/accounts/users/new",
+        "/accounts/organisations/",
+        "/accounts/audit/",
+        "/accounts/audit/?action=sign_in.failed",
+        "/accounts/audit/?from=yesterday",
+    ):
+        check(visit, check_axe, path)
+    visit.goto("/account/password")
+    press_button(page, "Change password")
+    assert page.title().startswith("Error:")
+    check_axe(page, "change password with errors")
+
+    # a new user, their first password shown once, and their page
+    visit.goto("/accounts/users/new")
+    page.get_by_label("Email address").fill("axe.viewer@council.example")
+    page.get_by_label("Role").select_option("viewer")
+    press_button(page, "Add user")
+    assert "can now sign in" in page.locator("h1").inner_text()
+    check_axe(page, "a new user's first password")
+    visit.goto("/accounts/users/")
+    person = page.get_by_role("link", name="axe.viewer@council.example").get_attribute("href")
+    assert person is not None
+    check(visit, check_axe, person)
+
+    # an organisation, its page and the form to add its users
+    visit.goto("/accounts/organisations/")
+    organisation = page.locator("main table a").first.get_attribute("href")
+    assert organisation is not None
+    check(visit, check_axe, organisation)
+    check(visit, check_axe, f"{organisation}/users/new")
+
+    # what a viewer meets when they try what their role may not do
+    add_user(live_server.app, "axe.reader@council.example", "viewer")
+    visit.goto("/projects/")
+    press_button(page, "Sign out")
+    sign_in_page(page, visit.base, "axe.reader@council.example", PASSWORD)
+    visit.goto("/projects/new", status=403)
+    check_axe(page, "403")
 
 
 def test_the_checks_can_fail(visit: Visit, axe_source: Path) -> None:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
@@ -27,7 +28,7 @@ from calculator.reference import load_reference
 
 from .conftest import SAMPLES, Visit, seed_samples
 from .keyboard import Keyboard
-from .live import LiveServer, post_form
+from .live import EMAIL, PASSWORD, LiveServer, post_form, signed_in
 from .workbooks import input_document, input_workbook
 
 CheckAxe = Callable[..., list[dict[str, Any]]]
@@ -148,6 +149,50 @@ def test_create_a_project_add_rows_with_the_picker_and_read_its_froi_by_keyboard
     assert len(keys.stops) > 10
 
 
+def test_sign_in_with_a_wrong_password_then_the_right_one_and_sign_out_by_keyboard(
+    open_tab: Callable[..., Visit], live_server: LiveServer, check_axe: CheckAxe
+) -> None:
+    visit = open_tab(live_server, sign_in=False)
+    page = visit.page
+    keys = Keyboard(page)
+    # signed out, a page sends you to sign in, and back to it afterwards
+    visit.goto("/runs/")
+    where = urlsplit(page.url)
+    assert where.path == "/sign-in" and parse_qs(where.query)["next"] == ["/runs/"]
+    assert page.locator("h1").inner_text() == "Sign in"
+    check_axe(page, "sign in")
+
+    keys.tab_to("#field-email")
+    keys.type(EMAIL)
+    keys.tab_to("#field-password")
+    keys.type("not my password at all")
+    keys.press("Enter", navigates=True)
+    assert page.title().startswith("Error: Sign in")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert (
+        "Enter a correct email address and password" in page.locator(".error-summary").inner_text()
+    )
+    assert page.locator("#field-email").input_value() == EMAIL  # what was typed is kept
+    check_axe(page, "sign in with a wrong password")
+
+    keys.tab_to("#field-password")
+    keys.type(PASSWORD)
+    keys.press("Enter", navigates=True)
+    assert urlsplit(page.url).path == "/runs/"
+    assert EMAIL in page.locator("header").inner_text()
+
+    keys.tab_to("header form button")
+    assert page.evaluate("document.activeElement.innerText") == "Sign out"
+    keys.press("Enter", navigates=True)
+    assert urlsplit(page.url).path == "/sign-in"
+    assert "You have signed out." in page.locator(".banner").inner_text()
+    check_axe(page, "signed out")
+    visit.goto("/projects/")
+    assert urlsplit(page.url).path == "/sign-in"  # signed out for good
+    download = page.request.get(visit.url("/batch/template.xlsx"))
+    assert download.status == 401
+
+
 def test_the_keyboard_checks_can_fail(visit: Visit) -> None:
     """A focus style removed on purpose, and a tab order against the page, are caught."""
     page = visit.page
@@ -253,7 +298,7 @@ def test_compare_projects_on_the_portfolio_sorted_and_filtered_by_keyboard(
     open_tab: Callable[[LiveServer], Visit], own_server: LiveServer, check_axe: CheckAxe
 ) -> None:
     seed_samples(own_server)
-    client = own_server.app.test_client()
+    client = signed_in(own_server.app)
     file = (io.BytesIO((SAMPLES / "hampshire_offset.json").read_bytes()), "hampshire.json")
     response = post_form(client, "/projects/import", {"file": file}, multipart=True)
     assert response.status_code == 302

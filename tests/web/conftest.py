@@ -6,6 +6,14 @@ authentication, as user postgres or root) that is dropped afterwards.  The ``app
 fixture builds an app on it as a first start would (migrations, default data), and
 removes what a test added afterwards so tests never see each other's projects.
 
+Every page needs a signed-in user, so ``client`` is signed in, through the sign-in form,
+as an analyst of the first organisation: the least role that creates and changes
+projects, uploads and runs, which is what most tests do.  ``client_as(role, ...)`` signs
+in a client of any role and organisation (``viewer_client``, ``admin_client``,
+``site_admin_client``, ``other_client`` for another organisation's analyst).  Passwords
+are hashed with argon2's cheapest profile here (``PASSWORD_HASHING``), so signing in
+costs the tests nothing; the default profile has a test of its own.
+
 Without PostgreSQL the PostgreSQL half is skipped on a workstation but fails when
 ``CI=true``: CI must not pass by silently testing one backend.
 """
@@ -14,18 +22,24 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from froi.web import create_app
-from froi.web.core.db import Database
+from froi.web.accounts.store import create_user, find_organisation
+from froi.web.core.db import Database, get_session
+from froi.web.core.models import ADMIN, ANALYST, SITE_ADMIN, VIEWER, Organisation, User
 from froi.web.uploads.jobs import shutdown
+
+from .pages import page
 
 POSTGRES_HOST = os.environ.get("FROI_TEST_POSTGRES_HOST", "127.0.0.1:5432")
 POSTGRES_USERS = ("postgres", "root")
@@ -72,9 +86,12 @@ def database_url(
         admin.dispose()
 
 
-#: What tests add, deleted after each test (children first).  The default organisation
-#: and the national table are what a first start creates, so they stay.
+#: What tests add, deleted after each test (children first).  The default organisation,
+#: its first administrator and the national table are what a first start creates, so
+#: they stay.
 CLEAN_UP = (
+    "DELETE FROM audit_event",
+    "DELETE FROM sign_in_failure",
     "DELETE FROM job",
     "DELETE FROM run",
     "DELETE FROM upload",
@@ -82,8 +99,13 @@ CLEAN_UP = (
     "DELETE FROM unit_cost_choice",
     "DELETE FROM unit_cost_row WHERE table_id <> (SELECT MIN(id) FROM unit_cost_table)",
     "DELETE FROM unit_cost_table WHERE id <> (SELECT MIN(id) FROM unit_cost_table)",
+    "DELETE FROM user_account WHERE id <> (SELECT MIN(id) FROM user_account)",
     "DELETE FROM organisation WHERE id <> (SELECT MIN(id) FROM organisation)",
 )
+#: The password of every user the tests make (it passes the password rule).
+PASSWORD = "a long test pass phrase"
+#: The organisation of ``other_client``: none of the first organisation's ids are its.
+OTHER = "Another council"
 
 
 @pytest.fixture
@@ -94,7 +116,9 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test",
             "RESULTS_DIR": str(tmp_path / "results"),  # cached results workbooks
-        }
+            "PASSWORD_HASHING": "CHEAPEST",
+        },
+        instance_path=str(tmp_path / "instance"),  # the first start's password file
     )
     yield app
     shutdown(app)  # background jobs finish before their rows are deleted
@@ -105,9 +129,83 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     db.engine.dispose()
 
 
+def first_organisation(session: Session) -> Organisation:
+    """The organisation a first start creates (``client``'s)."""
+    org = session.scalars(select(Organisation).order_by(Organisation.id)).first()
+    assert org is not None
+    return org
+
+
+def make_user(app: Flask, role: str, organisation: str | None = None, email: str = "") -> User:
+    """A user of ``role`` in ``organisation`` (made if missing; default the first one),
+    with :data:`PASSWORD`."""
+    with app.app_context():
+        session = get_session()
+        if organisation is None:
+            org = first_organisation(session)
+        else:
+            org = find_organisation(session, organisation)
+            if org is None:
+                org = Organisation(name=organisation)
+                session.add(org)
+                session.flush()
+        assert org is not None
+        slug = "la" if organisation is None else organisation.split()[0].lower()
+        user = create_user(session, org, email or f"{role}@{slug}.example", role, PASSWORD)
+        session.commit()
+        return user
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
+    """Sign in through the sign-in form, as a person would."""
+    token = page(client.get("/sign-in")).hidden()["csrf_token"]
+    return client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})
+
+
+ClientAs = Callable[..., FlaskClient]
+
+
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client_as(app: Flask) -> ClientAs:
+    """``client_as(role, organisation=None)``: a client signed in as a new user of ``role``."""
+
+    def signed_in(role: str, organisation: str | None = None, email: str = "") -> FlaskClient:
+        user = make_user(app, role, organisation, email)
+        client = app.test_client()
+        response = sign_in(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def client(client_as: ClientAs) -> FlaskClient:
+    """An analyst of the first organisation: creates and changes projects, uploads, runs."""
+    return client_as(ANALYST)
+
+
+@pytest.fixture
+def viewer_client(client_as: ClientAs) -> FlaskClient:
+    return client_as(VIEWER)
+
+
+@pytest.fixture
+def admin_client(client_as: ClientAs) -> FlaskClient:
+    """An organisation administrator: users and local unit cost tables too."""
+    return client_as(ADMIN)
+
+
+@pytest.fixture
+def site_admin_client(client_as: ClientAs) -> FlaskClient:
+    """A site administrator: organisations and national unit cost tables too."""
+    return client_as(SITE_ADMIN)
+
+
+@pytest.fixture
+def other_client(client_as: ClientAs) -> FlaskClient:
+    """An analyst of another organisation."""
+    return client_as(ANALYST, OTHER)
 
 
 @pytest.fixture

@@ -144,7 +144,81 @@ def test_the_migrations_have_one_head() -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_heads() == ["0004"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0005"]
+
+
+def test_an_existing_sqlite_database_keeps_its_links_and_never_reuses_an_id(
+    tmp_path: Path,
+) -> None:
+    """Revision 0005 rebuilds SQLite's tables as AUTOINCREMENT: with the foreign keys on,
+    as the service connects, no row is lost and no link is cut on the way."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from froi.web.core.db import MIGRATIONS, make_database, upgrade
+
+    database = make_database(f"sqlite:///{tmp_path / 'old.sqlite'}")  # foreign keys on
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        for statement in (
+            "INSERT INTO organisation (id, name, created_at) VALUES (1, 'LA', '2026-01-01')",
+            "INSERT INTO unit_cost_table (id, name, version, sha256, row_count, publisher, "
+            "licence, date, last_verified, source, description, meta, status, created_at) "
+            "VALUES (1, 'N', '1', 'x', 0, '', '', '', '', '', '', '{}', 'published', "
+            "'2026-01-01')",
+            *(
+                "INSERT INTO project (id, organisation_id, project_ref, name, "
+                "organisation_name, doc, settings, unit_costs, scenario_of_id, revision, "
+                f"created_at, updated_at) VALUES ({n}, 1, 'P{n}', '', '', '{{}}', '{{}}', "
+                f"'[]', {scenario}, 1, '2026-01-01', '2026-01-01')"
+                for n, scenario in ((1, "NULL"), (2, "1"))
+            ),
+            "INSERT INTO upload (id, organisation_id, file_name, sha256, size, content, "
+            "created_at, user_name, status, report) VALUES (1, 1, 'f.xlsx', 'x', 1, x'00', "
+            "'2026-01-01', 'u', 'computed', '{}')",
+            "INSERT INTO run (id, organisation_id, project_id, project_ref, input_doc, "
+            "input_sha256, settings, unit_cost_table_id, unit_cost_table_name, "
+            "unit_cost_table_version, unit_cost_table_sha256, engine_version, results, "
+            "user_name, computed_at, upload_id) VALUES (1, 1, 2, 'P2', '{}', 'x', '{}', 1, "
+            "'N', '1', 'x', '1', '{}', 'u', '2026-01-01', 1)",
+            "INSERT INTO job (id, organisation_id, kind, status, stage, done, total, error, "
+            "worker, created_at, user_name, upload_id, result_url) VALUES (1, 1, 'check', "
+            "'done', '', 0, 0, '', '', '2026-01-01', 'u', 1, '')",
+        ):
+            connection.execute(text(statement))
+    upgrade(database.engine)
+    with database.engine.begin() as connection:
+        links = connection.execute(
+            text(
+                "SELECT r.project_id, r.upload_id, p.scenario_of_id, j.upload_id FROM run r "
+                "JOIN project p ON p.id = r.project_id, job j"
+            )
+        ).one()
+        assert tuple(links) == (2, 1, 1, 1)
+        made = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        ).all()
+        tables = {name: sql for name, sql in made}
+        for name in ("organisation", "unit_cost_table", "unit_cost_row", "project", "run"):
+            assert "AUTOINCREMENT" in tables[name], name
+        for name in ("upload", "job", "user_account", "audit_event"):
+            assert "AUTOINCREMENT" in tables[name], name
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        connection.execute(text("DELETE FROM project WHERE id = 2"))
+        assert connection.execute(text("SELECT project_id FROM run")).scalar() is None
+        connection.execute(
+            text(
+                "INSERT INTO project (organisation_id, project_ref, name, organisation_name, "
+                "doc, settings, unit_costs, revision, created_at, updated_at) VALUES (1, "
+                "'P3', '', '', '{}', '{}', '[]', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+        assert connection.execute(text("SELECT MAX(id) FROM project")).scalar() == 3
+    database.engine.dispose()
 
 
 def test_text_columns_hold_what_the_engine_accepts() -> None:

@@ -25,7 +25,7 @@ from froi.web.uploads import jobs, result_files
 from froi.workbook.limits import DEFAULT_LIMITS
 from froi.workbook.reader import compute_workbook
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, first_organisation
 from .pages import Page, page
 
 WORKBOOKS = Path(__file__).resolve().parents[1] / "data" / "workbooks"
@@ -303,10 +303,8 @@ def test_background_jobs_check_and_compute_with_progress(app: Flask, client: Fla
 def test_the_job_page_shows_progress_and_refreshes_itself(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         session = get_session()
-        from froi.web.projects.routes import organisation
-
         job = Job(
-            organisation_id=organisation(session).id,
+            organisation_id=first_organisation(session).id,
             kind="compute",
             status="running",
             stage="Computing the results of each project: 400 of 1,000",
@@ -383,9 +381,7 @@ def test_a_check_job_that_fails_leaves_the_upload_failed(
 def test_jobs_left_running_by_a_dead_process_are_marked_failed(app: Flask) -> None:
     with app.app_context():
         session = get_session()
-        from froi.web.projects.routes import organisation
-
-        org = organisation(session).id
+        org = first_organisation(session).id
         gone = Job(organisation_id=org, kind="check", status="running", heartbeat=utcnow())
         gone.worker = f"{jobs.socket.gethostname()}:{2**22 + 12345}:old"
         silent = Job(organisation_id=org, kind="check", status="queued", worker="elsewhere:1:x")

@@ -48,13 +48,16 @@ def test_every_post_without_the_session_token_is_refused_and_changes_nothing(
         "list_name": "costs",
         "row": 1,
         "row_id": 1,
+        "user_id": 1,
+        "organisation_id": 1,
     }
     posts = [
         re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
         for rule in app.url_map.iter_rules()
         if "POST" in (rule.methods or ())
     ]
-    assert len(posts) >= 20  # projects, rows, runs, unit cost tables, batch
+    assert len(posts) >= 30  # projects, rows, runs, unit cost tables, batch, accounts
+    assert "/sign-in" in posts and "/sign-out" in posts
     before = snapshot(app)
     stranger = app.test_client()  # another site's post: no session at all
     for url in posts:

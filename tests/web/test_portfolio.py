@@ -15,9 +15,9 @@ from calculator.reference import load_reference
 from froi.web.core.db import get_session
 from froi.web.core.formatting import date_time, money, ratio
 from froi.web.core.models import Project, Run
-from froi.web.projects.routes import organisation
 from froi.workbook.reader import compute_workbook
 
+from .conftest import first_organisation
 from .pages import page
 from .test_batch import PORTFOLIO, accessible, upload_and_confirm
 
@@ -140,7 +140,7 @@ def test_a_project_with_problems_is_listed_apart_with_a_link(
     upload_and_confirm(client)
     with app.app_context():
         session = get_session()
-        broken = Project(organisation_id=organisation(session).id, revision=0)
+        broken = Project(organisation_id=first_organisation(session).id, revision=0)
         broken.set_doc(
             {
                 "project_id": "BROKEN-1",

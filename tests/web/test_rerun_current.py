@@ -31,7 +31,7 @@ def rerun_current(client: FlaskClient, run_id: int) -> str:
 
 
 def test_rerun_on_a_published_changed_table_names_the_changed_unit_cost(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, site_admin_client: FlaskClient
 ) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
     client.get(f"{location}/results")
@@ -40,9 +40,10 @@ def test_rerun_on_a_published_changed_table_names_the_changed_unit_cost(
     assert "Re-run on the current tables" in run_page.text
 
     rows = changed_rows(set_value("SS3.0", "1234.5"))  # the sample uses SS3.0
-    newer = table_id(upload(client, to_csv(rows), "changed.csv", "2026.6"))
-    publish(client, newer)
-    use(client, newer)
+    # a site administrator publishes a new national version and chooses it
+    newer = table_id(upload(site_admin_client, to_csv(rows), "changed.csv", "2026.6"))
+    publish(site_admin_client, newer)
+    use(site_admin_client, newer)
 
     shown = client.get(rerun_current(client, original.id))
     again = latest_run(app)
@@ -82,15 +83,15 @@ def test_rerun_on_current_tables_that_did_not_change_reproduces(
 
 
 def test_a_change_to_a_code_the_run_does_not_use_changes_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, site_admin_client: FlaskClient
 ) -> None:
     location = import_sample(client, "comparison_group_study.json")
     client.get(f"{location}/results")
     original = latest_run(app)
     rows = changed_rows(set_value("CR1.0", "501"))  # not used by the sample
-    newer = table_id(upload(client, to_csv(rows), "other.csv", "2026.4"))
-    publish(client, newer)
-    use(client, newer)
+    newer = table_id(upload(site_admin_client, to_csv(rows), "other.csv", "2026.4"))
+    publish(site_admin_client, newer)
+    use(site_admin_client, newer)
     html = client.get(rerun_current(client, original.id)).get_data(as_text=True)
     again = latest_run(app)
     assert again.unit_cost_table_id == newer and again.reproduced is True

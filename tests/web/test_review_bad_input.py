@@ -65,21 +65,25 @@ def test_portfolio_appraisal_years_that_are_not_ascii_digits(client: FlaskClient
         assert "appraisal years must be a whole number" in response.get_data(as_text=True)
 
 
-def test_a_csv_table_with_an_overlong_cell_is_a_problem_not_a_crash(client: FlaskClient) -> None:
+def test_a_csv_table_with_an_overlong_cell_is_a_problem_not_a_crash(
+    site_admin_client: FlaskClient,
+) -> None:
     data = b"code,name\n" + b'"' + b"x" * 200_000 + b'",y\n'
-    response = upload(client, data, "long.csv", "2026.9")
+    response = upload(site_admin_client, data, "long.csv", "2026.9")
     assert response.status_code == 200
     assert "cannot be read" in response.get_data(as_text=True)
 
 
-def test_rerun_on_a_table_without_a_code_the_run_used(app: Flask, client: FlaskClient) -> None:
+def test_rerun_on_a_table_without_a_code_the_run_used(
+    app: Flask, client: FlaskClient, site_admin_client: FlaskClient
+) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
     client.get(f"{location}/results")
     original = latest_run(app)
     rows = [r for r in national_rows() if r["code"] != "SS3.0"]  # the sample uses SS3.0
-    newer = table_id(upload(client, to_csv(rows), "fewer.csv", "2026.7"))
-    publish(client, newer)
-    use(client, newer)
+    newer = table_id(upload(site_admin_client, to_csv(rows), "fewer.csv", "2026.7"))
+    publish(site_admin_client, newer)
+    use(site_admin_client, newer)
     url = f"/runs/{original.id}"
     response = submit(client, url, {}, action=f"{url}/rerun-current")
     assert response.status_code == 302
@@ -88,8 +92,8 @@ def test_rerun_on_a_table_without_a_code_the_run_used(app: Flask, client: FlaskC
     assert "SS3.0" in shown and "cannot be re-run" in shown
 
 
-def test_choosing_a_table_id_too_large_for_the_database(client: FlaskClient) -> None:
-    response = submit(client, "/unit-costs/tables", {"table_id": HUGE}, "/unit-costs/in-use")
+def test_choosing_a_table_id_too_large_for_the_database(admin_client: FlaskClient) -> None:
+    response = submit(admin_client, "/unit-costs/tables", {"table_id": HUGE}, "/unit-costs/in-use")
     assert response.status_code == 404
 
 
@@ -113,25 +117,29 @@ def test_a_project_name_longer_than_its_column_is_a_problem_on_the_check_page(
         assert get_session().scalar(select(func.count()).select_from(Project)) == 0
 
 
-def test_unit_cost_metadata_longer_than_its_column_is_an_error(client: FlaskClient) -> None:
+def test_unit_cost_metadata_longer_than_its_column_is_an_error(
+    site_admin_client: FlaskClient,
+) -> None:
     rows = national_rows()[:3]
-    response = upload(client, to_csv(rows), "t.csv", "1" * 150)
+    response = upload(site_admin_client, to_csv(rows), "t.csv", "1" * 150)
     assert response.status_code == 200
     assert "100 characters" in response.get_data(as_text=True)
 
 
-def test_a_unit_cost_code_longer_than_its_column_is_a_problem(client: FlaskClient) -> None:
+def test_a_unit_cost_code_longer_than_its_column_is_a_problem(
+    site_admin_client: FlaskClient,
+) -> None:
     rows = national_rows()[:3]
     rows[1]["code"] = "X" * 80
-    response = upload(client, to_csv(rows), "t.csv", "2026.8")
+    response = upload(site_admin_client, to_csv(rows), "t.csv", "2026.8")
     assert response.status_code == 200
     assert "60 characters" in response.get_data(as_text=True)
 
 
 def test_a_new_version_string_longer_than_its_column_is_an_error(
-    app: Flask, client: FlaskClient
+    app: Flask, site_admin_client: FlaskClient
 ) -> None:
     url = f"/unit-costs/tables/{national_id(app)}/new-version"
-    response = submit(client, url, {"version": "9" * 150}, action=url)
+    response = submit(site_admin_client, url, {"version": "9" * 150}, action=url)
     assert response.status_code == 200
     assert "100 characters" in response.get_data(as_text=True)

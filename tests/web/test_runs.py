@@ -13,7 +13,7 @@ from calculator.engine import input_hash
 from calculator.reference import load_reference
 from froi.web.core.db import get_session
 from froi.web.core.formatting import date_time
-from froi.web.core.models import LOCAL_USER, Run
+from froi.web.core.models import Run
 from froi.web.core.running import differences
 
 from .pages import page, submit
@@ -35,7 +35,8 @@ def test_a_run_records_what_went_in(app: Flask, client: FlaskClient) -> None:
     assert run.input_sha256 == input_hash(run.input_doc)
     assert run.input_doc["projects"][0]["project_id"] == "EOC-HUB"
     assert run.settings["base_year"] == run.results["run"]["base_year"]
-    assert run.user_name == LOCAL_USER and run.project_ref == "EOC-HUB"
+    # the signed-in user recorded as who ran it (was the configured RUN_USER)
+    assert run.user_name == "analyst@la.example" and run.project_ref == "EOC-HUB"
     html = client.get(f"/runs/{run.id}").get_data(as_text=True)
     for shown in (shipped.sha256, run.input_sha256, shipped.meta.version, ENGINE_VERSION):
         assert shown in html

@@ -131,7 +131,7 @@ def count_tables(app: Flask) -> tuple[int, int]:
         return int(tables), int(rows)
 
 
-def test_every_page_is_accessible(app: Flask, client: FlaskClient) -> None:
+def test_every_page_is_accessible(app: Flask, site_admin_client: FlaskClient) -> None:
     national = national_id(app)
     for url in (
         "/unit-costs/",
@@ -143,7 +143,7 @@ def test_every_page_is_accessible(app: Flask, client: FlaskClient) -> None:
         "/unit-costs/local/new",
         f"/unit-costs/tables/{national}/new-version",
     ):
-        response = client.get(url)
+        response = site_admin_client.get(url)
         assert response.status_code == 200, url
         html = page(response)
         assert html.mains == 1 and len(html.h1) == 1, url
@@ -151,34 +151,36 @@ def test_every_page_is_accessible(app: Flask, client: FlaskClient) -> None:
         assert len(html.ids) == len(set(html.ids)), url
 
 
-def test_the_list_shows_provenance_and_the_table_in_use(app: Flask, client: FlaskClient) -> None:
-    html = client.get("/unit-costs/tables").get_data(as_text=True)
+def test_the_list_shows_provenance_and_the_table_in_use(
+    app: Flask, viewer_client: FlaskClient
+) -> None:
+    html = viewer_client.get("/unit-costs/tables").get_data(as_text=True)
     for shown in (SHIPPED.sha256, SHIPPED.meta.version, "489", "2 December 2026"):
         assert shown in html
     assert "Published, in use for new runs" in html
 
 
-def test_browse_searches_and_filters(app: Flask, client: FlaskClient) -> None:
+def test_browse_searches_and_filters(app: Flask, viewer_client: FlaskClient) -> None:
     url = f"/unit-costs/tables/{national_id(app)}"
-    assert "489 unit costs in this version" in client.get(url).get_data(as_text=True)
-    found = client.get(f"{url}?q=foster+week").get_data(as_text=True)
+    assert "489 unit costs in this version" in viewer_client.get(url).get_data(as_text=True)
+    found = viewer_client.get(f"{url}?q=foster+week").get_data(as_text=True)
     assert "CUR2.0" in found and "CR1.0" not in found
-    crime = client.get(f"{url}?theme=Crime").get_data(as_text=True)
+    crime = viewer_client.get(f"{url}?theme=Crime").get_data(as_text=True)
     assert "184 unit costs match" in crime
-    graded = page(client.get(f"{url}?grade=2"))
+    graded = page(viewer_client.get(f"{url}?grade=2"))
     assert "2 unit costs match" in graded.text
     assert {"CUR1.0", "CUR2.0"} <= set(re.findall(r"CUR\d\.\d", graded.text))
-    year = client.get(f"{url}?price_year=2023-24&category=fiscal").get_data(as_text=True)
+    year = viewer_client.get(f"{url}?price_year=2023-24&category=fiscal").get_data(as_text=True)
     assert "CUR1.0" in year and "£318,400.00 at 2023-24 prices" in year
-    agency = client.get(f"{url}?agency=Police&q=warning").get_data(as_text=True)
+    agency = viewer_client.get(f"{url}?agency=Police&q=warning").get_data(as_text=True)
     assert "match" in agency and "Local Authority</td>" not in agency
     # the in-use table is the /unit-costs/ page, and its old search address still works
-    assert "CUR2.0" in client.get("/unit-costs/?q=foster").get_data(as_text=True)
+    assert "CUR2.0" in viewer_client.get("/unit-costs/?q=foster").get_data(as_text=True)
 
 
-def test_upload_csv_then_xlsx_of_the_same_table(app: Flask, client: FlaskClient) -> None:
+def test_upload_csv_then_xlsx_of_the_same_table(app: Flask, site_admin_client: FlaskClient) -> None:
     rows = changed_rows(set_value("SS3.0", "1234.5"))
-    response = upload(client, to_csv(rows), "new.csv", "2026.6")
+    response = upload(site_admin_client, to_csv(rows), "new.csv", "2026.6")
     draft = stored(app, table_id(response))
     frame, problems = uc.validate_rows(
         list(enumerate(rows, start=2)), NATIONAL, file=None, deflators=load_reference().deflators
@@ -186,11 +188,11 @@ def test_upload_csv_then_xlsx_of_the_same_table(app: Flask, client: FlaskClient)
     assert problems == []
     assert draft.status == "draft" and draft.row_count == 489
     assert draft.sha256 == uc.table_hash(frame) != SHIPPED.sha256
-    assert "Draft" in client.get(f"/unit-costs/tables/{draft.id}").get_data(as_text=True)
-    publish(client, draft.id)
+    assert "Draft" in site_admin_client.get(f"/unit-costs/tables/{draft.id}").get_data(as_text=True)
+    publish(site_admin_client, draft.id)
     assert stored(app, draft.id).status == "published"
     # the same version again is refused: a new version needs a new version string
-    again = upload(client, to_csv(rows), "new.csv", "2026.6")
+    again = upload(site_admin_client, to_csv(rows), "new.csv", "2026.6")
     assert again.status_code == 200
     assert "already has a version '2026.6'" in page(again).field_errors["field-version"]
 
@@ -207,12 +209,14 @@ def test_upload_csv_then_xlsx_of_the_same_table(app: Flask, client: FlaskClient)
         costs.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
-    from_xlsx = stored(app, table_id(upload(client, buffer.getvalue(), "new.xlsx", "2026.3")))
+    from_xlsx = stored(
+        app, table_id(upload(site_admin_client, buffer.getvalue(), "new.xlsx", "2026.3"))
+    )
     assert from_xlsx.sha256 == draft.sha256 and from_xlsx.row_count == 489
 
 
 def test_a_broken_csv_shows_every_problem_and_saves_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, site_admin_client: FlaskClient
 ) -> None:
     rows = national_rows()
     rows[1]["code"] = rows[0]["code"]  # duplicate code, line 3
@@ -222,7 +226,9 @@ def test_a_broken_csv_shows_every_problem_and_saves_nothing(
     for row in rows:
         row["colour"] = "red"
     before = count_tables(app)
-    response = upload(client, to_csv(rows, [*NATIONAL, "colour"]), "broken.csv", "2026.9")
+    response = upload(
+        site_admin_client, to_csv(rows, [*NATIONAL, "colour"]), "broken.csv", "2026.9"
+    )
     assert response.status_code == 200
     html = page(response)
     text = tight(html.text)
@@ -243,7 +249,7 @@ def test_a_broken_csv_shows_every_problem_and_saves_nothing(
 
 
 def test_an_upload_counting_economic_value_as_fiscal_is_refused_naming_the_row(
-    app: Flask, client: FlaskClient
+    app: Flask, site_admin_client: FlaskClient
 ) -> None:
     """METHOD 2.2 in a steward's upload: the engine's loader refuses it, and the page shows
     the row, the words found and the category that would be accepted."""
@@ -251,7 +257,7 @@ def test_an_upload_counting_economic_value_as_fiscal_is_refused_naming_the_row(
     line = next(i for i, r in enumerate(rows, start=2) if r["code"] == "E&E1.0")
     rows[line - 2]["category"] = "fiscal"
     before = count_tables(app)
-    response = upload(client, to_csv(rows), "fiscal.csv", "2026.9")
+    response = upload(site_admin_client, to_csv(rows), "fiscal.csv", "2026.9")
     assert response.status_code == 200
     text = tight(page(response).text)
     assert count_tables(app) == before
@@ -264,13 +270,13 @@ def test_an_upload_counting_economic_value_as_fiscal_is_refused_naming_the_row(
 
 
 def test_a_csv_row_with_more_cells_than_the_header_is_a_problem(
-    app: Flask, client: FlaskClient
+    app: Flask, site_admin_client: FlaskClient
 ) -> None:
     """Read as the engine reads unit_costs/*.csv: an extra cell is reported, not cut."""
     lines = to_csv(national_rows()).decode().splitlines()
     lines[2] += ",stray"  # line 3
     before = count_tables(app)
-    response = upload(client, ("\n".join(lines) + "\n").encode(), "extra.csv", "2026.9")
+    response = upload(site_admin_client, ("\n".join(lines) + "\n").encode(), "extra.csv", "2026.9")
     assert response.status_code == 200
     text = tight(page(response).text)
     assert count_tables(app) == before
@@ -278,42 +284,44 @@ def test_a_csv_row_with_more_cells_than_the_header_is_a_problem(
     assert re.search(re.escape(cells) + ".*has 15 cells but the header has 14 columns", text)
 
 
-def test_a_local_override_changes_what_a_project_computes(app: Flask, client: FlaskClient) -> None:
+def test_a_local_override_changes_what_a_project_computes(
+    app: Flask, admin_client: FlaskClient
+) -> None:
     national = national_id(app)
     response = submit(
-        client,
+        admin_client,
         "/unit-costs/local/new",
         {**META, "name": "Our local costs", "version": "L1", "parent": str(national)},
     )
     local = table_id(response)
     shipped_row = SHIPPED.row("SS3.0")
-    form = page(client.get(f"/unit-costs/tables/{local}/rows/new?from=SS3.0"))
+    form = page(admin_client.get(f"/unit-costs/tables/{local}/rows/new?from=SS3.0"))
     assert form.value("value") == str(int(shipped_row["value"]))  # starts from national
     bad = submit(
-        client,
+        admin_client,
         f"/unit-costs/tables/{local}/rows/new?from=SS3.0",
         {"value": "-1", "confidence_grade": "9"},
     )
     assert page(bad).field_errors.keys() >= {"field-value", "field-confidence_grade"}
     typed = {c.name: c.value for c in form.controls if c.type == "text"}
     saved = submit(
-        client,
+        admin_client,
         f"/unit-costs/tables/{local}/rows/new?from=SS3.0",
         {**typed, "category": "fiscal", "cashable": "false", "value": "99999"},
     )
     assert saved.status_code == 302
-    browse = client.get(f"/unit-costs/tables/{local}?q=SS3.0").get_data(as_text=True)
+    browse = admin_client.get(f"/unit-costs/tables/{local}?q=SS3.0").get_data(as_text=True)
     assert "Local (replaces national)" in browse and "£99,999.00" in browse
-    publish(client, local)
+    publish(admin_client, local)
     # compared with its national version, only the replaced row differs: the rest inherit
-    text = tight(page(client.get(f"/unit-costs/compare?from={national}&to={local}")).text)
+    text = tight(page(admin_client.get(f"/unit-costs/compare?from={national}&to={local}")).text)
     for label, n in (("added", 0), ("removed", 0), ("changed", 1), ("the same", 488)):
         assert f"<dt>Rows {label}</dt><dd>{n}</dd>" in text, label
     assert re.search(r"SS3\.0.*?<td>Value</td><td>£[\d,.]+</td><td>£99,999\.00</td>", text)
-    use(client, local)
+    use(admin_client, local)
 
-    location = import_sample(client, "edge_of_care_appraisal.json")
-    client.get(f"{location}/results")
+    location = import_sample(admin_client, "edge_of_care_appraisal.json")
+    admin_client.get(f"{location}/results")
     run = latest_run(app)
     assert (run.unit_cost_table_id, run.unit_cost_table_name) == (local, "Our local costs")
     provenance = run.results["run"]["unit_cost_table"]
@@ -335,14 +343,18 @@ def test_a_local_override_changes_what_a_project_computes(app: Flask, client: Fl
     assert differences(on_national["projects"], run.results["projects"]) != []
 
 
-def test_drafts_change_and_published_versions_do_not(app: Flask, client: FlaskClient) -> None:
+def test_drafts_change_and_published_versions_do_not(
+    app: Flask, site_admin_client: FlaskClient
+) -> None:
     national = national_id(app)
-    response = submit(client, f"/unit-costs/tables/{national}/new-version", {"version": "2026.5"})
+    response = submit(
+        site_admin_client, f"/unit-costs/tables/{national}/new-version", {"version": "2026.5"}
+    )
     draft = table_id(response)
     assert stored(app, draft).row_count == 489 and stored(app, draft).sha256 == SHIPPED.sha256
     url = f"/unit-costs/tables/{draft}/rows/new"
     taken = submit(
-        client,
+        site_admin_client,
         url,
         {
             "code": "CR1.0",
@@ -357,7 +369,7 @@ def test_drafts_change_and_published_versions_do_not(app: Flask, client: FlaskCl
     )
     assert "already in this table" in page(taken).field_errors["field-code"]
     added = submit(
-        client,
+        site_admin_client,
         url,
         {
             "code": "NEW1.0",
@@ -385,23 +397,27 @@ def test_drafts_change_and_published_versions_do_not(app: Flask, client: FlaskCl
         assert (row.value, row.price_year) == (1200.0, "2020-21")
         row_id = row.id
     edit = f"/unit-costs/tables/{draft}/rows/{row_id}/edit"
-    shown = page(client.get(edit))
+    shown = page(site_admin_client.get(edit))
     typed = {c.name: c.value for c in shown.controls if c.type == "text"}
-    changed = submit(client, edit, {**typed, "category": "fiscal", "value": "1300"})
+    changed = submit(site_admin_client, edit, {**typed, "category": "fiscal", "value": "1300"})
     assert changed.status_code == 302
     delete = f"/unit-costs/tables/{draft}/rows/{row_id}/delete"
-    assert submit(client, delete, {}).status_code == 302
+    assert submit(site_admin_client, delete, {}).status_code == 302
     assert stored(app, draft).row_count == 489
     assert stored(app, draft).sha256 == SHIPPED.sha256
-    publish(client, draft)
+    publish(site_admin_client, draft)
     # a published version refuses edits, and "start a new version" is the way
-    assert client.get(url).status_code == 409
-    posted = submit(client, f"/unit-costs/tables/{draft}", {"code": "NEW2.0"}, action=url)
+    assert site_admin_client.get(url).status_code == 409
+    posted = submit(
+        site_admin_client, f"/unit-costs/tables/{draft}", {"code": "NEW2.0"}, action=url
+    )
     assert posted.status_code == 409
-    assert client.get(f"/unit-costs/tables/{national}/rows/new").status_code == 409
+    assert site_admin_client.get(f"/unit-costs/tables/{national}/rows/new").status_code == 409
 
 
-def test_compare_shows_exactly_the_changed_rows_and_fields(app: Flask, client: FlaskClient) -> None:
+def test_compare_shows_exactly_the_changed_rows_and_fields(
+    app: Flask, site_admin_client: FlaskClient
+) -> None:
     def change(rows: list[dict[str, str]]) -> None:
         set_value("SS3.0", "1234.5")(rows)
         grade = next(r for r in rows if r["code"] == "CR1.1")
@@ -409,8 +425,8 @@ def test_compare_shows_exactly_the_changed_rows_and_fields(app: Flask, client: F
         rows.remove(next(r for r in rows if r["code"] == "CR1.2"))
         rows.append({**rows[0], "code": "ZZ1.0", "name": "A new cost"})
 
-    newer = table_id(upload(client, to_csv(changed_rows(change)), "n.csv", "2026.7"))
-    html = page(client.get(f"/unit-costs/compare?from={national_id(app)}&to={newer}"))
+    newer = table_id(upload(site_admin_client, to_csv(changed_rows(change)), "n.csv", "2026.7"))
+    html = page(site_admin_client.get(f"/unit-costs/compare?from={national_id(app)}&to={newer}"))
     text = tight(html.text)
     for label, n in (("added", 1), ("removed", 1), ("changed", 2), ("the same", 486)):
         assert f"<dt>Rows {label}</dt><dd>{n}</dd>" in text
@@ -420,15 +436,17 @@ def test_compare_shows_exactly_the_changed_rows_and_fields(app: Flask, client: F
     assert "ZZ1.0" in text and "CR1.2" in text
     changed_codes = re.findall(r'<th scope="row" rowspan=[^>]*>([^<]+)<', text)
     assert changed_codes == ["CR1.1", "SS3.0"]
-    missing = page(client.get("/unit-costs/compare?from=&to=x"))
+    missing = page(site_admin_client.get("/unit-costs/compare?from=&to=x"))
     assert [h for _, h in missing.summary_links] == ["#field-from", "#field-to"]
 
 
 @pytest.mark.parametrize("code", ["CR1.4", "CR3.0"])
 def test_the_quality_report_lists_hierarchy_mismatches(
-    app: Flask, client: FlaskClient, code: str
+    app: Flask, viewer_client: FlaskClient, code: str
 ) -> None:
-    html = client.get(f"/unit-costs/tables/{national_id(app)}/quality").get_data(as_text=True)
+    html = viewer_client.get(f"/unit-costs/tables/{national_id(app)}/quality").get_data(
+        as_text=True
+    )
     assert "Hierarchy mismatches: 12" in html
     assert re.search(rf">{re.escape(code)}</a></th><td>parent {re.escape(code)} is £", html)
     assert "same figure under two codes" in html  # the importer's other checks
@@ -473,7 +491,9 @@ def test_existing_data_migrates_with_the_national_table_in_use(tmp_path: Path) -
     engine.dispose()
 
 
-def test_a_broken_workbook_names_the_sheet_and_excel_row(app: Flask, client: FlaskClient) -> None:
+def test_a_broken_workbook_names_the_sheet_and_excel_row(
+    app: Flask, site_admin_client: FlaskClient
+) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "UnitCosts"
@@ -484,7 +504,7 @@ def test_a_broken_workbook_names_the_sheet_and_excel_row(app: Flask, client: Fla
     buffer = io.BytesIO()
     book.save(buffer)
     before = count_tables(app)
-    response = upload(client, buffer.getvalue(), "local.xlsx", "2026.8")
+    response = upload(site_admin_client, buffer.getvalue(), "local.xlsx", "2026.8")
     assert response.status_code == 200 and count_tables(app) == before
     text = tight(response.get_data(as_text=True))
     assert (

@@ -96,14 +96,36 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every Alembic migration not yet applied (a no-op when the schema is current)."""
+    """Apply every Alembic migration not yet applied (a no-op when the schema is current).
+
+    On SQLite, foreign keys are off while migrations run, as SQLite's procedure for
+    rebuilding a table requires (batch mode rebuilds tables): dropping the old copy with
+    them on would delete its rows first and run the ON DELETE actions of the tables that
+    refer to it.  The links are checked before the migration commits.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STARTUP_LOCK})
-        config.attributes["connection"] = connection
-        command.upgrade(config, "heads")  # every branch: features add their own
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # takes effect only outside a transaction
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": STARTUP_LOCK}
+                    )
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")  # every branch: features add their own
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left broken links: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def load_defaults(session: Session, reference: ReferenceData) -> list[str]:

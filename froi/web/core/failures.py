@@ -19,7 +19,7 @@ import errno
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, g, render_template
+from flask import Flask, g
 from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger("froi.storage")
@@ -162,7 +162,9 @@ def init_app(app: Flask) -> None:
             except Exception:  # the connection may be the thing that failed
                 log.debug("rollback after a storage failure failed too", exc_info=True)
         log.error("storage failure (%s): %s", failure.kind, error)
-        page = render_template("unavailable.html", failure=failure)
+        # drawn without the context processors: they may ask the failed database for the
+        # signed-in user
+        page = app.jinja_env.get_template("unavailable.html").render(failure=failure)
         return page, 503, {"Retry-After": str(RETRY_AFTER)}
 
     app.register_error_handler(DBAPIError, unavailable)

@@ -1,9 +1,15 @@
-"""The service's tables: organisations, unit cost tables and their rows, projects, runs.
+"""The service's tables: organisations and their users, unit cost tables and their rows,
+projects, runs, uploads, jobs, and the audit log.
 
-Every row that belongs to a council carries ``organisation_id`` even though there is only
-one organisation until accounts arrive, so that isolating organisations later is a
-filter, not a migration of data.  National unit cost tables belong to no organisation
-(``organisation_id`` is NULL): every organisation reads them.
+Every row that belongs to a council carries ``organisation_id``, and every page fetches
+such a row through the signed-in user's organisation (``froi.web.accounts.access``), so
+another organisation's rows are simply not found.  National unit cost tables belong to no
+organisation (``organisation_id`` is NULL): every organisation reads them.
+
+Ids appear in addresses, so an id is never given out twice: on SQLite every table with
+an id in an address is ``AUTOINCREMENT`` (:data:`NEVER_REUSE_IDS`; without it SQLite
+hands the largest id out again once its row is deleted, and an old link would open a
+new project); PostgreSQL's sequences never go back.
 
 A published unit cost table never changes (:func:`refuse_changes_to_published_tables`):
 runs cite a table by version and SHA-256, and a re-run must find exactly the figures the
@@ -37,10 +43,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-#: The placeholder recorded as a run's user until accounts exist.
+#: The name recorded as a run's user when no one is signed in (the command line, tools).
 LOCAL_USER = "local user"
-#: The organisation every row belongs to until accounts exist.
+#: The organisation a first start creates.
 DEFAULT_ORGANISATION = "Local authority"
+#: Table options of every table whose ids appear in addresses: on SQLite, ids are never
+#: reused after a delete (PostgreSQL's sequences never reuse them anyway).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 PUBLISHED = "published"
 DRAFT = "draft"
 
@@ -93,6 +102,7 @@ class Organisation(Base):
     """A council (or other body) whose projects, runs and local tables are its own."""
 
     __tablename__ = "organisation"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -103,7 +113,7 @@ class UnitCostTable(Base):
     """One version of a unit cost table: its metadata, content hash and rows."""
 
     __tablename__ = "unit_cost_table"
-    __table_args__ = (UniqueConstraint("name", "version"),)
+    __table_args__ = (UniqueConstraint("name", "version"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
@@ -156,7 +166,7 @@ class UnitCostRow(Base):
     """One unit cost of a table version, in the columns of ``calculator.unit_costs``."""
 
     __tablename__ = "unit_cost_row"
-    __table_args__ = (UniqueConstraint("table_id", "code"),)
+    __table_args__ = (UniqueConstraint("table_id", "code"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("unit_cost_table.id"))
@@ -191,7 +201,7 @@ class Project(Base):
     """
 
     __tablename__ = "project"
-    __table_args__ = (UniqueConstraint("organisation_id", "project_ref"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "project_ref"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
@@ -233,6 +243,7 @@ class Run(Base):
     """One calculation, with everything needed to reproduce and audit it (METHOD 6)."""
 
     __tablename__ = "run"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
@@ -278,6 +289,7 @@ class Upload(Base):
     """
 
     __tablename__ = "upload"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -301,6 +313,7 @@ class Job(Base):
     """
 
     __tablename__ = "job"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -322,6 +335,96 @@ class Job(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
     #: where the result is shown, once done (a path of this service)
     result_url: Mapped[str] = mapped_column(String(300), default="")
+
+
+#: Roles, each allowed what the one before it may do and more (see
+#: :mod:`froi.web.accounts.access`): read; create and change projects, uploads and
+#: runs; manage the organisation's users and local unit cost tables; manage
+#: organisations and national unit cost tables.
+VIEWER, ANALYST, ADMIN, SITE_ADMIN = "viewer", "analyst", "admin", "site_admin"
+ROLES = (VIEWER, ANALYST, ADMIN, SITE_ADMIN)
+
+
+class User(Base):
+    """A person who signs in: one organisation, one role, an argon2id password hash.
+
+    ``session_version`` is part of the id kept in a signed-in session (:meth:`get_id`,
+    Flask-Login's "alternative token"): changing the password (or deactivating the
+    account) raises it, and every other session holding the old number is signed out on
+    its next request.
+    """
+
+    __tablename__ = "user_account"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    #: kept in lower case: addresses are compared without regard to case
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default=VIEWER)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime | None] = mapped_column()
+    last_signed_in_at: Mapped[datetime | None] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship()
+
+    # what Flask-Login asks of a user (its UserMixin, written out: models import no
+    # web framework)
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        """What the session keeps: the id and the session version (see the class)."""
+        return f"{self.id}:{self.session_version}"
+
+
+class AuditEvent(Base):
+    """One change, recorded in the same transaction as the change itself.
+
+    Who (the user's id and email, kept even if the account goes), when, in which
+    organisation (NULL for national tables and for sign-in attempts on unknown
+    addresses), what (``action``, a code such as ``project.changed``), to what
+    (``object_type`` and ``object_id``), a one-line ``summary``, and the values before
+    and after where they are small (see :mod:`froi.web.core.audit`).
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    user_email: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40), default="", index=True)
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column()
+    after: Mapped[dict[str, Any] | None] = mapped_column()
+    #: the client address the request came from ("" outside a request)
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept for a while so that repeated guesses can be refused in
+    every process (see :mod:`froi.web.accounts.throttle`)."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class PublishedTableChanged(Exception):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy.orm import Session
 
 from calculator.engine import compute
@@ -25,6 +25,7 @@ from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
 from calculator.inputs import read_input
 
 from . import models
+from .audit import Actor, current_actor, record
 from .forms import ErrorItem
 from .reference import current_table, reference_for
 
@@ -35,7 +36,9 @@ EXPECTED_TO_DIFFER = frozenset({"run.computed_at"})
 
 
 def user_name() -> str:
-    return str(current_app.config["RUN_USER"])
+    """Who a run is recorded against: the signed-in user's email, or ``RUN_USER`` when
+    no one is signed in (the command line, tools)."""
+    return current_actor().email
 
 
 def _storable(results: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +109,31 @@ def _record(
         run.reproduced = not rerun_differences(rerun_of, run)
     session.add(run)
     session.flush()
+    audit_run(session, run)
     return run
+
+
+def audit_run(session: Session, run: models.Run, actor: Actor | None = None) -> None:
+    """Record a run (flushed, so it has its id) in the audit log."""
+    what = run.label or run.project_ref
+    if run.rerun_of_id is not None:
+        outcome = "reproduced" if run.reproduced else "did not reproduce"
+        summary = f"Run {run.id}: run {run.rerun_of_id} ({what}) re-run on "
+        summary += f"{run.unit_cost_table_name} {run.unit_cost_table_version}; {outcome}"
+        action = "run.rerun"
+    else:
+        summary = f"Run {run.id} of {what} recorded"
+        action = "run.recorded"
+    record(
+        session,
+        action,
+        summary,
+        object_type="run",
+        object_id=run.id,
+        after={"table": f"{run.unit_cost_table_name} {run.unit_cost_table_version}"},
+        organisation_id=run.organisation_id,
+        actor=actor,
+    )
 
 
 def compute_project(
@@ -212,10 +239,11 @@ def rerun_differences(original: models.Run, again: models.Run) -> list[Differenc
     return differences(original.results, again.results, expected=expected)
 
 
-def check_input(session: Session, doc: Any) -> list[Problem]:
-    """Every problem and warning the engine finds in an input, without computing it."""
+def check_input(session: Session, doc: Any, organisation_id: int) -> list[Problem]:
+    """Every problem and warning the engine finds in an input, without computing it, on
+    the unit cost table the organisation's new runs use."""
     try:
-        run = read_input(doc, reference_for(current_table(session)))
+        run = read_input(doc, reference_for(current_table(session, organisation_id)))
     except InvalidInput as invalid:
         return invalid.problems
     return run.warnings

@@ -39,7 +39,7 @@ from calculator.reference import ReferenceData
 from ..core import models
 from ..core.reference import current_table, reference_for
 from ..core.result_chunks import results_dict
-from ..core.running import new_run, user_name
+from ..core.running import audit_run, new_run, user_name
 
 LABEL = "Portfolio"
 #: Rounds of setting aside projects with problems before giving up.
@@ -194,6 +194,7 @@ def compute_portfolio(
     )
     session.add(portfolio.run)
     session.flush()
+    audit_run(session, portfolio.run)
     return portfolio, results
 
 

@@ -22,11 +22,11 @@ from calculator.engine import compute
 from calculator.fields import SETTINGS, by_name
 from froi.workbook.results import write_results_workbook
 
+from ..accounts.access import current_organisation
 from ..core.db import get_session
 from ..core.forms import ErrorItem
 from ..core.reference import app_reference
 from ..core.summary import COLUMNS, SummaryRow, parse_sort, sort_rows, summary_rows, theme_totals
-from ..projects.routes import organisation
 from ..uploads.batch import XLSX
 from .data import (
     LABEL,
@@ -98,7 +98,7 @@ def _filtered(rows: list[SummaryRow], filters: dict[str, str]) -> list[SummaryRo
 
 def _compute(args: MultiDict[str, str], label: str = LABEL) -> tuple[Portfolio, dict[str, str]]:
     session = get_session()
-    org = organisation(session)
+    org = current_organisation(session)
     settings, errors = _basis(args)
     portfolio, _ = compute_portfolio(
         session, org.id, organisation_projects(session, org.id), settings, label=label
@@ -152,7 +152,7 @@ def export() -> Response:
     portfolio, _ = _compute(request.args)
     chosen = {r.project_id for r in _filtered(_rows(portfolio), _filters(request.args))}
     session = get_session()
-    org = organisation(session)
+    org = current_organisation(session)
     settings, _ = _basis(request.args)
     projects = [p for p in organisation_projects(session, org.id) if p.project_ref in chosen]
     subset, results = compute_portfolio(

@@ -4,14 +4,16 @@ Every form is plain HTML posted to the server and checked there with the schemas
 derived from ``calculator.fields``; nothing needs JavaScript.  A form that fails comes
 back with what was typed, each error beside its field and all of them in a summary at
 the top linking to the fields (the GOV.UK pattern).  Everything is scoped to the
-organisation, so when accounts arrive a project of another council is simply not found.
+signed-in user's organisation (:mod:`froi.web.accounts.access`), so a project of another
+council is simply not found; reading needs any role, changing needs an analyst, and
+every change is in the audit log in the same transaction.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,7 +23,9 @@ from calculator.errors import InvalidInput
 from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
 from calculator.jsontext import parse_json
 
+from ..accounts.access import current_organisation, owned, require_role
 from ..core import models
+from ..core.audit import changed_fields, record
 from ..core.db import get_session
 from ..core.forms import ErrorItem, FormField, form_fields, is_range, posted, summary
 from ..core.reference import app_reference, like_pattern
@@ -38,25 +42,8 @@ STALE = (
 )
 
 
-def organisation(session: Session) -> models.Organisation:
-    """The organisation of the person using the service (the default one until accounts)."""
-    org = session.scalars(select(models.Organisation).order_by(models.Organisation.id)).first()
-    if org is None:
-        abort(500, description="The service has no organisation; run flask init-db.")
-    return org
-
-
-#: What belongs to an organisation and is fetched by id from a page's address.
-Owned = TypeVar("Owned", models.Project, models.Run, models.Upload, models.Job)
-
-
-def owned(session: Session, model: type[Owned], key: int, missing: str) -> Owned:
-    """The ``model`` row ``key`` of the user's organisation; 404 saying ``missing`` if there
-    is none (another organisation's row is not shown either)."""
-    row = session.get(model, key)
-    if row is None or row.organisation_id != organisation(session).id:
-        abort(404, description=missing)
-    return row
+#: What the role checks of the changing views say the analyst role is needed for.
+CHANGE = "create and change projects"
 
 
 def get_project(session: Session, project_id: int) -> models.Project:
@@ -78,7 +65,9 @@ def schedules() -> tuple[str, ...]:
 def index() -> str:
     session = get_session()
     query_text = request.args.get("q", "").strip()
-    query = select(models.Project).where(models.Project.organisation_id == organisation(session).id)
+    query = select(models.Project).where(
+        models.Project.organisation_id == current_organisation(session).id
+    )
     for word in query_text.split():
         pattern = like_pattern(word)
         query = query.where(
@@ -125,12 +114,20 @@ def _read_details(
 
 def _reference_taken(session: Session, reference: str, project: models.Project | None) -> bool:
     query = select(models.Project.id).where(
-        models.Project.organisation_id == organisation(session).id,
+        models.Project.organisation_id == current_organisation(session).id,
         models.Project.project_ref == reference,
     )
     if project is not None:
         query = query.where(models.Project.id != project.id)
     return session.scalar(query) is not None
+
+
+def described(project: models.Project) -> dict[str, Any]:
+    """A project's details and settings as the audit log keeps them."""
+    return {
+        **documents.project_values(project.doc),
+        **{f"settings.{k}": v for k, v in project.settings.items()},
+    }
 
 
 def _render_details(
@@ -150,6 +147,7 @@ def _render_details(
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@require_role(models.ANALYST, CHANGE)
 def create() -> str | Response:
     session = get_session()
     if request.method == "GET":
@@ -157,9 +155,18 @@ def create() -> str | Response:
     values, settings, fields, settings_fields = _read_details(session, None)
     if summary(fields) or summary(settings_fields):
         return _render_details(None, fields, settings_fields)
-    project = models.Project(organisation_id=organisation(session).id, settings=settings)
+    project = models.Project(organisation_id=current_organisation(session).id, settings=settings)
     project.set_doc(values)
     session.add(project)
+    session.flush()
+    record(
+        session,
+        "project.created",
+        f"Project {project.project_ref} created",
+        object_type="project",
+        object_id=project.id,
+        after=described(project),
+    )
     session.commit()
     flash(f"Project {project.project_ref} created. Add its costs and outcomes.")
     return redirect(url_for("projects.show", project_id=project.id))
@@ -169,7 +176,7 @@ def create() -> str | Response:
 def show(project_id: int) -> str:
     session = get_session()
     project = get_project(session, project_id)
-    problems = check_input(session, project.input_doc())
+    problems = check_input(session, project.input_doc(), project.organisation_id)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     scenarios = list(
@@ -199,6 +206,7 @@ def _list_view(doc: dict[str, Any], name: str) -> tuple[str, list[dict[str, Any]
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@require_role(models.ANALYST, CHANGE)
 def edit(project_id: int) -> str | Response:
     session = get_session()
     project = get_project(session, project_id)
@@ -210,14 +218,26 @@ def edit(project_id: int) -> str | Response:
         return _render_details(project, fields, settings_fields, [ErrorItem(STALE)])
     if summary(fields) or summary(settings_fields):
         return _render_details(project, fields, settings_fields)
+    old = described(project)
     project.set_doc(documents.with_project_values(project.doc, values))
     project.settings = settings
+    before, after = changed_fields(old, described(project))
+    record(
+        session,
+        "project.changed",
+        f"Project {project.project_ref}: {', '.join(after) or 'nothing'} changed",
+        object_type="project",
+        object_id=project.id,
+        before=before,
+        after=after,
+    )
     session.commit()
     flash("Project details saved.")
     return redirect(url_for("projects.show", project_id=project.id))
 
 
 @bp.route("/<int:project_id>/copy", methods=["GET", "POST"])
+@require_role(models.ANALYST, CHANGE)
 def copy(project_id: int) -> str | Response:
     """Copy a project as a scenario: the same inputs under a new reference and name."""
     session = get_session()
@@ -258,12 +278,22 @@ def copy(project_id: int) -> str | Response:
     )
     scenario.set_doc({**original.doc, **values})
     session.add(scenario)
+    session.flush()
+    record(
+        session,
+        "project.copied",
+        f"Project {scenario.project_ref} created as a copy of {original.project_ref}",
+        object_type="project",
+        object_id=scenario.id,
+        after={"copy_of": original.id, **described(scenario)},
+    )
     session.commit()
     flash(f"Scenario {scenario.project_ref} created as a copy of {original.project_ref}.")
     return redirect(url_for("projects.show", project_id=scenario.id))
 
 
 @bp.route("/<int:project_id>/delete", methods=["GET", "POST"])
+@require_role(models.ANALYST, CHANGE)
 def delete(project_id: int) -> str | Response:
     """Delete after a confirmation page; its runs stay, as the record of what was computed."""
     session = get_session()
@@ -271,6 +301,14 @@ def delete(project_id: int) -> str | Response:
     if request.method == "GET":
         return render_template("projects/delete.html", project=project)
     reference = project.project_ref
+    record(
+        session,
+        "project.deleted",
+        f"Project {reference} deleted",
+        object_type="project",
+        object_id=project.id,
+        before=described(project),
+    )
     session.delete(project)
     session.commit()
     flash(f"Project {reference} deleted. Its runs are kept in the run history.")
@@ -278,6 +316,7 @@ def delete(project_id: int) -> str | Response:
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@require_role(models.ANALYST, CHANGE)
 def import_json() -> str | Response:
     """Add projects from a canonical JSON input (the format ``froi compute`` reads)."""
     if request.method == "GET":
@@ -294,7 +333,7 @@ def import_json() -> str | Response:
         except InvalidInput as exc:
             problems += [ErrorItem(str(p), "#field-file") for p in exc.problems]
     if doc is not None:
-        found = check_input(session, doc)
+        found = check_input(session, doc, current_organisation(session).id)
         problems += [ErrorItem(str(p)) for p in found if p.severity == "error"]
     if not problems:
         for item in doc["projects"]:
@@ -304,8 +343,9 @@ def import_json() -> str | Response:
                 )
     if problems:
         return render_template("projects/import.html", errors=problems)
-    org = organisation(session)
+    org = current_organisation(session)
     created = []
+    name = upload.filename if upload is not None else ""
     for item in doc["projects"]:
         project = models.Project(
             organisation_id=org.id,
@@ -316,6 +356,16 @@ def import_json() -> str | Response:
         session.add(project)
         created.append(project)
     try:
+        session.flush()
+        for project in created:
+            record(
+                session,
+                "project.imported",
+                f"Project {project.project_ref} imported from {name}",
+                object_type="project",
+                object_id=project.id,
+                after=described(project),
+            )
         session.commit()
     except IntegrityError:  # another import took one of the references meanwhile
         session.rollback()

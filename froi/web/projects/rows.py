@@ -22,6 +22,9 @@ from werkzeug.wrappers import Response
 from calculator.errors import Problem
 from calculator.fields import PROJECT_LISTS, Field
 
+from ..accounts.access import require_role
+from ..core import models
+from ..core.audit import changed_fields, record
 from ..core.db import get_session
 from ..core.formatting import singular
 from ..core.forms import ErrorItem, form_fields, is_range, posted, summary
@@ -29,7 +32,7 @@ from ..core.reference import app_reference, current_table, search_rows, value_at
 from ..core.running import check_input
 from ..core.schemas import form_data, load, row_schema
 from . import documents
-from .routes import STALE, get_project, is_stale, schedules
+from .routes import CHANGE, STALE, get_project, is_stale, schedules
 
 bp = Blueprint("rows", __name__, url_prefix="/projects/<int:project_id>")
 
@@ -43,10 +46,11 @@ def _fields(list_name: str) -> tuple[Field, ...]:
     return PROJECT_LISTS[list_name]
 
 
-def _picker(project_settings: dict[str, Any], text: str) -> dict[str, Any]:
+def _picker(project: models.Project, text: str) -> dict[str, Any]:
     """The unit costs matching ``text``, each valued at the project's base-year prices."""
     session = get_session()
-    table = current_table(session)
+    table = current_table(session, project.organisation_id)
+    project_settings = project.settings
     reference = app_reference()
     base_year = str(project_settings.get("base_year") or reference.deflators.latest_year)
     if base_year not in reference.deflators.index:
@@ -62,11 +66,13 @@ def _picker(project_settings: dict[str, Any], text: str) -> dict[str, Any]:
     }
 
 
-def _row_problems(doc: dict[str, Any], list_name: str, row: int) -> list[Problem]:
+def _row_problems(
+    project: models.Project, doc: dict[str, Any], list_name: str, row: int
+) -> list[Problem]:
     """The engine's errors about one row of a project document."""
     return [
         p
-        for p in check_input(get_session(), doc)
+        for p in check_input(get_session(), doc, project.organisation_id)
         if p.severity == "error" and p.list == list_name and p.row == row
     ]
 
@@ -102,19 +108,22 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
             if not errors:
                 doc = documents.with_row(project.doc, list_name, row, values)
                 where = row if row is not None else len(items) + 1
-                found = _row_problems(project.input_doc() | {"projects": [doc]}, list_name, where)
+                found = _row_problems(
+                    project, project.input_doc() | {"projects": [doc]}, list_name, where
+                )
                 names = {f.name for f in fields}
                 errors = {p.field: p.message for p in found if p.field in names}
                 extra += [ErrorItem(p.message) for p in found if p.field not in names]
                 if not found:
                     project.set_doc(doc)
+                    _audit_row(project, list_name, where, items[row - 1] if row else None, values)
                     session.commit()
                     flash(f"{singular(list_name).capitalize()} {where} saved.")
                     anchor = f"#list-{list_name}"
                     return redirect(url_for("projects.show", project_id=project.id) + anchor)
     picker = None
     if has_code and action == "search":
-        picker = _picker(project.settings, request.form.get("search", "").strip())
+        picker = _picker(project, request.form.get("search", "").strip())
     form = form_fields(fields, typed, errors)
     return render_template(
         "rows/form.html",
@@ -130,17 +139,43 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
     )
 
 
+def _audit_row(
+    project: models.Project,
+    list_name: str,
+    row: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Record a row added, changed or deleted, with the row's values before and after."""
+    action = "row.added" if before is None else "row.deleted" if after is None else "row.changed"
+    words = {"row.added": "added", "row.changed": "changed", "row.deleted": "deleted"}[action]
+    if before is not None and after is not None:  # only the fields that changed
+        before, after = changed_fields(before, after)
+    record(
+        get_session(),
+        action,
+        f"Project {project.project_ref}: {singular(list_name)} {row} {words}",
+        object_type="project",
+        object_id=project.id,
+        before={"list": list_name, "row": row, **before} if before else None,
+        after={"list": list_name, "row": row, **after} if after else None,
+    )
+
+
 @bp.route("/<list_name>/new", methods=["GET", "POST"])
+@require_role(models.ANALYST, CHANGE)
 def new(project_id: int, list_name: str) -> str | Response:
     return _form(project_id, list_name, None)
 
 
 @bp.route("/<list_name>/<int:row>/edit", methods=["GET", "POST"])
+@require_role(models.ANALYST, CHANGE)
 def edit(project_id: int, list_name: str, row: int) -> str | Response:
     return _form(project_id, list_name, row)
 
 
 @bp.route("/<list_name>/<int:row>/delete", methods=["GET", "POST"])
+@require_role(models.ANALYST, CHANGE)
 def delete(project_id: int, list_name: str, row: int) -> str | Response:
     session = get_session()
     project = get_project(session, project_id)
@@ -153,6 +188,7 @@ def delete(project_id: int, list_name: str, row: int) -> str | Response:
     if request.method == "POST":
         if not is_stale(project):
             project.set_doc(documents.without_row(project.doc, list_name, row))
+            _audit_row(project, list_name, row, items[row - 1], None)
             session.commit()
             flash(f"{heading.capitalize()} {row} deleted.")
             anchor = f"#list-{list_name}"

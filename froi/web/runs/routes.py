@@ -23,12 +23,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from calculator.errors import InvalidInput
 
+from ..accounts.access import current_organisation, owned, require_role
 from ..core import models
 from ..core.db import get_session
 from ..core.figures import project_figures, project_tables
 from ..core.reference import current_table
 from ..core.running import rerun, rerun_current, rerun_differences
-from ..projects.routes import organisation, owned
 from .rerun_reasons import rerun_reasons
 
 bp = Blueprint("runs", __name__, url_prefix="/runs")
@@ -49,7 +49,7 @@ def index() -> str:
     runs = list(
         session.scalars(
             select(models.Run)
-            .where(models.Run.organisation_id == organisation(session).id)
+            .where(models.Run.organisation_id == current_organisation(session).id)
             .order_by(models.Run.id.desc())
             .limit(PAGE_SIZE)
         )
@@ -82,7 +82,11 @@ def show(run_id: int) -> str:
     )
 
 
+RERUN = "re-run runs"
+
+
 @bp.post("/<int:run_id>/rerun")
+@require_role(models.ANALYST, RERUN)
 def rerun_view(run_id: int) -> BaseResponse:
     session = get_session()
     run = get_run(run_id)
@@ -92,6 +96,7 @@ def rerun_view(run_id: int) -> BaseResponse:
 
 
 @bp.post("/<int:run_id>/rerun-current")
+@require_role(models.ANALYST, RERUN)
 def rerun_current_view(run_id: int) -> BaseResponse:
     """Recompute the stored input on the tables now in use, linked to this run."""
     session = get_session()

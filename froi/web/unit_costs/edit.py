@@ -24,12 +24,13 @@ from werkzeug.wrappers import Response
 from calculator.unit_costs import COLUMNS
 from froi.workbook.unit_cost_fields import UNIT_COST_FIELDS
 
+from ..accounts.access import current_organisation, need, require_role, table_role
 from ..core import models
+from ..core.audit import changed_fields, record
 from ..core.db import get_session
 from ..core.forms import ErrorItem, form_fields, posted, summary
-from ..core.reference import app_reference, row_record
+from ..core.reference import app_reference, current_table, row_record
 from ..core.running import user_name
-from ..projects.routes import organisation
 from .files import check_table, empty_rows
 from .routes import bp, get_table
 from .store import (
@@ -57,6 +58,28 @@ META_HINTS = {
     "description": "What the table is for.",
 }
 REQUIRED_META = ("name", "version")
+#: What the organisation administrator's role is needed for, in words.
+STEWARD = "upload, edit, publish and choose unit cost tables"
+
+
+def _audit(
+    action: str, table: models.UnitCostTable, summary: str, before: Any = None, after: Any = None
+) -> None:
+    """Record a change to ``table`` (a national table's belongs to no organisation)."""
+    record(
+        get_session(),
+        action,
+        summary,
+        object_type="unit_cost_table",
+        object_id=table.id,
+        before=before,
+        after=after,
+        organisation_id=table.organisation_id,
+    )
+
+
+def _label(table: models.UnitCostTable) -> str:
+    return f"{table.name}, version {table.version}"
 
 
 def parse_date(text: str) -> str | None:
@@ -110,8 +133,19 @@ def _parent(value: str, required: bool) -> tuple[models.UnitCostTable | None, st
     return table, None
 
 
-def _draft(table_id: int) -> models.UnitCostTable:
+def _changeable(table_id: int, doing: str) -> models.UnitCostTable:
+    """A table this organisation sees, if the user's role may change it (a national table
+    needs a site administrator), else 403."""
     table = get_table(table_id)
+    need(
+        table_role(table),
+        f"{doing} a {'national' if table.organisation_id is None else 'local'} unit cost table",
+    )
+    return table
+
+
+def _draft(table_id: int, doing: str) -> models.UnitCostTable:
+    table = _changeable(table_id, doing)
     if table.status != models.DRAFT:
         abort(
             409,
@@ -122,6 +156,7 @@ def _draft(table_id: int) -> models.UnitCostTable:
 
 
 @bp.route("/upload", methods=["GET", "POST"])
+@require_role(models.ADMIN, STEWARD)
 def upload() -> str | Response:
     """Upload a table or a new version of one; every problem shown, nothing half-saved."""
     session = get_session()
@@ -134,6 +169,8 @@ def upload() -> str | Response:
         parent, parent_error = _parent(form["parent"], required=False)
         if parent_error:
             errors["parent"] = parent_error
+        elif parent is None:
+            need(models.SITE_ADMIN, "upload a national unit cost table")
         upload_file = request.files.get("file")
         if upload_file is None or not upload_file.filename:
             errors["file"] = "Choose a CSV or Excel (.xlsx) file of unit costs"
@@ -148,7 +185,7 @@ def upload() -> str | Response:
                     "fix them and upload it again"
                 )
         if not errors and upload_file is not None:
-            org_id = organisation(session).id if parent is not None else None
+            org_id = current_organisation(session).id if parent is not None else None
             try:
                 table = new_version(session, read.rows, meta, organisation_id=org_id, parent=parent)
             except VersionTaken as taken:
@@ -156,6 +193,13 @@ def upload() -> str | Response:
                 errors["version"] = str(taken)
             else:
                 table.meta = {**table.meta, "uploaded_file": upload_file.filename}
+                _audit(
+                    "table.uploaded",
+                    table,
+                    f"Uploaded {_label(table)} from {upload_file.filename}: "
+                    f"{table.row_count} unit costs, as a draft",
+                    after={"file": upload_file.filename, "sha256": table.sha256},
+                )
                 session.commit()
                 flash(
                     f"Uploaded {table.name}, version {table.version}: {table.row_count} unit "
@@ -168,6 +212,7 @@ def upload() -> str | Response:
 
 
 @bp.route("/local/new", methods=["GET", "POST"])
+@require_role(models.ADMIN, STEWARD)
 def new_local() -> str | Response:
     """Start a local override table: the organisation's rows over a national version."""
     session = get_session()
@@ -184,13 +229,18 @@ def new_local() -> str | Response:
                     session,
                     empty_rows(),
                     meta,
-                    organisation_id=organisation(session).id,
+                    organisation_id=current_organisation(session).id,
                     parent=parent,
                 )
             except VersionTaken as taken:
                 session.rollback()
                 errors["version"] = str(taken)
             else:
+                _audit(
+                    "table.local_started",
+                    table,
+                    f"Started the local table {_label(table)} over {_label(parent)}",
+                )
                 session.commit()
                 flash(f"Started the local table {table.name}, version {table.version}, as a draft.")
                 return redirect(url_for("unit_costs.show", table_id=table.id))
@@ -231,10 +281,11 @@ def _prefill(table: models.UnitCostTable, code: str) -> dict[str, Any]:
 
 @bp.route("/tables/<int:table_id>/rows/new", methods=["GET", "POST"])
 @bp.route("/tables/<int:table_id>/rows/<int:row_id>/edit", methods=["GET", "POST"])
+@require_role(models.ADMIN, STEWARD)
 def edit_row(table_id: int, row_id: int | None = None) -> str | Response:
     """Add a row to a draft, or change one: checked by the engine's rules for a table."""
     session = get_session()
-    table = _draft(table_id)
+    table = _draft(table_id, "change")
     row = _own_row(table, row_id) if row_id is not None else None
     values: dict[str, Any] = (
         row_record(row) if row else _prefill(table, request.args.get("from", ""))
@@ -242,20 +293,31 @@ def edit_row(table_id: int, row_id: int | None = None) -> str | Response:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = posted(UNIT_COST_FIELDS, request.form)
-        record, problems = check_row(table, values, replacing=row.code if row else None)
+        checked, problems = check_row(table, values, replacing=row.code if row else None)
         for problem in problems:
             errors.setdefault(problem.field or "code", problem.message)
-        if record is not None:
+        if checked is not None:
+            old = row_record(row) if row is not None else None
             if row is None:
-                table.rows.append(models.UnitCostRow(**record))
+                row = models.UnitCostRow(**checked)
+                table.rows.append(row)
             else:
-                for key, value in record.items():
+                for key, value in checked.items():
                     setattr(row, key, value)
             session.flush()
             refresh(table)
+            new = row_record(row)
+            before, after = changed_fields(old, new) if old is not None else (None, new)
+            _audit(
+                "table.row_added" if old is None else "table.row_changed",
+                table,
+                f"{_label(table)}: unit cost {new['code']} {'added' if old is None else 'changed'}",
+                before,
+                after,
+            )
             session.commit()
-            flash(f"Saved unit cost {record['code']} in {table.name}, version {table.version}.")
-            return redirect(url_for("unit_costs.show", table_id=table.id, q=record["code"]))
+            flash(f"Saved unit cost {new['code']} in {table.name}, version {table.version}.")
+            return redirect(url_for("unit_costs.show", table_id=table.id, q=new["code"]))
     fields = form_fields(UNIT_COST_FIELDS, values, errors)
     return render_template(
         "unit_costs/row_form.html", table=table, row=row, fields=fields, errors=summary(fields)
@@ -263,12 +325,19 @@ def edit_row(table_id: int, row_id: int | None = None) -> str | Response:
 
 
 @bp.route("/tables/<int:table_id>/rows/<int:row_id>/delete", methods=["GET", "POST"])
+@require_role(models.ADMIN, STEWARD)
 def delete_row(table_id: int, row_id: int) -> str | Response:
     session = get_session()
-    table = _draft(table_id)
+    table = _draft(table_id, "change")
     row = _own_row(table, row_id)
     if request.method == "POST":
         code = row.code
+        _audit(
+            "table.row_deleted",
+            table,
+            f"{_label(table)}: unit cost {code} deleted",
+            before=row_record(row),
+        )
         table.rows.remove(row)
         session.delete(row)
         session.flush()
@@ -287,10 +356,17 @@ def delete_row(table_id: int, row_id: int) -> str | Response:
 
 
 @bp.post("/tables/<int:table_id>/publish")
+@require_role(models.ADMIN, STEWARD)
 def publish_view(table_id: int) -> Response:
     session = get_session()
-    table = _draft(table_id)
-    publish(session, table, organisation(session).id)
+    table = _draft(table_id, "publish")
+    publish(session, table, current_organisation(session).id)
+    _audit(
+        "table.published",
+        table,
+        f"Published {_label(table)}: {table.row_count} unit costs",
+        after={"sha256": table.sha256, "rows": table.row_count},
+    )
     session.commit()
     flash(
         f"Published {table.name}, version {table.version}. It can no longer change. "
@@ -300,10 +376,11 @@ def publish_view(table_id: int) -> Response:
 
 
 @bp.route("/tables/<int:table_id>/new-version", methods=["GET", "POST"])
+@require_role(models.ADMIN, STEWARD)
 def new_version_view(table_id: int) -> str | Response:
     """Start a new draft version of a published table (a published one never changes)."""
     session = get_session()
-    table = get_table(table_id)
+    table = _changeable(table_id, "start a new version of")
     version = request.form.get("version", "").strip()
     error = None
     if request.method == "POST":
@@ -319,6 +396,12 @@ def new_version_view(table_id: int) -> str | Response:
                 session.rollback()
                 error = str(taken)
             else:
+                _audit(
+                    "table.version_started",
+                    draft,
+                    f"Started {_label(draft)} as a draft from version {table.version}",
+                    after={"from": table.id},
+                )
                 session.commit()
                 flash(
                     f"Started version {version} of {table.name} as a draft, "
@@ -335,11 +418,15 @@ def new_version_view(table_id: int) -> str | Response:
 
 
 @bp.route("/tables/<int:table_id>/discard", methods=["GET", "POST"])
+@require_role(models.ADMIN, STEWARD)
 def discard_view(table_id: int) -> str | Response:
     session = get_session()
-    table = _draft(table_id)
+    table = _draft(table_id, "delete")
     if request.method == "POST":
         label = f"{table.name}, version {table.version}"
+        _audit(
+            "table.discarded", table, f"Deleted the draft {label}", before={"rows": table.row_count}
+        )
         discard(session, table)
         session.commit()
         flash(f"Deleted the draft {label}.")
@@ -356,13 +443,25 @@ def discard_view(table_id: int) -> str | Response:
 
 
 @bp.post("/in-use")
+@require_role(models.ADMIN, STEWARD)
 def in_use() -> Response:
     """Choose the published version new runs use (runs already made keep theirs)."""
     session = get_session()
     table = get_table(request.form.get("table_id", 0, type=int) or 0)
     if table.status != models.PUBLISHED:
         abort(409, description="Only a published version can be used for runs. Publish it first.")
-    choose(session, organisation(session).id, table, user_name())
+    organisation_id = current_organisation(session).id
+    was = current_table(session, organisation_id)
+    choose(session, organisation_id, table, user_name())
+    record(
+        session,
+        "table.chosen",
+        f"New runs now use {_label(table)}",
+        object_type="unit_cost_table",
+        object_id=table.id,
+        before={"table": _label(was), "id": was.id},
+        after={"table": _label(table), "id": table.id},
+    )
     session.commit()
     flash(f"New runs now use {table.name}, version {table.version}.")
     return redirect(url_for("unit_costs.tables"))

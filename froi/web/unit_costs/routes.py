@@ -21,6 +21,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import func, select
 
 from .. import MAX_ID
+from ..accounts.access import current_organisation, has_role, table_role
 from ..core import models
 from ..core.db import get_session
 from ..core.forms import ErrorItem
@@ -35,7 +36,6 @@ from ..core.reference import (
     value_at_base,
 )
 from ..core.table_diff import diff_tables
-from ..projects.routes import organisation
 from .quality import kind_words, quality_report
 from .store import visible_tables
 
@@ -52,7 +52,7 @@ def get_table(table_id: int) -> models.UnitCostTable:
     session = get_session()
     # a posted id (the in-use form) is not bounded by the route's converter
     table = session.get(models.UnitCostTable, table_id) if 0 < table_id <= MAX_ID else None
-    if table is None or table.organisation_id not in (None, organisation(session).id):
+    if table is None or table.organisation_id not in (None, current_organisation(session).id):
         abort(404, description="There is no such unit cost table version.")
     return table
 
@@ -95,7 +95,7 @@ def _replaced(table: models.UnitCostTable) -> set[str]:
 def browse(table: models.UnitCostTable, endpoint_args: dict[str, Any]) -> str:
     """A version's page: provenance, actions, search and filters, and its rows."""
     session = get_session()
-    org = organisation(session)
+    org = current_organisation(session)
     in_use = current_table(session, org.id)
     reference = app_reference()
     base_year = reference.deflators.latest_year
@@ -130,21 +130,22 @@ def browse(table: models.UnitCostTable, endpoint_args: dict[str, Any]) -> str:
         prev_url=page_url(page - 1),
         next_url=page_url(page + 1),
         base_year=base_year,
-        editable=table.status == models.DRAFT,
+        may_change=has_role(table_role(table)),
+        editable=table.status == models.DRAFT and has_role(table_role(table)),
     )
 
 
 @bp.get("/")
 def index() -> str:
     """The table new runs use, to browse and search."""
-    return browse(current_table(get_session(), organisation(get_session()).id), {})
+    return browse(current_table(get_session(), current_organisation().id), {})
 
 
 @bp.get("/tables")
 def tables() -> str:
     """Every version this organisation can use, with provenance and which is in use."""
     session = get_session()
-    org = organisation(session)
+    org = current_organisation(session)
     in_use = current_table(session, org.id)
     versions = visible_tables(session, org.id)
     Run = models.Run
@@ -189,7 +190,7 @@ def quality(table_id: int) -> str:
 def compare() -> str:
     """Pick two versions; see rows added, removed and changed field by field."""
     session = get_session()
-    versions = visible_tables(session, organisation(session).id)
+    versions = visible_tables(session, current_organisation(session).id)
     errors = []
     diff = before = after = None
     picked = {k: request.args.get(k, "") for k in ("from", "to")}

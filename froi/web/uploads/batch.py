@@ -43,13 +43,14 @@ from froi.workbook.cells import DEFAULT_SHOWN
 from froi.workbook.limits import DEFAULT_LIMITS, MB
 from froi.workbook.template import write_template
 
+from ..accounts.access import current_organisation, owned, require_role
 from ..core import models
+from ..core.audit import Actor, current_actor, record
 from ..core.db import get_session
 from ..core.forms import ErrorItem
 from ..core.reference import current_table, reference_for
 from ..core.running import user_name
 from ..core.summary import COLUMNS, parse_sort, sort_rows, summary_rows
-from ..projects.routes import organisation, owned
 from . import jobs
 from .result_files import store, workbook_bytes
 from .work import (
@@ -107,7 +108,11 @@ def _upload_form(errors: list[ErrorItem] | None = None, status: int = 200) -> tu
     ), status
 
 
+UPLOAD = "upload workbooks"
+
+
 @bp.get("/")
+@require_role(models.ANALYST, UPLOAD)
 def index() -> tuple[str, int]:
     return _upload_form()
 
@@ -115,7 +120,8 @@ def index() -> tuple[str, int]:
 @bp.get("/template.xlsx")
 def template() -> Response:
     """The input template, with dropdowns from the unit cost table in use."""
-    reference = reference_for(current_table(get_session()))
+    session = get_session()
+    reference = reference_for(current_table(session, current_organisation(session).id))
     with tempfile.TemporaryDirectory(prefix="froi-template-") as folder:
         path = Path(folder) / "template.xlsx"
         write_template(path, reference)
@@ -136,6 +142,7 @@ def sample(name: str) -> Response:
 
 
 @bp.post("/")
+@require_role(models.ANALYST, UPLOAD)
 def upload() -> BaseResponse | tuple[str, int]:
     """Store and check an uploaded workbook, then show the check page (or its job)."""
     sent = request.files.get("file")
@@ -149,8 +156,16 @@ def upload() -> BaseResponse | tuple[str, int]:
         return _upload_form([ErrorItem(message, "#field-file")], 400)
     content = sent.read()
     session = get_session()
-    org = organisation(session)
+    org = current_organisation(session)
     stored = store_upload(session, org.id, sent.filename, content, user_name())
+    record(
+        session,
+        "upload.received",
+        f"Workbook {stored.file_name} uploaded ({stored.size:,} bytes)",
+        object_type="upload",
+        object_id=stored.id,
+        after={"file": stored.file_name, "sha256": stored.sha256, "size": stored.size},
+    )
     if _above("BATCH_BACKGROUND_ABOVE_BYTES", stored.size):
         stored.status = CHECKING
         job = models.Job(organisation_id=org.id, kind="check", upload_id=stored.id)
@@ -217,6 +232,7 @@ def show(upload_id: int) -> BaseResponse | str:
 
 
 @bp.post("/<int:upload_id>/confirm")
+@require_role(models.ANALYST, UPLOAD)
 def confirm(upload_id: int) -> BaseResponse:
     """Compute a checked upload (in a job when it is large), then show its results."""
     session = get_session()
@@ -238,6 +254,7 @@ def confirm(upload_id: int) -> BaseResponse:
     background = _above("BATCH_BACKGROUND_ABOVE_PROJECTS", projects) or _above(
         "BATCH_BACKGROUND_ABOVE_BYTES", upload.size
     )
+    actor = current_actor()  # a job has no signed-in user: it records who started it
     if background:
         job = models.Job(
             organisation_id=upload.organisation_id, kind="compute", upload_id=upload_id
@@ -245,13 +262,13 @@ def confirm(upload_id: int) -> BaseResponse:
         job.stage, job.user_name = f"Waiting to compute {projects:,} projects", user_name()
 
         def work(session: Session, progress: jobs.Progress) -> str:
-            _compute(session, get_or_fail(session, upload_id), rule, progress)
+            _compute(session, get_or_fail(session, upload_id), rule, progress, actor)
             return results_url
 
         jobs.start(session, job, work)
         return redirect(url_for("jobs.show", job_id=job.id))
     try:
-        _compute(session, upload, rule, no_progress)
+        _compute(session, upload, rule, no_progress, actor)
     except jobs.JobFailed as failed:
         flash(str(failed))
         return redirect(url_for("batch.show", upload_id=upload_id))
@@ -264,11 +281,13 @@ STALE_CHECK = (
 )
 
 
-def _compute(session: Session, upload: models.Upload, rule: str, progress: Any) -> None:
+def _compute(
+    session: Session, upload: models.Upload, rule: str, progress: Any, actor: Actor
+) -> None:
     """Compute and save, or leave nothing saved and the upload as it was checked."""
     upload_id = upload.id
     try:
-        run, computed = compute_upload(session, upload, rule, progress)
+        run, computed = compute_upload(session, upload, rule, actor, progress)
     except InvalidInput:
         session.rollback()
         check_upload(session, session.get(models.Upload, upload_id) or upload)
@@ -316,7 +335,14 @@ def results(upload_id: int) -> BaseResponse | str:
 def _projects(session: Session, ids: list[int]) -> list[models.Project]:
     if not ids:
         return []
-    return list(session.scalars(select(models.Project).where(models.Project.id.in_(ids))))
+    return list(
+        session.scalars(
+            select(models.Project).where(
+                models.Project.id.in_(ids),
+                models.Project.organisation_id == current_organisation(session).id,
+            )
+        )
+    )
 
 
 @bp.get("/<int:upload_id>/results.xlsx")

@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
+from ..accounts.access import owned
 from ..core import models
 from ..core.db import Database, get_session
 
@@ -231,8 +232,6 @@ def fail_stale_jobs(session: Session, stale_after: float) -> int:
 
 
 def get_job(session: Session, job_id: int) -> models.Job:
-    from ..projects.routes import owned
-
     return owned(session, models.Job, job_id, "There is no such job.")
 
 

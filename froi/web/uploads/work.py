@@ -51,9 +51,10 @@ from froi.workbook.reader import WorkbookInput, check_workbook
 from froi.workbook.results.inputs import run_document
 
 from ..core import models
+from ..core.audit import Actor, record
 from ..core.reference import current_table, reference_for
 from ..core.result_chunks import results_dict
-from ..core.running import new_run
+from ..core.running import audit_run, new_run
 
 #: Statuses of an upload (see :class:`~froi.web.core.models.Upload`).
 RECEIVED, CHECKING, INVALID, REFUSED, CHECKED = (
@@ -224,9 +225,14 @@ def plan_projects(
 
 
 def compute_upload(
-    session: Session, upload: models.Upload, rule: str, progress: Report = no_progress
+    session: Session,
+    upload: models.Upload,
+    rule: str,
+    actor: Actor,
+    progress: Report = no_progress,
 ) -> tuple[models.Run, Results]:
-    """Compute a checked upload, save its run and projects and commit them together.
+    """Compute a checked upload, save its run and projects and commit them together,
+    with their audit records (``actor`` confirmed it).
 
     Raises :class:`InvalidInput` (nothing saved) if the workbook no longer checks.
     """
@@ -257,12 +263,31 @@ def compute_upload(
         organisation_id=upload.organisation_id,
         project_ref=_short(f"{upload.file_name} ({count:,} projects)", 100),
         computed_at=now,
-        user=upload.user_name,
+        user=actor.email,
         project_id=projects[0].id if count == 1 else None,
         label=_short(f"Upload of {upload.file_name}: {count:,} projects", 300),
         upload_id=upload.id,
     )
     session.add(run)
+    session.flush()
+    audit_run(session, run, actor)
+    new_ids = {p.id for p in new}
+    record(
+        session,
+        "upload.confirmed",
+        f"Upload {upload.id} ({upload.file_name}) confirmed: {_projects(len(new_ids))} added, "
+        f"{count - len(new_ids):,} updated, run {run.id}",
+        object_type="upload",
+        object_id=upload.id,
+        after={
+            "run": run.id,
+            "added": sorted(new_ids),
+            "updated": [p.id for p in projects if p.id not in new_ids],
+            "clash_rule": rule,
+        },
+        organisation_id=upload.organisation_id,
+        actor=actor,
+    )
     upload.status = COMPUTED
     upload.report = {
         **upload.report,
@@ -271,6 +296,10 @@ def compute_upload(
     }
     session.commit()
     return run, results
+
+
+def _projects(count: int) -> str:
+    return f"{count:,} project{'' if count == 1 else 's'}"
 
 
 def _short(text: str, limit: int) -> str:

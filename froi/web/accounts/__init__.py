@@ -1,0 +1,37 @@
+"""Accounts: organisations, users and roles, signing in, and the audit log.
+
+- :mod:`.access`: the rules every feature uses: :func:`~.access.current_organisation`,
+  :func:`~.access.owned` (another organisation's id answers 404) and
+  :func:`~.access.require_role` (a lesser role answers 403, saying which is needed);
+- :mod:`.signin`: ``/sign-in``, ``/sign-out``, ``/account/password``, Flask-Login, and
+  sign-in required on every other page; :mod:`.throttle` refuses repeated guesses;
+  :mod:`.passwords` hashes with argon2id and holds the password rule;
+- :mod:`.users` (``/accounts/users``): an organisation administrator's users;
+  :mod:`.organisations` (``/accounts/organisations``): a site administrator's
+  organisations; :mod:`.audit_log` (``/accounts/audit``): the audit log (the events are
+  written by :mod:`froi.web.core.audit`, in each change's own transaction);
+- :mod:`.first_start` and :mod:`.commands`: the first administrator, and
+  ``flask --app app create-user``.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from . import audit_log, commands, first_start, organisations, signin, users
+from .access import ROLE_WORDS, has_role
+
+#: Registered by ``create_app``.
+blueprints = (signin.bp, users.bp, organisations.bp, audit_log.bp)
+
+
+def init_app(app: Flask) -> None:
+    """Sign-in on every page, the templates' helpers, the command, and on a first start
+    the first administrator (printed, with where its password is kept)."""
+    signin.init_app(app)
+    app.jinja_env.globals.update(has_role=has_role, role_words=ROLE_WORDS)
+    app.jinja_env.filters["audit_detail"] = audit_log.detail
+    app.cli.add_command(commands.create_user_command)
+    for line in first_start.create_first_admin(app):
+        click.echo(line)
