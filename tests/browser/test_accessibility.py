@@ -340,8 +340,14 @@ def test_the_checks_can_fail(visit: Visit, axe_source: Path) -> None:
     found = {v["id"]: v["impact"] for v in run_axe(page, axe_source)}
     assert found.get("button-name") == "critical", found
     assert "button-name" in describe([v for v in run_axe(page, axe_source)])
+    # the page's Content-Security-Policy refuses a script's request to another site...
     page.evaluate("() => fetch('https://cdn.example.com/x.js').catch(() => null)")
-    page.wait_for_timeout(100)
+    page.wait_for_timeout(200)
+    assert any("cdn.example.com" in v for v in visit.csp_violations), visit.csp_violations
+    visit.csp_violations.clear()
+    # ...and the network guard catches what the policy does not govern (a navigation)
+    page.evaluate("() => { window.location.href = 'https://cdn.example.com/x.js'; }")
+    page.wait_for_timeout(300)
     assert visit.blocked == ["https://cdn.example.com/x.js"]
     visit.blocked.clear()
 
