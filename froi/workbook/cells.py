@@ -75,11 +75,60 @@ class CellProblem(Problem):
 
 
 class WorkbookInvalid(InvalidInput):
-    """A workbook whose cells have problems; each problem is a :class:`CellProblem`."""
+    """A workbook whose cells have problems; each problem is a :class:`CellProblem`.
 
-    def __init__(self, problems: list[CellProblem], file: str) -> None:
+    ``warnings`` are what else the check found, located too, so a page can show them
+    with the errors (nothing is computed, but the person fixing the file should see all).
+    """
+
+    def __init__(
+        self, problems: list[CellProblem], file: str, warnings: list[CellProblem] | None = None
+    ) -> None:
         self.file = file
+        self.warnings = list(warnings or [])
         super().__init__(list(problems), context=file)
+
+
+class Sink:
+    """Collects problems located at cells (or at sheets, or the file) while a workbook is
+    read."""
+
+    def __init__(self, file: str | None = None) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        message: str,
+        sheet: str,
+        title: str,
+        row: int | None = None,
+        column: int | None = None,
+        *,
+        list_name: str | None = None,
+        field_name: str | None = None,
+        severity: str = "error",
+        cell: str | None = None,
+    ) -> None:
+        """A problem on sheet ``title`` (the file's name of layout sheet ``sheet``, which
+        orders the problems; "" for a sheet outside the layout), at its row and column
+        or at the whole sheet."""
+        self.problems.append(
+            CellProblem(
+                message,
+                list=list_name,
+                row=row,
+                field=field_name,
+                severity=severity,
+                cell=cell if cell is not None else reference(title, column, row),
+                sheet_order=SHEET_ORDER.get(sheet, -1),
+                column=column or 0,
+            )
+        )
+
+    def add_file(self, message: str, *, severity: str = "error") -> None:
+        """A problem with the workbook as a whole: it prints as ``file 'in.xlsx': ...``."""
+        self.problems.append(CellProblem(message, file=self.file, severity=severity))
 
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")

@@ -18,9 +18,11 @@ import pandas as pd
 from calculator.fields import PROJECT_LISTS, SETTINGS
 from calculator.inputs import RawTables
 
-from .cells import CellMap, SheetMap
-from .grid import Grid, Sink, blank_and_codes, is_filled, norm
+from .blanks import blank_and_codes, is_filled
+from .cells import CellMap, SheetMap, Sink
+from .grid import Grid
 from .layout import GROUP
+from .names import norm
 
 #: (layout sheet, {(row, column)}) -> the cells of those shown as percentages
 PercentLookup = Callable[[str, set[tuple[int, int]]], set[tuple[int, int]]]
@@ -63,8 +65,8 @@ def build_tables(
         marks["projects"] = _percent_marks(grids["Projects"], projects, percent)
     for sheet, names in LIST_SHEETS.items():
         found = grids.get(sheet)
-        if found is None or not found.data_rows:
-            continue
+        if found is None or not found.data_rows or "Projects" not in grids:
+            continue  # without a Projects sheet (an error already) no row has a project
         grid = found
         frame = _attach(grid, positions, labels, sink)
         if sheet == "ComparisonUsage":
