@@ -30,6 +30,7 @@ from froi.workbook.cells import (
     problem_lines,
     quote_sheet,
 )
+from froi.workbook.layout import SHEET_BY_NAME
 from froi.workbook.limits import (
     DEFAULT_LIMITS,
     CorruptWorkbook,
@@ -50,6 +51,7 @@ from froi.workbook.template import write_input_workbook
 from .conftest import DATA, ROOT
 
 GALLERY = DATA / "workbooks"
+SHEET_COLUMNS = {name: sheet.columns for name, sheet in SHEET_BY_NAME.items()}
 SAMPLES = ROOT / "sample_workbooks"
 
 
@@ -656,6 +658,50 @@ def test_notes_sheets_and_columns_are_named_in_warnings(
         f"ignored; Outcomes has the columns {', '.join(OUTCOME_COLUMNS)}",
     ]
     assert_same_results(compute_workbook(path, reference), base_results(reference))
+
+
+def test_a_misspelt_header_is_reported_once(tmp_path: Path, reference: ReferenceData) -> None:
+    """Not also row by row: what the engine says of each row without an amount or an agency
+    is the misspelt header's echo."""
+    import openpyxl
+
+    path = write(tmp_path, BASE, reference)
+    book = openpyxl.load_workbook(path)
+    book["Costs"]["E1"], book["Costs"]["G1"] = "amout", "Agncy"
+    book.save(path)
+    assert problems_of(path, reference) == [
+        "Costs!E1: the column 'amout' is not a field of Costs; did you mean amount? Rename the "
+        f"header to amount {KEEP_NOTES}",
+        "Costs!G1: the column 'Agncy' is not a field of Costs; did you mean agency? Rename the "
+        f"header to agency {KEEP_NOTES}",
+    ]
+
+
+def test_a_sheet_too_big_to_look_at_is_judged_by_its_name(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    """An extra sheet beyond the limits is no input, so it refuses nothing; its headers are
+    not read (calamine would allocate the whole sheet), only its name is weighed."""
+    import openpyxl
+
+    path = write(tmp_path, BASE, reference)
+    book = openpyxl.load_workbook(path)
+    wide = book.create_sheet("Notes")
+    wide.append(SHEET_COLUMNS["Outcomes"])
+    wide["BA1"] = "far to the right"
+    book.save(path)
+    assert warnings_of(path, reference) == [
+        "Notes: sheet 'Notes' is not part of the input and was not read; the input sheets are "
+        "Settings, UnitCosts, Projects, Costs, Outcomes, ComparisonUsage, Cases, CaseOutcomes, "
+        "Teams"
+    ]
+    book["Notes"].title = "Outcomes (old)"
+    book.save(path)
+    assert warnings_of(path, reference) == [
+        "'Outcomes (old)': sheet 'Outcomes (old)' looks like the Outcomes sheet (its name); "
+        "the sheet named Outcomes is read and this one is not (if 'Outcomes (old)' holds the "
+        "inputs, remove Outcomes and rename 'Outcomes (old)' Outcomes)"
+    ]
 
 
 def test_header_labels_can_be_added_as_aliases(

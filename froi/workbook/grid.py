@@ -40,6 +40,7 @@ class Grid:
     frame: pd.DataFrame  # one column per recognised field that holds anything
     row_numbers: npt.NDArray[np.int64]  # Excel row of each frame row
     missing: list[str] = field(default_factory=list)  # required columns not found
+    misspelt: list[str] = field(default_factory=list)  # fields a misspelt header stands for
 
     @property
     def data_rows(self) -> int:
@@ -184,6 +185,7 @@ def read_grid(
         pd.DataFrame(frame, index=pd.RangeIndex(kept), copy=False),  # no block copies
         numbers[keep],
         missing,
+        sorted(f for f in taken_for if f is not None),
     )
 
 

@@ -79,7 +79,13 @@ from .blanks import is_filled
 from .cells import CellMap, Sink, WorkbookInvalid, locate_problems, quote_sheet, reference
 from .grid import Grid, read_grid
 from .layout import SHEETS, Sheet
-from .limits import DEFAULT_LIMITS, FormulaWithoutValue, WorkbookLimits
+from .limits import (
+    DEFAULT_LIMITS,
+    FormulaWithoutValue,
+    TooManyColumns,
+    TooManyRows,
+    WorkbookLimits,
+)
 from .package import Package, SheetPart, open_package
 from .sheets import check_needed, match_sheets
 from .sheetscan import SheetFacts, SheetScanner
@@ -230,9 +236,14 @@ class _Reader:
         return {cell for cell, style in styles.items() if style in shown}
 
     def _first_row(self, book: CalamineWorkbook, part: SheetPart) -> list[Any]:
-        """The first row with anything in it of a sheet outside the layout (its extent
-        checked first, as for any sheet calamine reads)."""
-        self.scanner.check_extent(self.package, part)
+        """The first row with anything in it of a sheet outside the layout, to see whose
+        headers it has.  Its extent is checked first, as for any sheet calamine reads; a
+        sheet beyond the limits is not read (it refuses nothing: it is no input) and is
+        judged by its name alone."""
+        try:
+            self.scanner.check_extent(self.package, part)
+        except (TooManyRows, TooManyColumns):
+            return []
         try:
             rows = book.get_sheet_by_name(part.name).iter_rows()
             return next((row for row in rows if any(is_filled(v) for v in row)), [])

@@ -54,8 +54,8 @@ def build_tables(
     for name, grid in grids.items():
         cells.sheets[name] = SheetMap(grid.title, grid.header_row, dict(grid.columns))
         for list_name in LIST_SHEETS.get(name, (grid.sheet.list_name,)):
-            for missing in grid.missing:
-                cells.missing_required.add((list_name, missing))
+            for name in (*grid.missing, *grid.misspelt):
+                cells.reported_columns.add((list_name, name))
     settings = _settings(grids.get("Settings"), sink, cells)
     unit_costs = _unit_costs(grids.get("UnitCosts"))
     projects, labels, positions = _projects(grids.get("Projects"), sink, cells)
