@@ -677,6 +677,22 @@ def test_a_misspelt_header_is_reported_once(tmp_path: Path, reference: Reference
     ]
 
 
+def test_a_field_of_other_sheets_says_where_it_belongs(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    import openpyxl
+
+    path = write(tmp_path, BASE, reference)
+    book = openpyxl.load_workbook(path)
+    book["Outcomes"]["X1"], book["Outcomes"]["X2"] = "Case ID", "A1"
+    book.save(path)
+    assert problems_of(path, reference) == [
+        "Outcomes!X1: the column 'Case ID' is a field of Cases and CaseOutcomes, not of "
+        "Outcomes, so it is not read here; move it to the sheet it belongs on (a column that "
+        "is not an input, such as notes, can stay and is reported but not read)"
+    ]
+
+
 def test_a_sheet_too_big_to_look_at_is_judged_by_its_name(
     tmp_path: Path, reference: ReferenceData
 ) -> None:

@@ -113,7 +113,9 @@ def report_unknown(
         return field
     elsewhere = sheets_with_field(text, sheet)
     if elsewhere:
-        owners = " and ".join(elsewhere)
+        owners = " and ".join(
+            [", ".join(elsewhere[:-1]), elsewhere[-1]] if elsewhere[1:] else elsewhere
+        )
         target = f"the {elsewhere[0]} sheet" if len(elsewhere) == 1 else "the sheet it belongs on"
         sink.add(
             f"the column '{text}' is a field of {owners}, not of {sheet.name}, so it is not "
