@@ -22,6 +22,8 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check calculator froi tests bench sample_workbooks docs app.py
 	$(BIN)/ruff format --check calculator froi tests bench sample_workbooks docs app.py
+	# security lint: fails on any medium or high finding not explained where it stands
+	$(BIN)/bandit -q -r calculator froi app.py --severity-level medium
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -9,9 +9,11 @@ do) must not touch the instance database.  Flask's ``--app app`` and gunicorn's
 
 from __future__ import annotations
 
+import click
 from flask import Flask
 
 from froi.web import create_app
+from froi.web.core.failures import StartupFailure
 
 __all__ = ["create_app"]  # and ``app``, made on first access
 
@@ -23,7 +25,10 @@ def __getattr__(name: str) -> Flask:
     if name != "app":
         raise AttributeError(f"module 'app' has no attribute {name!r}")
     if _app is None:
-        _app = create_app()
+        try:
+            _app = create_app()
+        except StartupFailure as failure:  # one sentence, not a traceback
+            raise click.ClickException(str(failure)) from None
     return _app
 
 

@@ -24,6 +24,7 @@ from .caselevel import case_level
 from .comparison import compare
 from .errors import Problem
 from .inputs import RunInput, read_input
+from .jsonpath import json_path
 from .reference import ReferenceData
 from .tables import (
     DETAIL_LISTS,
@@ -232,27 +233,42 @@ def compute_run(
 
 
 def _result_warnings(run: RunInput, summary: pd.DataFrame) -> list[Problem]:
-    """Warnings about results (METHOD 2.3): ratios that cannot be formed."""
+    """Warnings about results (METHOD 2.3): ratios that cannot be formed, saying why."""
     mode = summary["mode"].to_numpy(dtype=object)
     pv_costs = summary["pv_costs"].to_numpy(dtype=np.float64)
     delivery = summary["delivery_cost_per_case"].to_numpy(dtype=np.float64)
     ids = summary["project_id"].to_numpy(dtype=object)
-    out = [
-        Problem(
-            f"present value of costs is £{pv_costs[p]:,.0f} (offsets at least match costs), "
-            "so every ratio is left blank",
+    costs = run.lists["costs"]
+    owners = costs["_p"].to_numpy(dtype=np.int64)
+    rows = np.bincount(owners, minlength=len(ids))
+    offsets = np.bincount(owners[costs["kind"].to_numpy() == "offset"], minlength=len(ids))
+
+    def why(p: int) -> str:
+        if rows[p] == 0:
+            return "the project has no costs"
+        if offsets[p] > 0:
+            return f"present value of costs is £{pv_costs[p]:,.0f} (offsets at least match costs)"
+        return f"present value of costs is £{pv_costs[p]:,.0f}"
+
+    def warning(p: int, message: str, code: str) -> Problem:
+        return Problem(
+            message,
             project=str(ids[p]),
             list="costs",
             severity="warning",
+            path=json_path(p, "costs") if run.json_paths else None,
+            code=code,
         )
+
+    out = [
+        warning(int(p), f"{why(int(p))}, so every ratio is left blank", "no_ratio")
         for p in np.flatnonzero((mode == "appraisal") & ~(pv_costs > 0))
     ]
     out += [
-        Problem(
+        warning(
+            int(p),
             "delivery cost is not positive, so the costs-avoided ratio is left blank",
-            project=str(ids[p]),
-            list="costs",
-            severity="warning",
+            "no_ratio",
         )
         for p in np.flatnonzero((mode == "comparison") & ~(delivery > 0))
     ]

@@ -19,7 +19,10 @@ class Problem:
     ``list`` is the input list (``costs``, ``outcomes``, ``settings``...), ``row`` the
     1-based position of the row within that list for that project (or within the file
     for a table), ``field`` the column.  ``message`` says what was found and what would
-    be accepted.
+    be accepted.  ``path`` is where the problem is in a JSON input, as a person would
+    search for it (``projects[0].comparison.intervention_usage[2].quantity``: keys by
+    name, list items counted from 0); a workbook's problems have cells instead.
+    ``code`` names the kind of problem for a program (``unknown_key``, ``no_costs``...).
     """
 
     message: str
@@ -29,6 +32,8 @@ class Problem:
     field: str | None = None
     file: str | None = None
     severity: str = "error"
+    path: str | None = None
+    code: str | None = None
 
     def where(self) -> str:
         """The location in words, e.g. ``project 'P1', outcomes row 3, field 'success'``."""
@@ -47,6 +52,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.where()
+        if self.path:
+            where = f"{where} ({self.path})" if where else self.path
         return f"{where}: {self.message}" if where else self.message
 
     def as_dict(self) -> dict[str, object]:
@@ -57,6 +64,8 @@ class Problem:
             "list": self.list,
             "row": self.row,
             "field": self.field,
+            "path": self.path,
+            "code": self.code,
             "message": self.message,
             "text": str(self),
         }

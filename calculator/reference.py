@@ -3,18 +3,21 @@
 Four tables besides the unit costs, each a CSV with a JSON sidecar and each replaceable
 by a user's own version: GDP deflators (METHOD 1.2), optimism bias by grade (1.3),
 discount schedules (1.4) and the outcome themes that let portfolios compare like with
-like.  :func:`load_reference` bundles them; :data:`DEFAULT_DIR` is the project's
-``unit_costs/`` folder, which ships the defaults.
+like; and the agency aliases that read ``LA`` as ``Local Authority``
+(:mod:`calculator.agencies`).  :func:`load_reference` bundles them; :data:`DEFAULT_DIR`
+is the project's ``unit_costs/`` folder, which ships the defaults.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .agencies import AgencyAliases, load_agency_aliases
 from .discounting import DiscountBand, DiscountSchedules
 from .errors import InvalidInput, InvalidPriceYear, Problem
 from .optimism_bias import GRADES, OptimismBiasTable
@@ -30,6 +33,7 @@ DEFAULT_DEFLATORS = "gdp_deflators.csv"
 DEFAULT_OPTIMISM_BIAS = "optimism_bias.csv"
 DEFAULT_DISCOUNT_SCHEDULES = "discount_schedules.csv"
 DEFAULT_OUTCOME_THEMES = "outcome_themes.csv"
+DEFAULT_AGENCY_ALIASES = "agency_aliases.csv"
 
 
 def _number(text: str) -> float:
@@ -242,6 +246,12 @@ def load_outcome_themes(path: Path | str) -> dict[int, str]:
     return {int(row["theme"]): row["outcome"] for _, row in rows}
 
 
+@lru_cache(maxsize=1)
+def default_agency_aliases() -> AgencyAliases:
+    """The shipped agency aliases, loaded once."""
+    return load_agency_aliases(DEFAULT_DIR / DEFAULT_AGENCY_ALIASES)
+
+
 @dataclass(frozen=True)
 class ReferenceData:
     """Everything besides the project inputs that a run's figures depend on."""
@@ -251,6 +261,7 @@ class ReferenceData:
     optimism_bias: OptimismBiasTable
     discount_schedules: DiscountSchedules
     outcome_themes: dict[int, str]
+    agency_aliases: AgencyAliases = field(default_factory=default_agency_aliases)
 
     def provenance(self) -> dict[str, Any]:
         def ident(table: DeflatorTable | OptimismBiasTable | DiscountSchedules) -> dict[str, str]:
@@ -264,6 +275,7 @@ class ReferenceData:
                 "by_grade": {str(g): v for g, v in sorted(self.optimism_bias.by_grade.items())},
             },
             "discount_schedules": ident(self.discount_schedules),
+            "agency_aliases": self.agency_aliases.provenance(),
         }
 
 
@@ -274,6 +286,7 @@ def load_reference(
     deflators: Path | str | None = None,
     optimism_bias: Path | str | None = None,
     discount_schedules: Path | str | None = None,
+    agency_aliases: Path | str | None = None,
 ) -> ReferenceData:
     """Load the default reference data, replacing any table given by path."""
     base = Path(directory) if directory is not None else DEFAULT_DIR
@@ -286,4 +299,5 @@ def load_reference(
             discount_schedules or base / DEFAULT_DISCOUNT_SCHEDULES
         ),
         outcome_themes=load_outcome_themes(base / DEFAULT_OUTCOME_THEMES),
+        agency_aliases=load_agency_aliases(agency_aliases or base / DEFAULT_AGENCY_ALIASES),
     )

@@ -23,6 +23,7 @@ from typing import Any
 
 from calculator import ENGINE_VERSION
 from calculator.errors import FroiError, InvalidInput, Problem
+from calculator.jsontext import parse_json
 from calculator.prices import DeflatorTable
 from calculator.reference import (
     DEFAULT_DEFLATORS,
@@ -47,31 +48,18 @@ def _reference(args: argparse.Namespace) -> ReferenceData:
 
 
 def _read_json(path: str) -> tuple[Any, str | None]:
-    """The document and the SHA-256 of the file's bytes (None for stdin), read once."""
+    """The document and the SHA-256 of the file's bytes (None for stdin), read once and
+    parsed within the limits of :func:`calculator.jsontext.parse_json`."""
     digest = None
     try:
         if path == "-":
-            text = sys.stdin.read()
+            data = sys.stdin.buffer.read()
         else:
             data = Path(path).read_bytes()
             digest = hashlib.sha256(data).hexdigest()
-            text = data.decode("utf-8")
     except OSError as exc:
         raise InvalidInput([Problem(f"cannot be read: {exc.strerror}", file=path)], path) from None
-    except UnicodeDecodeError:
-        raise InvalidInput([Problem("is not UTF-8 text", file=path)], path) from None
-    try:
-        return json.loads(text), digest
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            [
-                Problem(
-                    f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                    file=path,
-                )
-            ],
-            path,
-        ) from None
+    return parse_json(data, path), digest
 
 
 def _compute_results(args: argparse.Namespace, reference: ReferenceData) -> tuple[Any, str | None]:

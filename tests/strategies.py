@@ -104,4 +104,5 @@ def appraisal_doc(draw: st.DrawFn, max_projects: int = 4) -> dict[str, Any]:
         if draw(st.booleans()):
             project["discount"] = draw(st.sampled_from(["standard", "health", 0.02]))
         projects.append(project)
-    return {"settings": settings, "projects": projects}
+    # Police is not an agency of the fixture table: the input adds it on purpose
+    return {"settings": settings, "agencies": ["Police"], "projects": projects}

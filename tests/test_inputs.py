@@ -39,23 +39,26 @@ def test_every_problem_is_reported_at_once(reference: ReferenceData) -> None:
     }
     found = problems(doc, reference)
     expected = [
-        "settings, field 'discount': discount must be a schedule name (health, standard) or "
-        "a flat rate from 0 to 1 such as 0.035 or 3.5%; got 'cheap'",
-        "project 'P1', field 'mode': mode must be one of appraisal, comparison, case_level; "
-        "got 'weird'",
-        "project 'P1', costs row 1, field 'amount': amount must be a number of 0 or more; got -5",
-        "project 'P1', outcomes row 1, field 'cohort': cohort must be a number of 0 or more; "
-        "got 'many'",
-        "project 'P1', outcomes row 1, field 'success': success must be between 0 and 1; "
-        "got 45 - did you mean 45%?",
-        "project 'P1', outcomes row 1, field 'lag': lag must be a whole number; got 1.5",
-        "project 'P1', field 'project_id': project_id 'P1' is used by more than one project; "
-        "each project needs its own",
-        "project 'P1', costs row 2, field 'year': year 3 is outside the appraisal period of "
-        "3 years (0 to 2)",
-        "project 'P1', costs row 2, field 'agency': agency (who pays) is required for a cost "
-        "not taken from the unit cost table, e.g. Local Authority",
-        "project 'P1', outcomes row 1, field 'unit_cost_code': unit cost code 'NOPE' is not in "
+        "settings, field 'discount' (settings.discount): discount must be a schedule name "
+        "(health, standard) or a flat rate from 0 to 1 such as 0.035 or 3.5%; got 'cheap'",
+        "project 'P1', field 'mode' (projects[0].mode): mode must be one of appraisal, "
+        "comparison, case_level; got 'weird'",
+        "project 'P1', costs row 1, field 'amount' (projects[0].costs[0].amount): amount must "
+        "be a number of 0 or more; got -5",
+        "project 'P1', outcomes row 1, field 'cohort' (projects[0].outcomes[0].cohort): cohort "
+        "must be a number of 0 or more; got 'many'",
+        "project 'P1', outcomes row 1, field 'success' (projects[0].outcomes[0].success): "
+        "success must be between 0 and 1; got 45 - did you mean 45%?",
+        "project 'P1', outcomes row 1, field 'lag' (projects[0].outcomes[0].lag): lag must be "
+        "a whole number; got 1.5",
+        "project 'P1', field 'project_id' (projects[1].project_id): project_id 'P1' is used "
+        "by more than one project; each project needs its own",
+        "project 'P1', costs row 2, field 'year' (projects[0].costs[1].year): year 3 is "
+        "outside the appraisal period of 3 years (0 to 2)",
+        "project 'P1', costs row 2, field 'agency' (projects[0].costs[1].agency): agency (who "
+        "pays) is required for a cost not taken from the unit cost table, e.g. Local Authority",
+        "project 'P1', outcomes row 1, field 'unit_cost_code' "
+        "(projects[0].outcomes[0].unit_cost_code): unit cost code 'NOPE' is not in "
         "table 'Test fixture unit costs 1'; use a code from the table (froi unit-costs list) "
         "or add it to unit_costs",
     ]
@@ -120,21 +123,23 @@ def test_case_level_references(reference: ReferenceData) -> None:
         case_outcomes=[{"case_id": "2", "unit_cost_code": "T2.0", "quantity": 1}],
     )
     assert sorted(problems(doc, reference)) == [
-        "project 'P1', case_outcomes row 1, field 'case_id': case_id '2' is not in this "
-        "project's cases",
-        "project 'P1', cases row 2, field 'case_id': case_id '1' appears twice",
+        "project 'P1', case_outcomes row 1, field 'case_id' "
+        "(projects[0].case_outcomes[0].case_id): case_id '2' is not in this project's cases",
+        "project 'P1', cases row 2, field 'case_id' (projects[0].cases[1].case_id): "
+        "case_id '1' appears twice",
     ]
 
 
 def test_mode_needs(reference: ReferenceData) -> None:
     assert problems(project(mode="comparison"), reference) == [
-        "project 'P1', field 'intervention_cases': a comparison project needs "
-        "intervention_cases greater than 0",
-        "project 'P1', field 'comparison_cases': a comparison project needs comparison_cases "
-        "greater than 0",
+        "project 'P1', field 'intervention_cases' (projects[0].comparison.intervention_cases): "
+        "a comparison project needs intervention_cases greater than 0",
+        "project 'P1', field 'comparison_cases' (projects[0].comparison.comparison_cases): "
+        "a comparison project needs comparison_cases greater than 0",
     ]
     assert problems(project(mode="case_level"), reference) == [
-        "project 'P1', cases: a case_level project needs at least one row in cases"
+        "project 'P1', cases (projects[0].cases): a case_level project needs at least one row "
+        "in cases"
     ]
 
 
@@ -143,15 +148,15 @@ def test_structure_problems(reference: ReferenceData) -> None:
         "the input must be a JSON object with 'settings' and 'projects'"
     ]
     assert problems({"projects": []}, reference) == [
-        "field 'projects': 'projects' must be a list with at least one project"
+        "projects: 'projects' must be a list with at least one project"
     ]
     found = problems({"projects": [{"project_id": "A", "costs": {"amount": 1}}]}, reference)
-    assert found == ["project 'A', costs: costs must be a list of rows"]
+    assert found == ["project 'A', costs (projects[0].costs): costs must be a list of rows"]
 
 
 def test_warnings_travel_with_results(reference: ReferenceData) -> None:
     doc = project(
-        costs=[{"amount": 100, "agency": "LA", "colour": "red"}],
+        costs=[{"amount": 100, "agency": "LA"}],
         outcomes=[
             {"unit_cost_code": "T1.0", "cohort": 5, "success": 0.5},
             {"unit_cost_code": "T1.0.1", "cohort": 5, "success": 0.5},
@@ -159,16 +164,19 @@ def test_warnings_travel_with_results(reference: ReferenceData) -> None:
         ],
     )
     warnings = [str(w) for w in compute(doc, reference).warnings]
-    assert "costs, field 'colour': unknown field 'colour' in 1 costs row(s) ignored" in " ".join(
-        warnings
+    assert (
+        "project 'P1', costs row 1, field 'agency' (projects[0].costs[0].agency): agency 'LA' "
+        "is read as 'Local Authority' (a known other name for it)" in warnings
     )
     assert any("uses both T1.0 and its component T1.0.1" in w for w in warnings)
     assert any(
-        "outcomes row 3, field 'confidence_grade': neither the row nor its unit cost" in w
+        "outcomes row 3, field 'confidence_grade' (projects[0].outcomes[2].confidence_grade): "
+        "neither the row nor its unit cost" in w
         for w in warnings
     )
     assert any(
-        "outcomes row 3, field 'lag': the benefit starts after the appraisal period" in w
+        "outcomes row 3, field 'lag' (projects[0].outcomes[2].lag): the benefit starts after "
+        "the appraisal period" in w
         for w in warnings
     )
 

@@ -27,6 +27,7 @@ import pytest
 from bench.common import portfolio
 from calculator.engine import NOT_REPORTED, Results, compute
 from calculator.errors import Problem
+from calculator.jsonpath import NESTED_FIELDS
 from calculator.reference import ReferenceData
 from froi.workbook.layout import SHEETS
 from froi.workbook.reader import compute_workbook, read_workbook
@@ -93,9 +94,17 @@ def mixed_document() -> dict[str, Any]:
         row["description"] = HOSTILE[(i + 2) % len(HOSTILE)]
         if "agency" in row:
             row["agency"] = "Local*"
+    # the hostile agency is a new agency of the run: a local unit cost row brings it in
+    # (a workbook has no list of declared agencies)
+    hostile_unit_cost = {
+        **hampshire["unit_costs"][0],
+        "code": "HOSTILE1",
+        "name": "A unit cost of the hostile agency",
+        "agency": "Local*",
+    }
     return {
         "settings": {"appraisal_years": 5, "seed": 7},
-        "unit_costs": hampshire["unit_costs"],
+        "unit_costs": [*hampshire["unit_costs"], hostile_unit_cost],
         "projects": [
             eoc,
             hampshire["projects"][0],
@@ -567,9 +576,9 @@ def test_number_formats_panes_tables_and_print_setup(mixed: tuple[Results, Path]
     assert fmt["Unit value at base-year prices (£)"] == "£#,##0.00"
     # success, a rate, as a percentage that shows it in full
     assert wb["Outcomes"]["G2"].number_format.endswith("%")
-    # the run's one warning sits above the Summary table, which starts lower and is not
+    # the run's warnings sit above the Summary table, which starts lower and is not
     # frozen (the frozen rows would hold the warnings); every other table is at A1
-    assert summary.freeze_panes is None and header_row(summary) == 4
+    assert summary.freeze_panes is None and header_row(summary) == len(mixed[0].warnings) + 3
     assert wb["Years"].freeze_panes == "D2"
     for name in ("Summary", "Years", "Outcome values", "Agencies", "Case results"):
         ws = wb[name]
@@ -668,7 +677,7 @@ def test_provenance_and_unit_costs_used(mixed: tuple[Results, Path]) -> None:
     assert items["Deflator table: sha256"] == p["deflator_table"]["sha256"]
     assert items["Optimism bias table: sha256"] == p["optimism_bias_table"]["sha256"]
     assert items["Discount schedules: sha256"] == p["discount_schedules"]["sha256"]
-    assert items["Local unit costs (codes)"] == "HCC-PA1"
+    assert items["Local unit costs (codes)"] == "HCC-PA1, HOSTILE1"
     assert items["Setting: seed"] == 7
     assert items["Base year (prices)"] == p["base_year"]
     assert "GDP deflator index used for rebasing" in items
@@ -690,14 +699,21 @@ def test_warnings_sheet(mixed: tuple[Results, Path]) -> None:
     results, path = mixed
     ws = openpyxl.load_workbook(path, data_only=True)["Warnings"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == len(results.warnings) == 1
-    assert rows[0][:4] == ("warning", None, "NEG-COST", "costs")  # a JSON run: no cell
-    assert "every ratio is left blank" in rows[0][6]
+    assert len(rows) == len(results.warnings)
+    # an appraisal project with no outcomes (Hampshire's offset example) is warned about
+    # first; recurring cost rows without end_year each have their warning too.  A JSON
+    # run's warnings have no cell.
+    assert rows[0][:4] == ("warning", None, "HCC-PA", "outcomes")
+    (blank,) = [r for r in rows if "every ratio is left blank" in r[6]]
+    assert blank[:4] == ("warning", None, "NEG-COST", "costs")
+    assert "offsets at least match costs" in blank[6]
     # and above the Summary table, where a reader starts
+    count = len(results.warnings)
+    assert 1 < count <= WARNINGS_SHOWN
     summary = openpyxl.load_workbook(path, data_only=True)["Summary"]
-    assert [summary[f"A{r}"].value for r in (1, 2, 3)] == [
-        "Warnings: 1 (read it before the figures)",
-        str(results.warnings[0]),
+    assert [summary[f"A{r}"].value for r in range(1, count + 3)] == [
+        f"Warnings: {count} (read them before the figures)",
+        *(str(w) for w in results.warnings),
         None,
     ]
 
@@ -754,6 +770,19 @@ def test_results_sheets_are_those_the_reader_sets_aside(mixed: tuple[Results, Pa
     ]
 
 
+def nested(project: dict[str, Any]) -> dict[str, Any]:
+    """A Projects row as the canonical JSON holds it: the comparison and service figures
+    inside ``comparison`` and ``service``."""
+    out: dict[str, Any] = {}
+    for name, value in project.items():
+        if name in NESTED_FIELDS:
+            nest, key = NESTED_FIELDS[name]
+            out.setdefault(nest, {})[key] = value
+        else:
+            out[name] = value
+    return out
+
+
 def read_inputs(path: Path) -> dict[str, Any]:
     """The canonical document from an exported workbook's input sheets (test's own reader)."""
     wb = openpyxl.load_workbook(path, data_only=True)
@@ -764,7 +793,7 @@ def read_inputs(path: Path) -> dict[str, Any]:
         return [{k: v for k, v in zip(header, r, strict=True) if v is not None} for r in rows]
 
     settings = {r["name"]: r["value"] for r in records("Settings")}
-    projects = {p["project_id"]: p for p in records("Projects")}
+    projects = {p["project_id"]: nested(p) for p in records("Projects")}
     places = {
         "Costs": ("costs",),
         "Outcomes": ("outcomes",),
@@ -922,8 +951,8 @@ def test_a_portfolio_of_1000_projects_exports(
     count = len(results.warnings)  # more than are listed: counted, with a link
     assert count > WARNINGS_SHOWN
     assert rows[:3] == [
-        (f"Warnings: {count} (read them before the figures)", *[None] * (len(SUMMARY) - 1)),
-        (f"See the {count} warnings on the Warnings sheet", *[None] * (len(SUMMARY) - 1)),
+        (f"Warnings: {count:,} (read them before the figures)", *[None] * (len(SUMMARY) - 1)),
+        (f"See the {count:,} warnings on the Warnings sheet", *[None] * (len(SUMMARY) - 1)),
         (None,) * len(SUMMARY),
     ]
     rows = rows[4:]

@@ -231,9 +231,10 @@ def test_ranges_must_hold_the_central_value(reference: ReferenceData) -> None:
     with pytest.raises(InvalidInput) as caught:
         compute(doc, reference)
     assert sorted(str(p) for p in caught.value.problems) == [
-        "project 'BE', costs row 1, field 'amount_high': amount_high (100) is below the "
-        "central amount; the range must hold it",
-        "project 'BE', outcomes row 1, field 'success_low': success_low (0.5) is above the "
+        "project 'BE', costs row 1, field 'amount_high' (projects[0].costs[0].amount_high): "
+        "amount_high (100) is below the central amount; the range must hold it",
+        "project 'BE', outcomes row 1, field 'success_low' "
+        "(projects[0].outcomes[0].success_low): success_low (0.5) is above the "
         "central success; the range must hold it",
     ]
 

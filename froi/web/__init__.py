@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, render_template, url_for
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from froi.workbook.limits import DEFAULT_LIMITS
 
-from .core import csrf, db, formatting, secret
+from .core import csrf, db, failures, formatting, secret, security
 from .core.models import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app.  ``test_config`` replaces the instance config (tests pass their own)."""
     app = Flask(
         __name__,
+        instance_path=os.environ.get("FROI_INSTANCE_PATH") or None,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
@@ -79,10 +81,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["froi"] = {}
     app.url_map.converters["int"] = IdConverter  # before any route is added
 
-    secret.init_app(app)
-    db.init_app(app)
+    try:
+        secret.init_app(app)
+        db.init_app(app)
+    except OSError as error:  # a read-only or missing instance folder: say so, no traceback
+        raise failures.writable_folder_failure(app.instance_path, error) from None
     formatting.init_app(app)
     csrf.init_app(app)
+    security.init_app(app)
+    failures.init_app(app)
 
     from . import portfolio, projects, runs, unit_costs, uploads
 
@@ -102,7 +109,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return render_template("error.html", title=title, error=error), code
 
     # a first start creates the database and loads the defaults: no manual step
-    app.extensions["froi"]["started"] = db.init_db(app)
+    try:
+        app.extensions["froi"]["started"] = db.init_db(app)
+    except (OSError, DBAPIError) as error:
+        raise failures.startup_failure(app, error) from None
     from .uploads import jobs
 
     jobs.init_app(app)  # the background job pool; jobs a restart interrupted marked failed

@@ -21,12 +21,17 @@ first; XML that declares a DTD or entities is refused, as no spreadsheet writes 
 from __future__ import annotations
 
 import struct
-import xml.etree.ElementTree as ET
+
+# the standard library's types and errors only; all parsing is defusedxml's (bandit B405)
+import xml.etree.ElementTree as ET  # nosec B405
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
 from .limits import (
     CorruptWorkbook,
@@ -236,8 +241,8 @@ class Package:
 
     def _xml(self, name: str) -> ET.Element:
         try:
-            return ET.fromstring(self.read_member(name))
-        except ET.ParseError as exc:
+            return SafeET.fromstring(self.read_member(name), forbid_dtd=True)
+        except (ET.ParseError, DefusedXmlException) as exc:
             raise self.corrupt(f"{name} is not well-formed XML: {exc}") from None
 
     def _relationships(self, part: str) -> dict[str, tuple[str, str]]:

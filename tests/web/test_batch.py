@@ -174,7 +174,9 @@ def test_many_problems_are_listed_with_cells_and_nothing_is_saved(
     assert "field-file" in shown.ids
     assert count(app, Run) == 0 and count(app, Project) == 0
     with app.app_context():
-        assert get_session().scalars(select(Upload.status)).one() == "invalid"
+        kept = get_session().scalars(select(Upload)).one()
+        assert kept.status == "invalid"
+        assert kept.content == b"" and kept.size > 0  # the report stays, the file does not
 
 
 def test_a_percentage_typed_as_a_whole_number_names_its_cell(client: FlaskClient) -> None:
@@ -206,6 +208,8 @@ def test_a_file_that_cannot_be_read_gets_one_clear_message(
     message = shown.summary_links[0][0]
     assert message.startswith(f"{name}: ") and says in message
     assert count(app, Run) == 0 and count(app, Project) == 0
+    with app.app_context():  # a refused file is not kept (issue 10)
+        assert get_session().scalars(select(Upload.content)).one() == b""
 
 
 def test_no_file_or_not_a_workbook_is_an_error_beside_the_field(client: FlaskClient) -> None:

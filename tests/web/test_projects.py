@@ -225,4 +225,17 @@ def test_import_refuses_a_broken_file_with_every_problem(client: FlaskClient) ->
         data={**form, "file": (io.BytesIO(b"\x89PNG not json"), "picture.json")},
         content_type="multipart/form-data",
     )
-    assert "not valid JSON" in response.get_data(as_text=True)
+    assert "file &#39;picture.json&#39;: is not UTF-8 text" in response.get_data(as_text=True)
+    # hostile JSON is a message beside the field, never a server error (issue 10)
+    for hostile, words in (
+        (b"[" * 100_000 + b"]" * 100_000, "nests lists and objects 100,000 deep"),
+        (b'{"projects": [{"project_id": "\\ud800"}]}', "half of a character pair"),
+        (b'{"projects": [{"participants": ' + b"9" * 5000 + b"}]}", "5,000 characters"),
+    ):
+        response = client.post(
+            "/projects/import",
+            data={**form, "file": (io.BytesIO(hostile), "h.json")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 200
+        assert words in response.get_data(as_text=True)

@@ -158,7 +158,13 @@ def test_csv_text_cannot_run_as_a_formula(app: Flask, client: FlaskClient) -> No
     submit(
         client,
         f"{location}/costs/new",
-        {"amount": "100", "agency": '=HYPERLINK("http://x")', "action": "save"},
+        # an agency must be one of the run's, so the hostile text is the cost's description
+        {
+            "amount": "100",
+            "agency": "Local Authority",
+            "description": '=HYPERLINK("http://x")',
+            "action": "save",
+        },
     )
     client.get(f"{location}/results")
     body = client.get(f"/runs/{latest_run(app).id}/projects/0/costs.csv").get_data(as_text=True)

@@ -11,6 +11,7 @@ starting together do not race each other.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,21 @@ class Database:
 
 
 def database_url(app: Flask) -> str:
-    """``DATABASE_URL`` from the config, else a SQLite file in the instance folder."""
+    """``DATABASE_URL`` from the config, else a SQLite file in the instance folder.
+
+    The folder and the file are made readable by the service's user only (0700, 0600):
+    they hold every organisation's figures.  SQLite gives its journal files the file's
+    permissions.
+    """
     url = app.config.get("DATABASE_URL")
     if url:
         return str(url)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{Path(app.instance_path) / 'froi.sqlite'}"
+    folder = Path(app.instance_path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / "froi.sqlite"
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    return f"sqlite:///{path}"
 
 
 def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:

@@ -9,7 +9,6 @@ organisation, so when accounts arrive a project of another council is simply not
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -18,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from calculator.errors import InvalidInput
 from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
+from calculator.jsontext import parse_json
 
 from ..core import models
 from ..core.db import get_session
@@ -289,9 +290,9 @@ def import_json() -> str | Response:
         problems.append(ErrorItem("Choose a JSON file to import", "#field-file"))
     else:
         try:
-            doc = json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems.append(ErrorItem(f"The file is not valid JSON: {exc}", "#field-file"))
+            doc = parse_json(upload.read(), upload.filename)
+        except InvalidInput as exc:
+            problems += [ErrorItem(str(p), "#field-file") for p in exc.problems]
     if doc is not None:
         found = check_input(session, doc)
         problems += [ErrorItem(str(p)) for p in found if p.severity == "error"]

@@ -10,7 +10,8 @@ bombs, encryption, formulas without values) against the reference data of the ta
 version new runs use.  What it finds is kept on the upload as a report: the problems
 (the first 50, each with its cell, and how many more), the warnings, or the one sentence
 refusing the file; or, when it is clean, how many projects of each mode, the table
-version and the base year.  Nothing else is saved.
+version and the base year.  Nothing else is saved, and a file that is refused or does not
+pass its checks is not kept: only its report is.
 
 **Compute.**  Confirming reads and checks the stored bytes again (the unit cost table in
 use may have changed since the check), computes every project in one engine call
@@ -121,6 +122,14 @@ def _lines(problems: list[Problem]) -> list[dict[str, str]]:
     return [{"where": p.where(), "message": p.message} for p in problems[:DEFAULT_SHOWN]]
 
 
+def _forget_file(session: Session, upload: models.Upload) -> None:
+    """A refused or invalid upload keeps its report (file name, size, SHA-256 and every
+    problem) but not the file: it can never be confirmed, and a hostile or mistaken file
+    has no reason to stay in the database.  Commits."""
+    upload.content = b""
+    session.commit()
+
+
 def existing_refs(session: Session, organisation_id: int) -> set[str]:
     return set(
         session.scalars(
@@ -138,7 +147,7 @@ def check_upload(session: Session, upload: models.Upload, progress: Report = no_
     except WorkbookRefused as refused:
         upload.status = REFUSED
         upload.report = {"refused": refused.reason, "file": refused.file}
-        return session.commit()
+        return _forget_file(session, upload)
     except InvalidInput as invalid:
         errors = [p for p in invalid.problems if p.severity != "warning"]
         warnings = [p for p in invalid.problems if p.severity == "warning"]
@@ -149,7 +158,7 @@ def check_upload(session: Session, upload: models.Upload, progress: Report = no_
             "warnings": _lines(warnings),
             "warning_count": len(warnings),
         }
-        return session.commit()
+        return _forget_file(session, upload)
     long = _too_long(run)
     if long:  # a value the database cannot keep: PostgreSQL would refuse it on confirm
         upload.status = INVALID
@@ -159,6 +168,7 @@ def check_upload(session: Session, upload: models.Upload, progress: Report = no_
             "warnings": _lines(run.warnings),
             "warning_count": len(run.warnings),
         }
+        return _forget_file(session, upload)
     else:
         progress(f"Checked {len(run.projects):,} projects", len(run.projects), len(run.projects))
         refs = [str(r) for r in run.projects["project_id"]]

@@ -28,6 +28,7 @@ import pandas as pd
 
 from calculator.fields import PROJECT, PROJECT_LISTS, Field
 from calculator.inputs import NESTED_LISTS, RunInput
+from calculator.jsonpath import NESTED_FIELDS
 
 from ..layout import UNIT_COSTS_COLUMNS
 from .cells import is_blank
@@ -72,7 +73,7 @@ def run_document(run: RunInput) -> dict[str, Any]:
 
     ``compute(run_document(run), reference)`` gives the run's results again.
     """
-    projects = _records(run.projects, PROJECT)
+    projects = [_nested(record) for record in _records(run.projects, PROJECT)]
     for name, fields in PROJECT_LISTS.items():
         frame = run.lists[name]
         owners = frame["_p"].to_numpy(dtype=np.int64)
@@ -81,8 +82,24 @@ def run_document(run: RunInput) -> dict[str, Any]:
             holder = projects[p].setdefault(nest, {}) if nest else projects[p]
             holder.setdefault(name, []).append(record)
     unit_cost_fields = tuple(Field(c, "text", "") for c in UNIT_COSTS_COLUMNS)
-    return {
+    doc: dict[str, Any] = {
         "settings": {k: _plain(v, None) for k, v in run.settings.as_dict().items()},
         "unit_costs": _records(local_unit_costs(run), unit_cost_fields),
         "projects": projects,
     }
+    if run.declared_agencies:
+        doc["agencies"] = list(run.declared_agencies)
+    return doc
+
+
+def _nested(record: dict[str, Any]) -> dict[str, Any]:
+    """A project's flat record with its comparison and service figures nested as the
+    canonical JSON holds them (``service_price_year`` is ``service.price_year``)."""
+    out: dict[str, Any] = {}
+    for name, value in record.items():
+        if name in NESTED_FIELDS:
+            nest, key = NESTED_FIELDS[name]
+            out.setdefault(nest, {})[key] = value
+        else:
+            out[name] = value
+    return out

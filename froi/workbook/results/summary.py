@@ -243,7 +243,7 @@ def write_summary_warnings(t: Table, warnings: Sequence[Problem]) -> None:
     if not warnings:
         return
     book, ws, count = t.book, t.ws, len(warnings)
-    title = f"Warnings: {count} (read {'it' if count == 1 else 'them'} before the figures)"
+    title = f"Warnings: {count:,} (read {'it' if count == 1 else 'them'} before the figures)"
     ws.write_string(0, 0, title, book.title)
     if count <= WARNINGS_SHOWN:
         for i, warning in enumerate(warnings, 1):

@@ -85,6 +85,7 @@ BASE: dict[str, Any] = {
                     "amount": 30000,
                     "agency": "Local Authority",
                     "year": 1,
+                    "end_year": 1,
                 }
             ],
             "outcomes": [
