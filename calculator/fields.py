@@ -37,6 +37,11 @@ class Field:
     choices: tuple[str, ...] = ()
     unit: str = ""
     example: Any = None
+    #: text and codes: the most characters accepted (the service stores text in columns
+    #: of a fixed size, and a 10 MB name would make a 20 MB page)
+    max_length: int | None = None
+    #: a reference other rows or addresses use: only :data:`IDENTIFIER_CHARACTERS`
+    identifier: bool = False
 
     def accepted(self) -> str:
         """What would be accepted, in words, for error messages."""
@@ -53,11 +58,27 @@ class Field:
         if self.kind in ("number", "integer"):
             what = "a whole number" if self.kind == "integer" else "a number"
             if self.minimum is not None and self.maximum is not None:
-                return f"{what} from {self.minimum:g} to {self.maximum:g}"
+                return f"{what} from {_figure(self.minimum)} to {_figure(self.maximum)}"
             if self.minimum is not None:
-                return f"{what} of {self.minimum:g} or more"
+                return f"{what} of {_figure(self.minimum)} or more"
             return what
         return "text"
+
+
+#: The stated range of every kind of figure: far beyond any real project, so a value
+#: outside it is a slip (a pasted account number, 5,000 nines) that would otherwise give
+#: an absurd or infinite result.
+MONEY_MAX = 100_000_000_000  # £100 billion
+COUNT_MAX = 100_000_000  # people, families, cases: more than live in England
+QUANTITY_MAX = 1_000_000_000  # units of a unit cost
+YEAR_MAX = 99  # appraisal years are at most 100, numbered from 0
+HOURS_MAX = 8784  # hours in a leap year
+SEED_MAX = 2**32 - 1
+
+
+def _figure(bound: float) -> str:
+    """A bound as a person writes it: 100,000,000,000, not 1e+11."""
+    return f"{bound:,.0f}" if float(bound).is_integer() else f"{bound:,}"
 
 
 MODES = ("appraisal", "comparison", "case_level")
@@ -103,6 +124,7 @@ SETTINGS: tuple[Field, ...] = (
         "Random seed for the bootstrap and simulations, so a run reproduces",
         default=0,
         minimum=0,
+        maximum=SEED_MAX,
         example=0,
     ),
     Field(
@@ -132,19 +154,23 @@ PROJECT: tuple[Field, ...] = (
         "Short unique reference for the project",
         required=True,
         example="EOC-01",
+        max_length=100,
+        identifier=True,
     ),
-    Field("name", "text", "Project name", example="Edge of care hub"),
+    Field("name", "text", "Project name", example="Edge of care hub", max_length=300),
     Field(
         "organisation",
         "text",
         "Council or organisation running the project",
         example="Anytown Council",
+        max_length=300,
     ),
     Field(
         "participants",
         "number",
         "People or families supported, for per-participant figures",
         minimum=0,
+        maximum=COUNT_MAX,
         unit="people",
         example=120,
     ),
@@ -175,6 +201,7 @@ PROJECT: tuple[Field, ...] = (
         "number",
         "Cases in the intervention group (comparison mode)",
         minimum=0,
+        maximum=COUNT_MAX,
         unit="cases",
         example=150,
     ),
@@ -183,6 +210,7 @@ PROJECT: tuple[Field, ...] = (
         "number",
         "Cases in the comparison group (comparison mode)",
         minimum=0,
+        maximum=COUNT_MAX,
         unit="cases",
         example=150,
     ),
@@ -192,6 +220,7 @@ PROJECT: tuple[Field, ...] = (
         "number",
         "Cost of running the whole service for a year (case-level mode)",
         minimum=0,
+        maximum=MONEY_MAX,
         unit="£ a year",
         example=769735,
     ),
@@ -200,6 +229,7 @@ PROJECT: tuple[Field, ...] = (
         "number",
         "Cases the whole service sees in a year (case-level mode)",
         minimum=0,
+        maximum=COUNT_MAX,
         unit="cases a year",
         example=246,
     ),
@@ -219,13 +249,20 @@ PROJECT: tuple[Field, ...] = (
 )
 
 COST: tuple[Field, ...] = (
-    Field("description", "text", "What the cost is for", example="Two family support workers"),
+    Field(
+        "description",
+        "text",
+        "What the cost is for",
+        example="Two family support workers",
+        max_length=500,
+    ),
     Field(
         "year",
         "integer",
         "Appraisal year the cost falls in (0 = first year)",
         default=0,
         minimum=0,
+        maximum=YEAR_MAX,
         unit="year",
         example=0,
     ),
@@ -235,6 +272,7 @@ COST: tuple[Field, ...] = (
         "Last appraisal year the cost applies in, for a cost that repeats each year from "
         "year to end_year (default: year, so the cost falls in that one year)",
         minimum=0,
+        maximum=YEAR_MAX,
         unit="year",
         example=4,
     ),
@@ -244,6 +282,7 @@ COST: tuple[Field, ...] = (
         "Cost in pounds at price_year prices (leave blank when costed "
         "from a unit cost or a salary)",
         minimum=0,
+        maximum=MONEY_MAX,
         unit="£",
         example=60000,
     ),
@@ -258,6 +297,7 @@ COST: tuple[Field, ...] = (
         "text",
         "Who pays (for a unit-costed row: the unit cost's agency)",
         example="Local Authority",
+        max_length=200,
     ),
     Field(
         "kind",
@@ -286,13 +326,19 @@ COST: tuple[Field, ...] = (
         example=1,
     ),
     Field(
-        "unit_cost_code", "code", "Cost the row from the unit cost table: the code", example="SS4.0"
+        "unit_cost_code",
+        "code",
+        "Cost the row from the unit cost table: the code",
+        example="SS4.0",
+        max_length=60,
+        identifier=True,
     ),
     Field(
         "quantity",
         "number",
         "Units of the unit cost (or hours, or FTE years for a salary)",
         minimum=0,
+        maximum=QUANTITY_MAX,
         example=400,
     ),
     Field(
@@ -300,6 +346,7 @@ COST: tuple[Field, ...] = (
         "number",
         "Annual salary, to build a staff cost bottom-up",
         minimum=0,
+        maximum=MONEY_MAX,
         unit="£ a year",
         example=38000,
     ),
@@ -323,6 +370,7 @@ COST: tuple[Field, ...] = (
         "Uncertainty: lowest plausible cost of the row, at its price year (default: from "
         "the confidence grade)",
         minimum=0,
+        maximum=MONEY_MAX,
         unit="£",
         example=50000,
     ),
@@ -332,6 +380,7 @@ COST: tuple[Field, ...] = (
         "Uncertainty: highest plausible cost of the row, at its price year (default: from "
         "the confidence grade)",
         minimum=0,
+        maximum=MONEY_MAX,
         unit="£",
         example=80000,
     ),
@@ -340,19 +389,28 @@ COST: tuple[Field, ...] = (
         "number",
         "Productive hours a year, to turn the annual staff cost into an hourly one",
         minimum=1,
+        maximum=HOURS_MAX,
         unit="hours a year",
         example=1500,
     ),
 )
 
 OUTCOME: tuple[Field, ...] = (
-    Field("description", "text", "What the outcome is", example="Entries to care avoided"),
+    Field(
+        "description",
+        "text",
+        "What the outcome is",
+        example="Entries to care avoided",
+        max_length=500,
+    ),
     Field(
         "unit_cost_code",
         "code",
         "Unit cost of the adverse outcome avoided",
         required=True,
         example="SS1.2",
+        max_length=60,
+        identifier=True,
     ),
     Field(
         "cohort",
@@ -360,6 +418,7 @@ OUTCOME: tuple[Field, ...] = (
         "People or families who start in cohort_year",
         required=True,
         minimum=0,
+        maximum=COUNT_MAX,
         unit="people",
         example=40,
     ),
@@ -369,6 +428,7 @@ OUTCOME: tuple[Field, ...] = (
         "Year the cohort starts",
         default=0,
         minimum=0,
+        maximum=YEAR_MAX,
         unit="year",
         example=0,
     ),
@@ -403,6 +463,7 @@ OUTCOME: tuple[Field, ...] = (
         "Units of the unit cost avoided per net outcome per benefit year (for example 52 weeks)",
         default=1.0,
         minimum=0,
+        maximum=QUANTITY_MAX,
         example=52,
     ),
     Field(
@@ -411,6 +472,7 @@ OUTCOME: tuple[Field, ...] = (
         "Years between the cohort starting and the benefit starting",
         default=0,
         minimum=0,
+        maximum=YEAR_MAX,
         unit="years",
         example=0,
     ),
@@ -420,6 +482,7 @@ OUTCOME: tuple[Field, ...] = (
         "Years the benefit lasts",
         default=1,
         minimum=1,
+        maximum=YEAR_MAX + 1,
         unit="years",
         example=2,
     ),
@@ -473,6 +536,7 @@ OUTCOME: tuple[Field, ...] = (
         "number",
         "Uncertainty: lowest plausible unit value, at the unit cost's price year",
         minimum=0,
+        maximum=MONEY_MAX,
         unit="£",
         example=500,
     ),
@@ -481,6 +545,7 @@ OUTCOME: tuple[Field, ...] = (
         "number",
         "Uncertainty: highest plausible unit value, at the unit cost's price year",
         minimum=0,
+        maximum=MONEY_MAX,
         unit="£",
         example=900,
     ),
@@ -496,7 +561,13 @@ OUTCOME: tuple[Field, ...] = (
 
 USAGE: tuple[Field, ...] = (
     Field(
-        "unit_cost_code", "code", "Unit cost of the service used", required=True, example="SS1.2"
+        "unit_cost_code",
+        "code",
+        "Unit cost of the service used",
+        required=True,
+        example="SS1.2",
+        max_length=60,
+        identifier=True,
     ),
     Field(
         "quantity",
@@ -504,6 +575,7 @@ USAGE: tuple[Field, ...] = (
         "Total units used by the whole group over the evaluation period",
         required=True,
         minimum=0,
+        maximum=QUANTITY_MAX,
         example=1200,
     ),
 )
@@ -515,6 +587,8 @@ CASE: tuple[Field, ...] = (
         "Case reference, unique within the project",
         required=True,
         example="C001",
+        max_length=100,
+        identifier=True,
     ),
     Field(
         "cost",
@@ -522,30 +596,65 @@ CASE: tuple[Field, ...] = (
         "Cost of working the case, at case_cost_price_year prices",
         required=True,
         minimum=0,
+        maximum=MONEY_MAX,
         unit="£",
         example=2074,
     ),
-    Field("team", "text", "Team that worked the case (for a per-team projection)", example="North"),
+    Field(
+        "team",
+        "text",
+        "Team that worked the case (for a per-team projection)",
+        example="North",
+        max_length=100,
+    ),
 )
 
 CASE_OUTCOME: tuple[Field, ...] = (
-    Field("case_id", "text", "Case the outcome belongs to", required=True, example="C001"),
     Field(
-        "unit_cost_code", "code", "Unit cost of the outcome avoided", required=True, example="SS1.2"
+        "case_id",
+        "text",
+        "Case the outcome belongs to",
+        required=True,
+        example="C001",
+        max_length=100,
+        identifier=True,
     ),
     Field(
-        "quantity", "number", "Units avoided for this case", required=True, minimum=0, example=26
+        "unit_cost_code",
+        "code",
+        "Unit cost of the outcome avoided",
+        required=True,
+        example="SS1.2",
+        max_length=60,
+        identifier=True,
+    ),
+    Field(
+        "quantity",
+        "number",
+        "Units avoided for this case",
+        required=True,
+        minimum=0,
+        maximum=QUANTITY_MAX,
+        example=26,
     ),
 )
 
 TEAM: tuple[Field, ...] = (
-    Field("team", "text", "Team name, as in the cases list", required=True, example="North"),
+    Field(
+        "team",
+        "text",
+        "Team name, as in the cases list",
+        required=True,
+        example="North",
+        max_length=100,
+    ),
     Field(
         "annual_throughput",
         "number",
         "Cases the team sees in a year",
         required=True,
         minimum=0,
+        maximum=COUNT_MAX,
         unit="cases a year",
         example=120,
     ),

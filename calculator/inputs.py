@@ -182,6 +182,11 @@ def read_input(doc: Any, reference: ReferenceData) -> RunInput:
     return read_tables(raw_tables(doc), reference)
 
 
+def _cell(problem: Problem) -> tuple[str | None, str | None, int | None, str | None]:
+    """Where a problem is, as (project, list, row, field)."""
+    return (problem.project, problem.list, problem.row, problem.field)
+
+
 def read_tables(raw: RawTables, reference: ReferenceData) -> RunInput:
     """Check :class:`RawTables` and return them typed, or raise with every problem."""
     places = Places(raw.labels, json=raw.json)
@@ -239,9 +244,12 @@ def read_tables(raw: RawTables, reference: ReferenceData) -> RunInput:
         ]
         lists[name] = typed
     # the rules run on the typed tables even when some cells were refused (a refused
-    # cell is blank there), so every problem is reported in one go
+    # cell is blank there), so every problem is reported in one go; a rule's problem at
+    # a cell already refused would only repeat it in other words ("give an amount" after
+    # "amount must be a number"), so it is left out
     context = CheckContext(settings, projects, lists, table, reference, places, agencies)
-    problems += run_checks(context)
+    refused = {_cell(p) for p in problems if p.severity == "error"}
+    problems += [p for p in run_checks(context) if _cell(p) not in refused]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InvalidInput(errors)

@@ -10,6 +10,8 @@ thousand parses, not 200,000.  Python runs per bad cell only to word its message
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -28,11 +30,21 @@ Locator = Callable[[int, Field, str], Problem]
 Mask = npt.NDArray[np.bool_]
 
 
+#: Characters of a value a message repeats; a longer one is cut, with its length.
+SHOWN_CHARS = 40
+
+
 def shown(value: Any) -> str:
-    """A cell's value as a person would recognise it in a message."""
+    """A cell's value as a person would recognise it in a message (a long one cut short)."""
     if isinstance(value, float) and value.is_integer():
-        return f"{value:.0f}"
-    return repr(value) if isinstance(value, str) else str(value)
+        text = f"{value:.0f}"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value) if value.bit_length() < 200 else f"a {len(str(value)):,}-digit number"
+    else:
+        text = repr(value) if isinstance(value, str) else str(value)
+    if len(text) > SHOWN_CHARS:
+        return f"{text[: SHOWN_CHARS - 12]}... ({len(text):,} characters)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -60,18 +72,23 @@ def _is_blank_text(value: Any) -> bool:
 
 
 def _number(value: Any, rate: bool) -> tuple[float, bool]:
-    """(value, was written as a percentage); NaN when the cell is not a number."""
+    """(value, was written as a percentage); NaN when the cell is not a finite number.
+
+    ``inf``, ``Infinity``, ``NaN``, ``1e309`` and integers too large for a float are not
+    numbers a calculation can use: they come back as NaN, so the cell is refused.
+    """
     if isinstance(value, bool | np.bool_):
         return np.nan, False
-    if isinstance(value, int | float | np.integer | np.floating):
-        return float(value), False
-    text = str(value).strip().replace(",", "").replace("£", "")
-    percent = rate and text.endswith("%")
     try:
-        number = float(text[:-1].strip()) / 100.0 if percent else float(text)
-    except ValueError:
+        if isinstance(value, int | float | np.integer | np.floating):
+            number, percent = float(value), False
+        else:
+            text = str(value).strip().replace(",", "").replace("£", "")
+            percent = rate and text.endswith("%")
+            number = float(text[:-1].strip()) / 100.0 if percent else float(text)
+    except (ValueError, OverflowError):
         return np.nan, False
-    return number, percent
+    return (number, percent) if math.isfinite(number) else (np.nan, False)
 
 
 def check_column(
@@ -180,11 +197,45 @@ def _check_numbers(
 Parsed = tuple[Any, str | None]
 
 
+#: Longest text of a field that declares no limit of its own.
+TEXT_MAX = 1000
+#: Control characters refused in text: C0 (but tab and line breaks, which a spreadsheet
+#: cell may hold), DEL and C1.  NUL in particular cannot be stored by PostgreSQL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: References (project_id, case_id, unit cost codes): letters, digits, spaces and these.
+IDENTIFIER_PUNCTUATION = "-_./&()+:#,'"
+IDENTIFIER_CHARACTERS = (
+    f"letters, digits, spaces and {' '.join(IDENTIFIER_PUNCTUATION)}"  # for messages
+)
+_NOT_IDENTIFIER = re.compile(r"[^\w " + re.escape(IDENTIFIER_PUNCTUATION) + "]")
+
+
 def _text(value: Any, spec: Field, schedules: Collection[str]) -> Parsed:
     # numbers typed into text cells keep their shortest form: a project_id of 7 is "7"
     if isinstance(value, float) and value.is_integer():
-        return str(int(value)), None
-    return str(value).strip(), None
+        text = str(int(value))
+    else:
+        text = str(value).strip()
+    limit = spec.max_length or TEXT_MAX
+    if len(text) > limit:
+        return None, (
+            f"{spec.name} is {len(text):,} characters long; it may have at most {limit:,}"
+        )
+    control = _CONTROL.search(text)
+    if control:
+        return None, (
+            f"{spec.name} holds a control character (U+{ord(control.group()):04X}) that "
+            "cannot be shown or stored; remove it"
+        )
+    if spec.identifier:
+        odd = sorted(set(_NOT_IDENTIFIER.findall(text)))
+        if odd:
+            found = " ".join(repr(c) for c in odd)
+            return None, (
+                f"{spec.name} may hold only {IDENTIFIER_CHARACTERS}; got {shown(text)}, "
+                f"which holds {found}"
+            )
+    return text, None
 
 
 def _choice(value: Any, spec: Field, schedules: Collection[str]) -> Parsed:

@@ -101,10 +101,10 @@ def test_sample_figures(default_reference: ReferenceData) -> None:
     assert round(enfield["sample_confidence_level"], 3) == 0.876
     low, high = enfield["observed_froi_interval"]
     assert low < enfield["observed_froi"] < high
-    # the sample writes its recurring costs as one row a year, each warned that it falls
-    # in its one year only (end_year would make each one row); nothing else is warned about
-    warnings = run("edge_of_care_appraisal.json")["warnings"]
-    assert {w["code"] for w in warnings} == {"recurring_one_year"}
+    # the sample writes each recurring cost as one row from year 0 to end_year 4
+    assert run("edge_of_care_appraisal.json")["warnings"] == []
+    # a one-year appraisal: nothing could recur; a costing with no outcomes says so
+    assert [w["code"] for w in hampshire["warnings"]] == ["no_outcomes"]
 
 
 def test_engine_benchmark_checks_agreement_with_the_baseline(

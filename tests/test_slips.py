@@ -419,6 +419,8 @@ def test_a_recurring_cost_without_end_year_is_said_to_fall_in_one_year(
         {"amount": 1, "agency": "Local Authority", "year": 2},
         {"amount": 1, "agency": "Local Authority", "year": 0, "end_year": 4},
         {"amount": 1, "agency": "Local Authority", "year": 1, "kind": "set_up"},
+        # in the appraisal's last year (4 of 0-4) a row could not repeat: no warning
+        {"amount": 1, "agency": "Local Authority", "year": 4},
     ]
     assert warned({"projects": [appraisal(costs=costs)]}, reference) == [
         "project 'EOC', costs row 1, field 'end_year' (projects[0].costs[0].end_year): a "

@@ -324,7 +324,7 @@ def test_problems_are_all_reported_in_reading_order_and_capped(reference: Refere
     lines = problem_lines(caught.value)
     assert len(lines) == 51
     assert lines[:3] == [
-        "Outcomes!D2: cohort must be a number of 0 or more; got -1",
+        "Outcomes!D2: cohort must be a number from 0 to 100,000,000; got -1",
         "Outcomes!G2: success must be between 0 and 1; got 45 - did you mean 45%?",
         "Outcomes!L2: lag must be a whole number; got 0.5",
     ]

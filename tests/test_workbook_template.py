@@ -154,7 +154,7 @@ def test_rates_and_numbers_are_checked_as_they_are_typed(template: Any) -> None:
         "1",
     )
     lag = rules[openpyxl.utils.get_column_letter(names.index("lag") + 1)]
-    assert (lag.type, lag.operator, lag.formula1) == ("whole", "greaterThanOrEqual", "0")
+    assert (lag.type, lag.operator, lag.formula1, lag.formula2) == ("whole", None, "0", "99")
 
 
 def test_the_lists_come_from_the_reference_data(

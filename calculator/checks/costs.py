@@ -112,11 +112,13 @@ def cost_years(ctx: CheckContext) -> list[Problem]:
 
 def recurring_in_one_year(ctx: CheckContext) -> list[Problem]:
     """A recurring cost without ``end_year`` falls in its one year: say so plainly, since
-    "recurring" suggests it repeats."""
+    "recurring" suggests it repeats.  A row in the appraisal's last year could not repeat
+    within it, so it is not warned about."""
     costs = ctx.lists["costs"]
+    last = ctx.settings.appraisal_years - 1
     return ctx.places.rows(
         costs,
-        (costs["kind"] == "recurring") & costs["end_year"].isna(),
+        (costs["kind"] == "recurring") & costs["end_year"].isna() & (costs["year"] < last),
         "costs",
         "end_year",
         lambda y: (

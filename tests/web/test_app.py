@@ -145,3 +145,19 @@ def test_the_migrations_have_one_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_heads() == ["0004"]
+
+
+def test_text_columns_hold_what_the_engine_accepts() -> None:
+    """A project's text is kept in columns as long as the engine's limit for its field, so
+    anything the engine accepts can be saved (PostgreSQL refuses a longer value) and the
+    limit is stated once, in calculator.fields."""
+    from calculator.fields import PROJECT, by_name
+    from froi.web.core.models import Project, column_length
+
+    fields = by_name(PROJECT)
+    for field, column in (
+        ("project_id", "project_ref"),
+        ("name", "name"),
+        ("organisation", "organisation_name"),
+    ):
+        assert fields[field].max_length == column_length(Project, column), field

@@ -92,6 +92,7 @@ def test_a_full_disk_gives_the_503_page(
         pytest.skip("a full disk is simulated with SQLite's page limit")
     database: Database = app.extensions["froi"]["db"]
     with database.engine.connect() as connection:
+        connection.exec_driver_sql("VACUUM")  # no free pages left: the next new page fails
         pages = int(connection.scalar(text("PRAGMA page_count")) or 0)
     big = {**NEW_PROJECT, "name": "x" * 200}
     with (

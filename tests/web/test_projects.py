@@ -63,7 +63,7 @@ def test_errors_appear_beside_the_field_and_in_the_summary(client: FlaskClient) 
     shown = page(response)
     assert shown.field_errors["field-project_id"].startswith("project_id is required")
     assert shown.field_errors["field-participants"] == (
-        "participants must be a number of 0 or more; got -3"
+        "participants must be a number from 0 to 100,000,000; got -3"
     )
     assert shown.field_errors["field-margin_of_error"].endswith("did you mean 45%?")
     assert shown.field_errors["field-settings-seed"] == "seed must be a whole number; got 1.5"

@@ -107,7 +107,7 @@ def test_a_project_name_longer_than_its_column_is_a_problem_on_the_check_page(
     checked = batch_upload(client, _long_named_workbook(tmp_path))
     assert checked.status_code == 302
     shown = client.get(checked.headers["Location"]).get_data(as_text=True)
-    assert "300 characters" in shown
+    assert "may have at most 300" in shown
     assert "/confirm" not in shown  # nothing to confirm: PostgreSQL would refuse the name
     with app.app_context():
         assert get_session().scalar(select(func.count()).select_from(Project)) == 0

@@ -159,51 +159,23 @@ def check_upload(session: Session, upload: models.Upload, progress: Report = no_
             "warning_count": len(warnings),
         }
         return _forget_file(session, upload)
-    long = _too_long(run)
-    if long:  # a value the database cannot keep: PostgreSQL would refuse it on confirm
-        upload.status = INVALID
-        upload.report = {
-            "problems": _lines(long),
-            "problem_count": len(long),
-            "warnings": _lines(run.warnings),
-            "warning_count": len(run.warnings),
-        }
-        return _forget_file(session, upload)
-    else:
-        progress(f"Checked {len(run.projects):,} projects", len(run.projects), len(run.projects))
-        refs = [str(r) for r in run.projects["project_id"]]
-        taken = existing_refs(session, upload.organisation_id)
-        upload.status = CHECKED
-        upload.report = {
-            "projects": len(refs),
-            "modes": dict(Counter(str(m) for m in run.projects["mode"])),
-            "table": {"id": table.id, "name": table.name, "version": table.version},
-            "base_year": run.settings.base_year,
-            "simulations": int(run.settings.simulations),
-            "warnings": _lines(run.warnings),
-            "warning_count": len(run.warnings),
-            "clashes": sorted(r for r in refs if r in taken),
-        }
+    # the engine has checked every text against its field's length, which the columns
+    # that keep them share (a test pins that), so the database takes whatever passed
+    progress(f"Checked {len(run.projects):,} projects", len(run.projects), len(run.projects))
+    refs = [str(r) for r in run.projects["project_id"]]
+    taken = existing_refs(session, upload.organisation_id)
+    upload.status = CHECKED
+    upload.report = {
+        "projects": len(refs),
+        "modes": dict(Counter(str(m) for m in run.projects["mode"])),
+        "table": {"id": table.id, "name": table.name, "version": table.version},
+        "base_year": run.settings.base_year,
+        "simulations": int(run.settings.simulations),
+        "warnings": _lines(run.warnings),
+        "warning_count": len(run.warnings),
+        "clashes": sorted(r for r in refs if r in taken),
+    }
     session.commit()
-
-
-#: Project fields the service keeps in columns of limited length
-#: (:class:`~froi.web.core.models.Project`).
-PROJECT_COLUMNS = {"project_id": "project_ref", "name": "name", "organisation": "organisation_name"}
-
-
-def _too_long(run: RunInput) -> list[Problem]:
-    """A problem per project field too long for its column."""
-    problems = []
-    for name, column in PROJECT_COLUMNS.items():
-        if name not in run.projects.columns:
-            continue
-        limit = models.column_length(models.Project, column)
-        for ref, value in zip(run.projects["project_id"], run.projects[name], strict=True):
-            why = models.too_long(value, limit)
-            if why:
-                problems.append(Problem(why, project=str(ref)[:40], field=name))
-    return problems
 
 
 def free_reference(ref: str, taken: set[str]) -> str:
@@ -259,9 +231,6 @@ def compute_upload(
     Raises :class:`InvalidInput` (nothing saved) if the workbook no longer checks.
     """
     run_input, _book, reference, table = _read(session, upload, progress)
-    long = _too_long(run_input)
-    if long:
-        raise InvalidInput(long, upload.file_name)
     # the run is of the canonical document, read as a re-run will read it (rows numbered
     # within their project rather than by Excel row), so that re-running reproduces it
     doc = json.loads(json.dumps(run_document(run_input)))
