@@ -212,6 +212,36 @@ def test_workbook_problems_name_their_cells_capped_at_50(
     assert lines[-1] == "  - ... and 190 more problems not shown"
 
 
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        (
+            "outcomes_2024.xlsx",
+            "'Outcomes 2024': sheet 'Outcomes 2024' looks like the Outcomes sheet (its name and "
+            "its headers), which the workbook does not have, so it would not be read; rename it "
+            "Outcomes, or remove it",
+        ),
+        (
+            "deadwieght.xlsx",
+            "Outcomes!H1: the column 'deadwieght' is not a field of Outcomes; did you mean "
+            "deadweight? Rename the header to deadweight (a column that is not an input, such "
+            "as notes, can stay and is reported but not read)",
+        ),
+    ],
+)
+def test_a_renamed_sheet_or_misspelt_header_exits_2(
+    name: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both used to compute (FROI 0.00; deadweight 0) and exit 0."""
+    assert main(["compute", str(WORKBOOKS / name), "--unit-costs", FIXTURE]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"1 problem(s) in {name}; nothing was computed:",
+        f"  - {problem}",
+    ]
+
+
 def test_refused_workbook_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compute", str(WORKBOOKS / "png_renamed.xlsx")]) == 2
     assert "png_renamed.xlsx" in capsys.readouterr().err

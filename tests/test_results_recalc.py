@@ -34,6 +34,7 @@ from froi.workbook.results import write_results_workbook
 from tests.test_results_workbook import (
     Expected,
     formula_mismatches,
+    header_row,
     mixed_document,
     shown,
     with_raw_text,
@@ -96,8 +97,9 @@ def converted(
     stripped = base / "stripped" / "mixed.xlsx"
     book.save(stripped)
     summary = book["Summary"]  # PV costs of project 2 summed over project 1's years
-    assert summary["A3"].value == 2 and "$A3" in summary["G3"].value
-    summary["G3"] = summary["G3"].value.replace("$A3", "$A2")
+    second = header_row(summary) + 2  # the run's warnings come first
+    assert summary[f"A{second}"].value == 2 and f"$A{second}" in summary[f"G{second}"].value
+    summary[f"G{second}"] = summary[f"G{second}"].value.replace(f"$A{second}", f"$A{second - 1}")
     corrupt = base / "stripped" / "corrupt.xlsx"
     book.save(corrupt)
     book = openpyxl.load_workbook(exported)
@@ -173,7 +175,8 @@ def test_a_corrupted_formula_is_caught(
         Expected(results, default_reference),
     )
     assert problems
-    assert problems[0].startswith("Summary!G3 = ")
+    second = header_row(openpyxl.load_workbook(exported)["Summary"]) + 2
+    assert problems[0].startswith(f"Summary!G{second} = ")
     assert problems[0].endswith(f"engine {shown(results.summary.at[1, 'pv_costs'])}")
     # everything computed from that cell is wrong too, and nothing else is
     assert {p.split(" ")[0].split("!")[1][:-1] for p in problems} <= {

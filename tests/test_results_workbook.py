@@ -26,17 +26,20 @@ import pytest
 
 from bench.common import portfolio
 from calculator.engine import NOT_REPORTED, Results, compute
+from calculator.errors import Problem
 from calculator.jsonpath import NESTED_FIELDS
 from calculator.reference import ReferenceData
 from froi.workbook.layout import SHEETS
-from froi.workbook.results import write_results_workbook
+from froi.workbook.reader import compute_workbook, read_workbook
+from froi.workbook.results import ALWAYS_WRITTEN, RESULT_SHEETS, write_results_workbook
 from froi.workbook.results.cells import FORMULA_TRIGGERS, neutralise
 from froi.workbook.results.charts import CHART_LIMIT
-from froi.workbook.results.summary import SUMMARY
+from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN
 
 INPUT_SHEETS = {s.name for s in SHEETS}
 
 ROOT = Path(__file__).resolve().parents[1]
+WORKBOOKS = ROOT / "tests" / "data" / "workbooks"
 SAMPLES = sorted((ROOT / "sample_workbooks").glob("*.json"))
 REL = 1e-9
 HOSTILE = (
@@ -322,6 +325,14 @@ def shown(value: Any) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
+def header_row(ws: Any) -> int:
+    """The row of a sheet's table header: 1, or on Summary the row under the run's
+    warnings (column A's ``Project #``)."""
+    if ws.title != "Summary":
+        return 1
+    return next(c.row for c in ws["A"] if c.value == "Project #")
+
+
 def formula_mismatches(formulas: Any, values: Any, expected: Expected) -> tuple[int, list[str]]:
     """Check every formula cell of ``formulas`` (an openpyxl workbook) by its value in
     ``values`` (the same workbook read with data_only).  Returns (cells, problems)."""
@@ -335,7 +346,7 @@ def formula_mismatches(formulas: Any, values: Any, expected: Expected) -> tuple[
             count += len(cells)
             problems += _payback_mismatches(ws, vs, expected, values)
             continue
-        headers = {c.column: c.value for c in ws[1]}
+        headers = {c.column: c.value for c in ws[header_row(ws)]}
         for cell in cells:
             count += 1
             row = {headers[c.column]: c.value for c in vs[cell.row] if c.column in headers}
@@ -448,7 +459,8 @@ def test_the_check_catches_a_wrong_cached_value(
     with zipfile.ZipFile(path) as z:
         parts = {name: z.read(name) for name in z.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()  # Summary
-    cell = sheet.index('<c r="G2"')  # PV costs of the first project
+    first = header_row(openpyxl.load_workbook(path)["Summary"]) + 1
+    cell = sheet.index(f'<c r="G{first}"')  # PV costs of the first project
     start = sheet.index("<v>", cell) + 3
     end = sheet.index("</v>", start)
     parts["xl/worksheets/sheet1.xml"] = (sheet[:start] + "1234.5" + sheet[end:]).encode()
@@ -461,7 +473,8 @@ def test_the_check_catches_a_wrong_cached_value(
         openpyxl.load_workbook(broken, data_only=True),
         Expected(results, default_reference),
     )
-    assert problems == [f"Summary!G2 = 1234.5, engine {shown(results.summary.at[0, 'pv_costs'])}"]
+    pv_costs = shown(results.summary.at[0, "pv_costs"])
+    assert problems == [f"Summary!G{first} = 1234.5, engine {pv_costs}"]
 
 
 def test_headline_figures_of_the_worked_example(
@@ -529,13 +542,14 @@ def test_case_level_run_has_only_its_sheets(exported: tuple[Results, Path]) -> N
 def test_figures_a_mode_does_not_report_are_blank(mixed: tuple[Results, Path]) -> None:
     results, path = mixed
     ws = openpyxl.load_workbook(path)["Summary"]
-    column = {c.value: c.column for c in ws[1]}
+    top = header_row(ws)
+    column = {c.value: c.column for c in ws[top]}
     for p, mode in enumerate(results.summary["mode"]):
         for key in NOT_REPORTED[mode]:
             header = next(c.header for c in SUMMARY if c.key == key)
-            assert ws.cell(p + 2, column[header]).value is None, (mode, key)
+            assert ws.cell(top + 1 + p, column[header]).value is None, (mode, key)
         for c in SUMMARY[1:]:  # everything reported is a formula unless it is an input
-            value = ws.cell(p + 2, column[c.header]).value
+            value = ws.cell(top + 1 + p, column[c.header]).value
             blank = bool(results.summary[c.key].isna().to_numpy()[p])
             if c.key not in NOT_REPORTED[mode] and not blank:
                 assert value is not None, (mode, c.key)
@@ -546,9 +560,10 @@ def test_number_formats_panes_tables_and_print_setup(mixed: tuple[Results, Path]
     summary = wb["Summary"]
 
     def formats(ws: Any) -> dict[Any, Any]:  # each column's format where it holds a figure
+        top = header_row(ws)
         return {
-            head.value: next((c.number_format for c in col[1:] if c.value is not None), None)
-            for head, col in zip(ws[1], ws.iter_cols(), strict=True)
+            head.value: next((c.number_format for c in col[top:] if c.value is not None), None)
+            for head, col in zip(ws[top], ws.iter_cols(), strict=True)
         }
 
     fmt = formats(summary)
@@ -561,12 +576,14 @@ def test_number_formats_panes_tables_and_print_setup(mixed: tuple[Results, Path]
     assert fmt["Unit value at base-year prices (£)"] == "£#,##0.00"
     # success, a rate, as a percentage that shows it in full
     assert wb["Outcomes"]["G2"].number_format.endswith("%")
-    assert summary.freeze_panes == "D2"
+    # the run's warnings sit above the Summary table, which starts lower and is not
+    # frozen (the frozen rows would hold the warnings); every other table is at A1
+    assert summary.freeze_panes is None and header_row(summary) == len(mixed[0].warnings) + 3
     assert wb["Years"].freeze_panes == "D2"
     for name in ("Summary", "Years", "Outcome values", "Agencies", "Case results"):
         ws = wb[name]
         (table,) = ws.tables.values()
-        assert table.ref.startswith("A1:")
+        assert table.ref.startswith(f"A{header_row(ws)}:")
         assert table.autoFilter is not None
         assert ws.page_setup.orientation == "landscape"
         assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default, left unwritten
@@ -616,11 +633,12 @@ def test_hostile_text_is_neutralised_and_numbers_are_not(mixed: tuple[Results, P
                     assert "HYPERLINK" not in cell.value and "Local*" not in cell.value
     assert strings > 100 and formulas > 100
     summary = wb["Summary"]
-    assert summary["B8"].value == "'-H1"
-    assert summary["C8"].value == "'" + HOSTILE[0]
+    last = header_row(summary) + 7  # the seventh project's row
+    assert summary[f"B{last}"].value == "'-H1"
+    assert summary[f"C{last}"].value == "'" + HOSTILE[0]
     # XlsxWriter stores a carriage return as the escape _x000D_ (Excel shows it; openpyxl
     # does not decode it)
-    assert unescape(summary["D8"].value) == "'" + HOSTILE[5]
+    assert unescape(summary[f"D{last}"].value) == "'" + HOSTILE[5]
     outcomes = [unescape(str(c.value)) for c in wb["Outcome values"]["D"]]
     for text in HOSTILE:
         assert "'" + text in outcomes
@@ -683,11 +701,73 @@ def test_warnings_sheet(mixed: tuple[Results, Path]) -> None:
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(results.warnings)
     # an appraisal project with no outcomes (Hampshire's offset example) is warned about
-    # first; recurring cost rows without end_year each have their warning too
-    assert rows[0][:3] == ("warning", "HCC-PA", "outcomes")
-    (blank,) = [r for r in rows if "every ratio is left blank" in r[5]]
-    assert blank[:3] == ("warning", "NEG-COST", "costs")
-    assert "offsets at least match costs" in blank[5]
+    # first; recurring cost rows without end_year each have their warning too.  A JSON
+    # run's warnings have no cell.
+    assert rows[0][:4] == ("warning", None, "HCC-PA", "outcomes")
+    (blank,) = [r for r in rows if "every ratio is left blank" in r[6]]
+    assert blank[:4] == ("warning", None, "NEG-COST", "costs")
+    assert "offsets at least match costs" in blank[6]
+    # and above the Summary table, where a reader starts
+    count = len(results.warnings)
+    assert 1 < count <= WARNINGS_SHOWN
+    summary = openpyxl.load_workbook(path, data_only=True)["Summary"]
+    assert [summary[f"A{r}"].value for r in range(1, count + 3)] == [
+        f"Warnings: {count} (read them before the figures)",
+        *(str(w) for w in results.warnings),
+        None,
+    ]
+
+
+def test_many_warnings_are_counted_above_the_summary_with_a_link(
+    default_reference: ReferenceData, tmp_path: Path
+) -> None:
+    results = compute(sample("hampshire_offset"), default_reference)
+    for count in (WARNINGS_SHOWN, WARNINGS_SHOWN + 1):
+        warned = dataclasses.replace(
+            results,
+            warnings=[Problem(f"=warning {i}", severity="warning") for i in range(count)],
+        )
+        ws = openpyxl.load_workbook(export(warned, default_reference, tmp_path / "w.xlsx"))[
+            "Summary"
+        ]
+        assert ws["A1"].value == f"Warnings: {count} (read them before the figures)"
+        if count == WARNINGS_SHOWN:  # each listed, made inert like any text
+            assert [ws.cell(r, 1).value for r in range(2, count + 2)] == [
+                f"'=warning {i}" for i in range(count)
+            ]
+            assert header_row(ws) == count + 3
+        else:
+            assert ws["A2"].value == f"See the {count} warnings on the Warnings sheet"
+            assert ws["A2"].hyperlink.location == "Warnings!A1"
+            assert ws["A3"].value is None and header_row(ws) == 4
+
+
+def test_a_workbook_run_shows_each_warning_with_its_cell(
+    reference: ReferenceData, tmp_path: Path
+) -> None:
+    """Warnings read from an input workbook keep their cell on Summary and Warnings."""
+    results = compute_workbook(WORKBOOKS / "unknown_column.xlsx", reference)
+    path = export(results, reference, tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(path, data_only=True)
+    (line,) = [c.value for c in book["Summary"]["A"][1:2]]
+    assert line.startswith("Outcomes!X1: column 'notes' is not an input field")
+    rows = list(book["Warnings"].iter_rows(min_row=2, values_only=True))
+    assert [r[:2] for r in rows] == [("warning", "Outcomes!X1")]
+
+
+def test_results_sheets_are_those_the_reader_sets_aside(mixed: tuple[Results, Path]) -> None:
+    """Every sheet of a results workbook is an input sheet, the hidden Lists or one the
+    reader recognises as a results sheet (froi.workbook.results.RESULT_SHEETS)."""
+    names = set(openpyxl.load_workbook(mixed[1], read_only=True).sheetnames)
+    inputs = {s.name for s in SHEETS} | {"Lists"}
+    assert names - inputs <= set(RESULT_SHEETS)
+    assert set(ALWAYS_WRITTEN) <= names - inputs
+    assert not inputs & set(RESULT_SHEETS)
+    outputs = len(names - inputs)
+    assert [str(p) for p in read_workbook(mixed[1]).raw.problems] == [
+        f"file 'mixed.xlsx': read as a results workbook: its {outputs} results sheets are "
+        "outputs and were not read"
+    ]
 
 
 def nested(project: dict[str, Any]) -> dict[str, Any]:
@@ -867,7 +947,15 @@ def test_a_portfolio_of_1000_projects_exports(
     results = compute(portfolio(default_reference, 1000, 4, 5), default_reference)
     path = export(results, default_reference, tmp_path / "p1000.xlsx")
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    rows = list(wb["Summary"].iter_rows(min_row=2, values_only=True))
+    rows = list(wb["Summary"].iter_rows(values_only=True))
+    count = len(results.warnings)  # more than are listed: counted, with a link
+    assert count > WARNINGS_SHOWN
+    assert rows[:3] == [
+        (f"Warnings: {count:,} (read them before the figures)", *[None] * (len(SUMMARY) - 1)),
+        (f"See the {count:,} warnings on the Warnings sheet", *[None] * (len(SUMMARY) - 1)),
+        (None,) * len(SUMMARY),
+    ]
+    rows = rows[4:]
     assert len(rows) == 1000
     header = [c.header for c in SUMMARY]
     for p, row in enumerate(rows):

@@ -30,6 +30,7 @@ from froi.workbook.cells import (
     problem_lines,
     quote_sheet,
 )
+from froi.workbook.layout import SHEET_BY_NAME
 from froi.workbook.limits import (
     DEFAULT_LIMITS,
     CorruptWorkbook,
@@ -50,6 +51,7 @@ from froi.workbook.template import write_input_workbook
 from .conftest import DATA, ROOT
 
 GALLERY = DATA / "workbooks"
+SHEET_COLUMNS = {name: sheet.columns for name, sheet in SHEET_BY_NAME.items()}
 SAMPLES = ROOT / "sample_workbooks"
 
 
@@ -373,6 +375,33 @@ def test_a_workbook_without_projects(reference: ReferenceData) -> None:
 
 
 # -- read with warnings, same results -------------------------------------------------------
+OUTCOME_COLUMNS = [
+    "project_id",
+    "description",
+    "unit_cost_code",
+    "cohort",
+    "cohort_year",
+    "engagement",
+    "success",
+    "deadweight",
+    "displacement",
+    "attribution",
+    "quantity",
+    "lag",
+    "duration",
+    "drop_off",
+    "confidence_grade",
+    "discount",
+    "success_low",
+    "success_high",
+    "deadweight_low",
+    "deadweight_high",
+    "value_low",
+    "value_high",
+    "outcome_theme",
+]
+
+
 def base_results(reference: ReferenceData) -> Results:
     return compute(BASE, reference)
 
@@ -400,6 +429,22 @@ def base_results(reference: ReferenceData) -> Results:
             ],
         ),
         (
+            "outcomes_copy.xlsx",
+            [
+                "'Outcomes (2)': sheet 'Outcomes (2)' looks like the Outcomes sheet (its name "
+                "and its headers); the sheet named Outcomes is read and this one is not (if "
+                "'Outcomes (2)' holds the inputs, remove Outcomes and rename 'Outcomes (2)' "
+                "Outcomes)"
+            ],
+        ),
+        (
+            "results_reupload.xlsx",
+            [
+                "file 'results_reupload.xlsx': read as a results workbook: its 12 results "
+                "sheets are outputs and were not read"
+            ],
+        ),
+        (
             "unknown_column.xlsx",
             [
                 "Outcomes!X1: column 'notes' is not an input field, so its 2 values are ignored; "
@@ -415,6 +460,287 @@ def base_results(reference: ReferenceData) -> Results:
 def test_read_like_the_base_input(name: str, warnings: list[str], reference: ReferenceData) -> None:
     assert warnings_of(GALLERY / name, reference) == warnings
     assert_same_results(compute_workbook(GALLERY / name, reference), base_results(reference))
+
+
+# -- slips that would change the figures: errors, and nothing is computed --------------------
+KEEP_NOTES = "(a column that is not an input, such as notes, can stay and is reported but not read)"
+SLIPS = [
+    (
+        "outcomes_2024.xlsx",
+        "'Outcomes 2024': sheet 'Outcomes 2024' looks like the Outcomes sheet (its name and "
+        "its headers), which the workbook does not have, so it would not be read; rename it "
+        "Outcomes, or remove it",
+    ),
+    (
+        "costs1.xlsx",
+        "costs1: sheet 'costs1' looks like the Costs sheet (its name and its headers), which "
+        "the workbook does not have, so it would not be read; rename it Costs, or remove it",
+    ),
+    (
+        "outcomes_headers_elsewhere.xlsx",
+        "'Pilot data': sheet 'Pilot data' looks like the Outcomes sheet (its headers), which "
+        "the workbook does not have, so it would not be read; rename it Outcomes, or remove it",
+    ),
+    (
+        "no_outcomes_sheet.xlsx",
+        "file 'no_outcomes_sheet.xlsx': the workbook has no Outcomes sheet, but its appraisal "
+        "projects (P1, P2) need one: without it they would have no outcomes; add an Outcomes "
+        "sheet (the template has one: froi template -o input.xlsx)",
+    ),
+    (
+        "deadwieght.xlsx",
+        "Outcomes!H1: the column 'deadwieght' is not a field of Outcomes; did you mean "
+        f"deadweight? Rename the header to deadweight {KEEP_NOTES}",
+    ),
+    (
+        # a required field: the typo is the one error (not also "success is missing")
+        "sucess.xlsx",
+        "Outcomes!G1: the column 'sucess' is not a field of Outcomes; did you mean success? "
+        f"Rename the header to success {KEEP_NOTES}",
+    ),
+    (
+        "cohort_on_costs.xlsx",
+        "Costs!S1: the column 'cohort' is a field of Outcomes, not of Costs, so it is not read "
+        f"here; move it to the Outcomes sheet {KEEP_NOTES}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "message"), SLIPS, ids=[s[0] for s in SLIPS])
+def test_a_slip_in_a_sheet_or_header_name_is_one_error_and_nothing_is_computed(
+    name: str, message: str, reference: ReferenceData
+) -> None:
+    """Before, each of these computed with exit 0 and a lone warning: a renamed Outcomes
+    sheet gave every project an FROI of 0; a misspelt deadweight header gave deadweight 0."""
+    with pytest.raises(WorkbookInvalid) as caught:
+        compute_workbook(GALLERY / name, reference)
+    assert [str(p) for p in caught.value.problems] == [message]
+    assert caught.value.warnings == []
+
+
+def test_warnings_travel_with_the_errors_of_an_invalid_workbook(reference: ReferenceData) -> None:
+    with pytest.raises(WorkbookInvalid) as caught:
+        check_workbook(GALLERY / "no_input_sheets.xlsx", reference)
+    assert [str(w) for w in caught.value.warnings] == [
+        "Budget: sheet 'Budget' is not part of the input and was not read; the input sheets "
+        "are Settings, UnitCosts, Projects, Costs, Outcomes, ComparisonUsage, Cases, "
+        "CaseOutcomes, Teams"
+    ]
+    assert all(
+        isinstance(w, CellProblem) and w.severity == "warning" for w in caught.value.warnings
+    )
+
+
+def _edited(tmp_path: Path, doc: Any, edit: Any, reference: ReferenceData) -> Path:
+    """``doc`` as a template workbook, then changed with openpyxl as a person would."""
+    import openpyxl
+
+    path = write(tmp_path, doc, reference)
+    book = openpyxl.load_workbook(path)
+    edit(book)
+    book.save(path)
+    return path
+
+
+def _modes_doc() -> dict[str, Any]:
+    doc = json.loads(json.dumps(BASE))
+    doc["projects"] += [
+        {
+            "project_id": "C1",
+            "mode": "comparison",
+            "intervention_cases": 10,
+            "comparison_cases": 10,
+            "costs": [{"amount": 1000, "agency": "Local Authority"}],
+            "comparison": {
+                "intervention_usage": [{"unit_cost_code": "T1.0", "quantity": 1}],
+                "comparison_usage": [{"unit_cost_code": "T1.0", "quantity": 2}],
+            },
+        },
+        {
+            "project_id": "K1",
+            "mode": "Case level",
+            "cases": [{"case_id": "A", "cost": 100}],
+            "case_outcomes": [{"case_id": "A", "unit_cost_code": "T1.0", "quantity": 1}],
+        },
+    ]
+    return doc
+
+
+def test_each_mode_needs_its_list_sheets(tmp_path: Path, reference: ReferenceData) -> None:
+    """Appraisal projects need Costs and Outcomes, comparison projects Costs and
+    ComparisonUsage, case-level projects Cases and CaseOutcomes; the mode is read as the
+    engine reads it (``Case level``), appraisal when blank."""
+    doc = _modes_doc()
+    check_workbook(write(tmp_path, doc, reference), reference)  # the whole workbook is fine
+
+    def drop(*names: str) -> Any:
+        def edit(book: Any) -> None:
+            for name in names:
+                book.remove(book[name])
+
+        return edit
+
+    path = _edited(tmp_path, doc, drop("Costs", "ComparisonUsage", "CaseOutcomes"), reference)
+    assert problems_of(path, reference) == [
+        "file 'input.xlsx': the workbook has no Costs sheet, but its appraisal and comparison "
+        "projects (P1, P2, C1) need one: without it they would have no costs; add a Costs "
+        "sheet (the template has one: froi template -o input.xlsx)",
+        "file 'input.xlsx': the workbook has no ComparisonUsage sheet, but its comparison "
+        "project (C1) needs one: without it the project would have no service use to compare; "
+        "add a ComparisonUsage sheet (the template has one: froi template -o input.xlsx)",
+        "file 'input.xlsx': the workbook has no CaseOutcomes sheet, but its case_level project "
+        "(K1) needs one: without it the project would have no case outcomes; add a "
+        "CaseOutcomes sheet (the template has one: froi template -o input.xlsx)",
+    ]
+    # sheets no project needs may be missing: Settings, UnitCosts, Teams, and the lists of
+    # modes the workbook does not use
+    path = _edited(
+        tmp_path,
+        BASE,
+        drop("Settings", "UnitCosts", "Teams", "ComparisonUsage", "Cases", "CaseOutcomes"),
+        reference,
+    )
+    doc = json.loads(json.dumps(BASE))
+    doc["settings"] = {}  # the Settings sheet went with its appraisal_years
+    assert_same_results(compute_workbook(path, reference), compute(doc, reference))
+
+
+def test_a_lookalike_sheet_stands_for_the_missing_one(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    """A renamed Projects sheet is reported as that, not also as "no Projects sheet"; a
+    renamed sheet no project needs (Teams) is an error all the same: its rows would be
+    left out."""
+
+    def rename(book: Any) -> None:
+        book["Projects"].title = "Project"
+        book["Teams"].title = "Teams (old)"
+        book["Outcomes"].title = "Outcome"
+
+    path = _edited(tmp_path, BASE, rename, reference)
+    assert problems_of(path, reference) == [
+        "Project: sheet 'Project' looks like the Projects sheet (its name and its headers), "
+        "which the workbook does not have, so it would not be read; rename it Projects, or "
+        "remove it",
+        "Outcome: sheet 'Outcome' looks like the Outcomes sheet (its name and its headers), "
+        "which the workbook does not have, so it would not be read; rename it Outcomes, or "
+        "remove it",
+        "'Teams (old)': sheet 'Teams (old)' looks like the Teams sheet (its name and its "
+        "headers), which the workbook does not have, so it would not be read; rename it "
+        "Teams, or remove it",
+    ]
+
+
+def test_notes_sheets_and_columns_are_named_in_warnings(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    """Sheets and columns unlike any input stay warnings, each at its sheet or cell; a
+    typo of a field the sheet already has is an extra column, not a second deadweight;
+    the template's optional columns (Settings' about) are no extra columns."""
+    import openpyxl
+
+    path = write(tmp_path, BASE, reference)
+    book = openpyxl.load_workbook(path)
+    notes = book.create_sheet("Notes")
+    notes.append(["Who", "What"])
+    notes.append(["Finance", "checked the costs"])
+    outcomes = book["Outcomes"]
+    outcomes["X1"], outcomes["X2"] = "comments", "from the pilot"
+    outcomes["Y1"], outcomes["Y2"] = "deadweight (old)", 0.5
+    book.save(path)
+    assert warnings_of(path, reference) == [
+        "Notes: sheet 'Notes' is not part of the input and was not read; the input sheets "
+        "are Settings, UnitCosts, Projects, Costs, Outcomes, ComparisonUsage, Cases, "
+        "CaseOutcomes, Teams",
+        "Outcomes!X1: column 'comments' is not an input field, so its value is ignored; "
+        f"Outcomes has the columns {', '.join(OUTCOME_COLUMNS)}",
+        "Outcomes!Y1: column 'deadweight (old)' is not an input field, so its value is "
+        f"ignored; Outcomes has the columns {', '.join(OUTCOME_COLUMNS)}",
+    ]
+    assert_same_results(compute_workbook(path, reference), base_results(reference))
+
+
+def test_a_misspelt_header_is_reported_once(tmp_path: Path, reference: ReferenceData) -> None:
+    """Not also row by row: what the engine says of each row without an amount or an agency
+    is the misspelt header's echo."""
+    import openpyxl
+
+    path = write(tmp_path, BASE, reference)
+    book = openpyxl.load_workbook(path)
+    book["Costs"]["E1"], book["Costs"]["G1"] = "amout", "Agncy"
+    book.save(path)
+    assert problems_of(path, reference) == [
+        "Costs!E1: the column 'amout' is not a field of Costs; did you mean amount? Rename the "
+        f"header to amount {KEEP_NOTES}",
+        "Costs!G1: the column 'Agncy' is not a field of Costs; did you mean agency? Rename the "
+        f"header to agency {KEEP_NOTES}",
+    ]
+
+
+def test_a_field_of_other_sheets_says_where_it_belongs(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    import openpyxl
+
+    path = write(tmp_path, BASE, reference)
+    book = openpyxl.load_workbook(path)
+    book["Outcomes"]["X1"], book["Outcomes"]["X2"] = "Case ID", "A1"
+    book.save(path)
+    assert problems_of(path, reference) == [
+        "Outcomes!X1: the column 'Case ID' is a field of Cases and CaseOutcomes, not of "
+        "Outcomes, so it is not read here; move it to the sheet it belongs on (a column that "
+        "is not an input, such as notes, can stay and is reported but not read)"
+    ]
+
+
+def test_a_sheet_too_big_to_look_at_is_judged_by_its_name(
+    tmp_path: Path, reference: ReferenceData
+) -> None:
+    """An extra sheet beyond the limits is no input, so it refuses nothing; its headers are
+    not read (calamine would allocate the whole sheet), only its name is weighed."""
+    import openpyxl
+
+    path = write(tmp_path, BASE, reference)
+    book = openpyxl.load_workbook(path)
+    wide = book.create_sheet("Notes")
+    wide.append(SHEET_COLUMNS["Outcomes"])
+    wide["BA1"] = "far to the right"
+    book.save(path)
+    assert warnings_of(path, reference) == [
+        "Notes: sheet 'Notes' is not part of the input and was not read; the input sheets are "
+        "Settings, UnitCosts, Projects, Costs, Outcomes, ComparisonUsage, Cases, CaseOutcomes, "
+        "Teams"
+    ]
+    book["Notes"].title = "Outcomes (old)"
+    book.save(path)
+    assert warnings_of(path, reference) == [
+        "'Outcomes (old)': sheet 'Outcomes (old)' looks like the Outcomes sheet (its name); "
+        "the sheet named Outcomes is read and this one is not (if 'Outcomes (old)' holds the "
+        "inputs, remove Outcomes and rename 'Outcomes (old)' Outcomes)"
+    ]
+
+
+def test_header_labels_can_be_added_as_aliases(
+    tmp_path: Path, reference: ReferenceData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seam for plain-English headers: a label in names.LABELS reads as its field, and
+    a typo of the label is suggested as the field."""
+    import openpyxl
+
+    from froi.workbook import names
+
+    monkeypatch.setitem(names.LABELS, "cohort", ("People in the cohort",))
+    path = write(tmp_path, BASE, reference)
+    book = openpyxl.load_workbook(path)
+    book["Outcomes"]["D1"] = "People in the cohort"
+    book.save(path)
+    assert_same_results(compute_workbook(path, reference), base_results(reference))
+    book["Outcomes"]["D1"] = "People in the cohrt"
+    book.save(path)
+    assert problems_of(path, reference) == [
+        "Outcomes!D1: the column 'People in the cohrt' is not a field of Outcomes; did you "
+        f"mean cohort? Rename the header to cohort {KEEP_NOTES}"
+    ]
 
 
 def test_hidden_rows_and_columns_are_read_with_a_warning(reference: ReferenceData) -> None:
@@ -556,6 +882,7 @@ def test_a_missing_required_column_is_one_error_at_the_header(
     path = tmp_path / "missing.xlsx"
     book = xlsxwriter.Workbook(str(path))
     book.add_worksheet("Projects").write_column(0, 0, ["project_id", "P1"])
+    book.add_worksheet("Costs").write_row(0, 0, ["project_id", "amount"])  # no costs
     outcomes = book.add_worksheet("Outcomes")
     outcomes.write_row(0, 0, ["Project ID", "Unit cost code", "Cohort", "Notes"])
     for row in range(1, 40):

@@ -47,10 +47,11 @@ class CellMap:
     sheets: dict[str, SheetMap] = field(default_factory=dict)  # layout sheet -> map
     project_rows: dict[str, int] = field(default_factory=dict)  # project label -> row
     setting_rows: dict[str, int] = field(default_factory=dict)  # setting -> Settings row
-    #: (list, field) pairs whose required column is missing from its sheet; the reader
-    #: reports the missing column once, so the engine's row-by-row "is required" for
-    #: them is left out
-    missing_required: set[tuple[str, str]] = field(default_factory=set)
+    #: (list, field) pairs whose column is reported at the header row: a required column
+    #: that is missing, or a field a misspelt header was taken for.  The reader reports
+    #: the column once, so what the engine says about it row by row ("is required",
+    #: "give an amount...") is left out
+    reported_columns: set[tuple[str, str]] = field(default_factory=set)
     #: cells showing an error (#DIV/0!): reported as such, so what the engine then says
     #: about their (blank) value is left out
     error_cells: set[str] = field(default_factory=set)
@@ -75,11 +76,60 @@ class CellProblem(Problem):
 
 
 class WorkbookInvalid(InvalidInput):
-    """A workbook whose cells have problems; each problem is a :class:`CellProblem`."""
+    """A workbook whose cells have problems; each problem is a :class:`CellProblem`.
 
-    def __init__(self, problems: list[CellProblem], file: str) -> None:
+    ``warnings`` are what else the check found, located too, so a page can show them
+    with the errors (nothing is computed, but the person fixing the file should see all).
+    """
+
+    def __init__(
+        self, problems: list[CellProblem], file: str, warnings: list[CellProblem] | None = None
+    ) -> None:
         self.file = file
+        self.warnings = list(warnings or [])
         super().__init__(list(problems), context=file)
+
+
+class Sink:
+    """Collects problems located at cells (or at sheets, or the file) while a workbook is
+    read."""
+
+    def __init__(self, file: str | None = None) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        message: str,
+        sheet: str,
+        title: str,
+        row: int | None = None,
+        column: int | None = None,
+        *,
+        list_name: str | None = None,
+        field_name: str | None = None,
+        severity: str = "error",
+        cell: str | None = None,
+    ) -> None:
+        """A problem on sheet ``title`` (the file's name of layout sheet ``sheet``, which
+        orders the problems; "" for a sheet outside the layout), at its row and column
+        or at the whole sheet."""
+        self.problems.append(
+            CellProblem(
+                message,
+                list=list_name,
+                row=row,
+                field=field_name,
+                severity=severity,
+                cell=cell if cell is not None else reference(title, column, row),
+                sheet_order=SHEET_ORDER.get(sheet, -1),
+                column=column or 0,
+            )
+        )
+
+    def add_file(self, message: str, *, severity: str = "error") -> None:
+        """A problem with the workbook as a whole: it prints as ``file 'in.xlsx': ...``."""
+        self.problems.append(CellProblem(message, file=self.file, severity=severity))
 
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
@@ -164,13 +214,14 @@ def locate(problem: Problem, cells: CellMap) -> CellProblem:
 
 def locate_problems(problems: list[Problem], cells: CellMap) -> list[CellProblem]:
     """Every problem located, in reading order (sheet by sheet, row by row, left to
-    right), leaving out echoes: the row-by-row "is required" of a required column that
-    is missing, and what the engine says about the blank of a cell showing an error."""
+    right), leaving out echoes: what the engine says row by row about a column reported
+    at the header (missing, or misspelt), and about the blank of a cell showing an
+    error."""
     kept = [
         p
         for p in problems
         if isinstance(p, CellProblem)  # the reader's own, never an echo
-        or not (p.row is not None and (p.list or "", p.field or "") in cells.missing_required)
+        or not (p.row is not None and (p.list or "", p.field or "") in cells.reported_columns)
     ]
     located = [locate(p, cells) for p in kept]
     if cells.error_cells:

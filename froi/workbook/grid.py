@@ -10,7 +10,6 @@ becomes float64 so the engine's numeric checks take their array path.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,52 +17,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from calculator.errors import Problem
 from calculator.fields import Field
 
-from .cells import SHEET_ORDER, CellProblem, reference
+from .blanks import blank_and_codes, is_filled
+from .cells import Sink, reference
+from .headers import match_header, report_headerless, report_unknown
 from .layout import Sheet
+from .names import norm as norm  # re-exported: froi.web.unit_costs matches headers with it
 from .package import SheetPart, column_letter
 
 NUMERIC_KINDS = ("number", "integer", "rate")
-
-
-def norm(text: object) -> str:
-    """A header or sheet name compared ignoring case, spaces and punctuation."""
-    return re.sub(r"[^0-9a-z]", "", str(text).lower())
-
-
-class Sink:
-    """Collects problems located at cells while a workbook is read."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(
-        self,
-        message: str,
-        sheet: str,
-        title: str,
-        row: int | None = None,
-        column: int | None = None,
-        *,
-        list_name: str | None = None,
-        field_name: str | None = None,
-        severity: str = "error",
-        cell: str | None = None,
-    ) -> None:
-        self.problems.append(
-            CellProblem(
-                message,
-                list=list_name,
-                row=row,
-                field=field_name,
-                severity=severity,
-                cell=cell if cell is not None else reference(title, column, row),
-                sheet_order=SHEET_ORDER.get(sheet, -1),
-                column=column or 0,
-            )
-        )
 
 
 @dataclass
@@ -77,28 +40,11 @@ class Grid:
     frame: pd.DataFrame  # one column per recognised field that holds anything
     row_numbers: npt.NDArray[np.int64]  # Excel row of each frame row
     missing: list[str] = field(default_factory=list)  # required columns not found
+    misspelt: list[str] = field(default_factory=list)  # fields a misspelt header stands for
 
     @property
     def data_rows(self) -> int:
         return len(self.frame)
-
-
-def is_filled(value: Any) -> bool:
-    return not (value is None or (isinstance(value, str) and not value.strip()))
-
-
-def blank_and_codes(
-    column: pd.Series | npt.NDArray[Any],
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.intp] | None, list[Any]]:
-    """Which cells are blank ('' or spaces), with the column's factorisation if taken."""
-    if isinstance(column, pd.Series):
-        if pd.api.types.is_float_dtype(column) or pd.api.types.is_integer_dtype(column):
-            return np.isnan(column.to_numpy(dtype=np.float64)), None, []
-        column = column.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(np.ascontiguousarray(column), use_na_sentinel=True)
-    values = list(uniques)
-    table = np.array([not is_filled(v) for v in values] + [True], dtype=bool)
-    return table[codes], np.asarray(codes), values
 
 
 def as_numbers(
@@ -171,28 +117,7 @@ def read_grid(
     if header is None:
         return Grid(sheet, title, 0, {}, pd.DataFrame(), empty)
     header_row = top + header + 1
-    lookup = {norm(n): n for n in names}
-    columns: dict[str, int] = {}  # field -> absolute 1-based column
-    unknown: list[tuple[int, str]] = []  # (local index, header text)
-    for j, text in enumerate(values[header]):
-        if not is_filled(text):
-            continue
-        name = lookup.get(norm(text))
-        if name is None:
-            unknown.append((j, str(text).strip()))
-        elif name in columns:
-            sink.add(
-                f"column '{str(text).strip()}' repeats {name} (column "
-                f"{column_letter(columns[name])}); keep one",
-                sheet.name,
-                title,
-                header_row,
-                left + j + 1,
-                list_name=sheet.list_name,
-                field_name=name,
-            )
-        else:
-            columns[name] = left + j + 1
+    columns, unknown = match_header(sheet, title, header_row, left, values[header], names, sink)
     width = len(values[header])
     count = len(values) - header - 1
     # object columns as calamine gave them: each column is inferred once, below
@@ -217,11 +142,14 @@ def read_grid(
         keep = np.ones(count, dtype=bool)
     else:
         keep = ~np.logical_and.reduce([m for m in masks if m is not None])
-    for j, text in unknown:
-        _unknown_column(sheet, title, header_row, left + j + 1, text, table[j], names, sink)
+    present = set(columns)
+    taken_for = {
+        report_unknown(sheet, title, header_row, left + j + 1, text, table[j], names, present, sink)
+        for j, text in unknown
+    }
     for j in range(width):
         if not is_filled(values[header][j]):
-            _headerless_column(sheet, title, header_row, left + j + 1, table[j], sink)
+            report_headerless(sheet, title, header_row, left + j + 1, table[j], sink)
     sources = _merges(sheet, title, header_row, columns, merged, origin, count, sink)
     frame: dict[str, pd.Series] = {}
     for name, (column, _) in read.items():
@@ -238,6 +166,8 @@ def read_grid(
             frame[name] = pd.Series(np.full(kept, np.nan))
     missing = [r for r in required if r not in columns] if kept else []
     for name in missing:
+        if name in taken_for:
+            continue  # the header taken for it is reported with the field's name
         sink.add(
             f"required column '{name}' is missing; add a column headed {name}",
             sheet.name,
@@ -255,46 +185,8 @@ def read_grid(
         pd.DataFrame(frame, index=pd.RangeIndex(kept), copy=False),  # no block copies
         numbers[keep],
         missing,
+        sorted(f for f in taken_for if f is not None),
     )
-
-
-def _unknown_column(
-    sheet: Sheet,
-    title: str,
-    header_row: int,
-    column: int,
-    text: str,
-    cells: pd.Series,
-    names: list[str],
-    sink: Sink,
-) -> None:
-    filled = int((~blank_and_codes(cells)[0]).sum()) if len(cells) else 0
-    held = f"its {filled:,} value{'s are' if filled != 1 else ' is'}" if filled else "it is"
-    sink.add(
-        f"column '{text}' is not an input field, so {held} ignored; {sheet.name} has the "
-        f"columns {', '.join(names)}",
-        sheet.name,
-        title,
-        header_row,
-        column,
-        severity="warning",
-    )
-
-
-def _headerless_column(
-    sheet: Sheet, title: str, header_row: int, column: int, cells: pd.Series, sink: Sink
-) -> None:
-    filled = int((~blank_and_codes(cells)[0]).sum()) if len(cells) else 0
-    if filled:
-        sink.add(
-            f"column {column_letter(column)} has {filled:,} value{'s' if filled != 1 else ''} "
-            f"but no header, so {'they are' if filled != 1 else 'it is'} ignored",
-            sheet.name,
-            title,
-            header_row,
-            column,
-            severity="warning",
-        )
 
 
 def _merges(

@@ -8,16 +8,30 @@ frame and everything after that is done on whole columns.  The engine then check
 tables exactly as it checks JSON (:func:`calculator.inputs.read_tables`), and every
 problem is reported with its cell (:mod:`froi.workbook.cells`).
 
-How a workbook is read (also in the README, "Excel input"):
+How a workbook is read (also in the README, "Excel in, Excel out"); nothing in it is
+passed over in silence, and a slip that would change the figures (a renamed sheet, a
+misspelt header) is an error, so nothing is computed:
 
 - Sheets are found by name ignoring case, spaces and punctuation (``comparison usage``
-  is ComparisonUsage).  Instructions and the template's Lists sheet are not read; any
-  other sheet is reported in a warning as not read.  A missing list sheet is an empty
-  list; a missing Projects sheet is an error.
+  is ComparisonUsage; :mod:`froi.workbook.sheets`).  A missing Projects sheet is an
+  error, and so is a missing list sheet the projects need by their ``mode``: Costs and
+  Outcomes for appraisal, Costs and ComparisonUsage for comparison, Cases and
+  CaseOutcomes for case_level (Settings, UnitCosts, Teams and the lists of other modes
+  may be left out).  A sheet that looks like an input sheet, by its name (``Outcome``,
+  ``Outcomes 2024``, ``costs1``) or its headers (three or more of that sheet's field
+  names, at least half of its first row), is an error naming both when the input sheet
+  is missing, and a warning when it is there (that one is read).  Instructions and Lists
+  are not read; the results sheets of a re-uploaded results workbook are named in one
+  warning; any other sheet is named in a warning as not read.
 - The header is the first row with anything in it.  Headers match the JSON field names
   ignoring case, spaces and punctuation (``Unit cost code`` is ``unit_cost_code``), in
-  any order.  A column whose header is not a field is reported in a warning and
-  ignored; a required column that is missing is one error at the header row.
+  any order, through one function (:func:`froi.workbook.names.header_key`) so that
+  plain-English labels can be added as aliases.  A header that is not a field of its
+  sheet (:mod:`froi.workbook.headers`) is an error at its cell when it is close to a
+  field the sheet lacks (``deadwieght``: "did you mean deadweight?") or is a field of
+  another sheet (``cohort`` on Costs), and otherwise a warning naming the column (a
+  notes column stays, not read).  A required column that is missing is one error at the
+  header row.
 - A row is read if any of its recognised cells holds something; blank rows are skipped
   anywhere, and every row keeps its Excel row number for messages.
 - Rates: a cell showing 45% holds 0.45 and means 0.45; ``0.45`` and the text ``45%``
@@ -61,17 +75,23 @@ from calculator.fields import Field
 from calculator.inputs import RawTables, RunInput, read_tables
 from calculator.reference import ReferenceData
 
-from .cells import CellMap, CellProblem, WorkbookInvalid, locate_problems, quote_sheet, reference
-from .grid import Grid, Sink, norm, read_grid
+from .blanks import is_filled
+from .cells import CellMap, Sink, WorkbookInvalid, locate_problems, quote_sheet, reference
+from .grid import Grid, read_grid
 from .layout import SHEETS, Sheet
-from .limits import DEFAULT_LIMITS, FormulaWithoutValue, WorkbookLimits
+from .limits import (
+    DEFAULT_LIMITS,
+    FormulaWithoutValue,
+    TooManyColumns,
+    TooManyRows,
+    WorkbookLimits,
+)
 from .package import Package, SheetPart, open_package
+from .sheets import check_needed, match_sheets
 from .sheetscan import SheetFacts, SheetScanner
 from .tables import build_tables
 from .writer import sheet_fields
 
-#: Sheets of the template that hold no input.
-NOT_INPUT = ("Instructions", "Lists")
 #: A sheet part above this size has its facts read in a thread while calamine parses.
 THREAD_ABOVE = 1024 * 1024
 
@@ -135,7 +155,12 @@ def check_workbook(
     try:
         run = read_tables(book.raw, reference_data)
     except InvalidInput as exc:
-        raise WorkbookInvalid(locate_problems(exc.problems, book.cells), book.file) from None
+        read = [p for p in book.raw.problems if p.severity == "warning"]
+        raise WorkbookInvalid(
+            locate_problems(exc.problems, book.cells),
+            book.file,
+            warnings=locate_problems(read, book.cells),
+        ) from None
     warnings: list[Problem] = list(locate_problems(run.warnings, book.cells))
     return dataclasses.replace(run, warnings=warnings), book
 
@@ -149,9 +174,12 @@ def compute_workbook(
     file: str | None = None,
     computed_at: datetime | None = None,
 ) -> Results:
-    """Compute a workbook's projects; its provenance names the file's SHA-256."""
+    """Compute a workbook's projects; its provenance names the file's SHA-256, and its
+    warnings (the workbook's and the results') are located and in reading order."""
     run, book = check_workbook(path, reference_data, limits=limits, settings=settings, file=file)
-    return compute_run(run, reference_data, input_sha256=book.sha256, computed_at=computed_at)
+    results = compute_run(run, reference_data, input_sha256=book.sha256, computed_at=computed_at)
+    warnings: list[Problem] = list(locate_problems(results.warnings, book.cells))
+    return dataclasses.replace(results, warnings=warnings)
 
 
 def is_workbook_path(path: str) -> bool:
@@ -174,25 +202,29 @@ class _Reader:
     def __init__(self, package: Package, scanner: SheetScanner) -> None:
         self.package = package
         self.scanner = scanner
-        self.sink = Sink()
+        self.sink = Sink(package.file)
         self.formulas: list[str] = []
         self.error_cells: set[str] = set()
         self.parts: dict[str, SheetPart] = {}
 
     def read(self, sha256: str) -> WorkbookInput:
-        self.parts = self._match_sheets()
         try:
             book = CalamineWorkbook.from_path(str(self.package.path))
         except CalamineError as exc:
             raise self.package.corrupt(str(exc)) from None
         grids: dict[str, Grid] = {}
         with book:
+            plan = match_sheets(
+                self.package.sheets, lambda part: self._first_row(book, part), self.sink
+            )
+            self.parts = plan.found
             for sheet in SHEETS:
                 part = self.parts.get(sheet.name)
                 if part is not None:
                     grids[sheet.name] = self._grid(book, sheet, part)
         if self.formulas:
             raise FormulaWithoutValue(self.package.file, self.formulas)
+        check_needed(plan, grids.get("Projects"), self.sink)
         cells = CellMap(file=self.package.file, error_cells=self.error_cells)
         raw = build_tables(grids, self.sink, cells, self._percent_cells)
         raw.problems = self.sink.problems
@@ -203,48 +235,20 @@ class _Reader:
         shown = self.package.percent_styles
         return {cell for cell, style in styles.items() if style in shown}
 
-    def _match_sheets(self) -> dict[str, SheetPart]:
-        wanted = {norm(s.name): s for s in SHEETS}
-        ignored = {norm(n) for n in NOT_INPUT}
-        found: dict[str, SheetPart] = {}
-        others: list[str] = []
-        for part in self.package.sheets:
-            sheet = wanted.get(norm(part.name))
-            if sheet is None:
-                if norm(part.name) not in ignored:
-                    others.append(part.name)
-                continue
-            if sheet.name in found:
-                self.sink.add(
-                    f"sheets '{found[sheet.name].name}' and '{part.name}' both hold "
-                    f"{sheet.name}; keep one",
-                    sheet.name,
-                    part.name,
-                )
-                continue
-            found[sheet.name] = part
-        if others:
-            many = len(others) > 1
-            self.sink.problems.append(
-                CellProblem(
-                    f"sheet{'s' if many else ''} {', '.join(repr(n) for n in others)} "
-                    f"{'are' if many else 'is'} not part of the input and "
-                    f"{'were' if many else 'was'} not read; the input sheets are "
-                    + ", ".join(s.name for s in SHEETS),
-                    file=self.package.file,
-                    severity="warning",
-                )
-            )
-        if "Projects" not in found:
-            names = ", ".join(repr(p.name) for p in self.package.sheets) or "none"
-            self.sink.problems.append(
-                CellProblem(
-                    f"the workbook has no Projects sheet (its sheets: {names}), so it holds "
-                    "no projects; start from the template (froi template -o input.xlsx)",
-                    file=self.package.file,
-                )
-            )
-        return found
+    def _first_row(self, book: CalamineWorkbook, part: SheetPart) -> list[Any]:
+        """The first row with anything in it of a sheet outside the layout, to see whose
+        headers it has.  Its extent is checked first, as for any sheet calamine reads; a
+        sheet beyond the limits is not read (it refuses nothing: it is no input) and is
+        judged by its name alone."""
+        try:
+            self.scanner.check_extent(self.package, part)
+        except (TooManyRows, TooManyColumns):
+            return []
+        try:
+            rows = book.get_sheet_by_name(part.name).iter_rows()
+            return next((row for row in rows if any(is_filled(v) for v in row)), [])
+        except CalamineError as exc:
+            raise self.package.corrupt(f"sheet {part.name} cannot be read: {exc}") from None
 
     def _grid(self, book: CalamineWorkbook, sheet: Sheet, part: SheetPart) -> Grid:
         """A sheet's values, merged ranges and hidden facts; its extent checked first."""

@@ -18,9 +18,11 @@ import pandas as pd
 from calculator.fields import PROJECT_LISTS, SETTINGS
 from calculator.inputs import RawTables
 
-from .cells import CellMap, SheetMap
-from .grid import Grid, Sink, blank_and_codes, is_filled, norm
+from .blanks import blank_and_codes, is_filled
+from .cells import CellMap, SheetMap, Sink
+from .grid import Grid
 from .layout import GROUP
+from .names import norm
 
 #: (layout sheet, {(row, column)}) -> the cells of those shown as percentages
 PercentLookup = Callable[[str, set[tuple[int, int]]], set[tuple[int, int]]]
@@ -52,8 +54,8 @@ def build_tables(
     for name, grid in grids.items():
         cells.sheets[name] = SheetMap(grid.title, grid.header_row, dict(grid.columns))
         for list_name in LIST_SHEETS.get(name, (grid.sheet.list_name,)):
-            for missing in grid.missing:
-                cells.missing_required.add((list_name, missing))
+            for name in (*grid.missing, *grid.misspelt):
+                cells.reported_columns.add((list_name, name))
     settings = _settings(grids.get("Settings"), sink, cells)
     unit_costs = _unit_costs(grids.get("UnitCosts"))
     projects, labels, positions = _projects(grids.get("Projects"), sink, cells)
@@ -63,8 +65,8 @@ def build_tables(
         marks["projects"] = _percent_marks(grids["Projects"], projects, percent)
     for sheet, names in LIST_SHEETS.items():
         found = grids.get(sheet)
-        if found is None or not found.data_rows:
-            continue
+        if found is None or not found.data_rows or "Projects" not in grids:
+            continue  # without a Projects sheet (an error already) no row has a project
         grid = found
         frame = _attach(grid, positions, labels, sink)
         if sheet == "ComparisonUsage":

@@ -134,6 +134,7 @@ def test_upload_check_confirm_and_the_figures_are_the_engines(
     book = openpyxl.load_workbook(io.BytesIO(workbook.data), data_only=True, read_only=True)
     assert "Summary" in book.sheetnames
     rows = list(book["Summary"].iter_rows(values_only=True))
+    rows = rows[[r[0] for r in rows].index("Project #") :]  # the table, under any warnings
     header = list(rows[0])
     froi_col, id_col = header.index("FROI (£ per £1)"), header.index("Project ID")
     shown = {r[id_col]: r[froi_col] for r in rows[1:] if r[id_col]}

@@ -7,6 +7,6 @@ input sheets (:mod:`.inputs`) and the provenance record (:mod:`.provenance`), ov
 cells and tables of :mod:`.cells` and the per-run keys of :mod:`.context`.
 """
 
-from .workbook import write_results_workbook
+from .workbook import ALWAYS_WRITTEN, RESULT_SHEETS, write_results_workbook
 
-__all__ = ["write_results_workbook"]
+__all__ = ["ALWAYS_WRITTEN", "RESULT_SHEETS", "write_results_workbook"]

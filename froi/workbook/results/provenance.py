@@ -56,6 +56,7 @@ SCHEDULES = (
 )
 WARNINGS = (
     Column("severity", "Severity", "text", 10),
+    Column("cell", "Cell", "text", 18),
     Column("project", "Project", "text"),
     Column("list", "List", "text"),
     Column("row", "Row", "integer"),
@@ -242,7 +243,7 @@ def write_provenance(
 def write_warnings(t: Table, ctx: Context) -> None:
     frame = pd.DataFrame(
         [w.as_dict() for w in ctx.results.warnings],
-        columns=["severity", "project", "list", "row", "field", "message"],
+        columns=[c.key for c in WARNINGS],
     )
     _fill(t, frame)
     t.finish()

@@ -11,16 +11,22 @@ interval (a resampling, not a formula) are values.  A figure a mode does not rep
 Ratios follow METHOD 2.3: blank ("") when the denominator is not positive.  ``N(x)``
 guards each comparison with a number, because in Excel the empty text "" compares as
 greater than every number.
+
+A run with warnings shows them above the table, before any figure is read: each with
+its cell (``Outcomes!X1: column 'notes' is not an input field...``), or, past
+:data:`WARNINGS_SHOWN`, their count with a link to the Warnings sheet.  The table then
+starts lower; every formula finds its cells through the table, so none changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from calculator.appraisal import VFM_BANDS, VFM_EDGES
 from calculator.engine import NOT_REPORTED, SUMMARY_COLUMNS
+from calculator.errors import Problem
 
 from .cells import Book, Column, Table
 from .context import COMPARISON, INTERVENTION, Context
@@ -216,8 +222,36 @@ def _case_level(at: Callable[[str], str], d: Detail, margin: float, teams: bool)
     }
 
 
+#: The most warnings listed above the Summary table; more are counted, with a link.
+WARNINGS_SHOWN = 20
+
+
+def warnings_rows(warnings: Sequence[Problem]) -> int:
+    """The rows the warnings take above the Summary table (with a blank row after)."""
+    if not warnings:
+        return 0
+    return (1 + len(warnings) if len(warnings) <= WARNINGS_SHOWN else 2) + 1
+
+
 def plan_summary(book: Book, ctx: Context) -> Table:
-    return Table(book, "Summary", SUMMARY, ctx.projects, freeze_cols=3)
+    top = warnings_rows(ctx.results.warnings)
+    return Table(book, "Summary", SUMMARY, ctx.projects, top=top, freeze_cols=3)
+
+
+def write_summary_warnings(t: Table, warnings: Sequence[Problem]) -> None:
+    """The run's warnings above the Summary table (see the module docstring)."""
+    if not warnings:
+        return
+    book, ws, count = t.book, t.ws, len(warnings)
+    title = f"Warnings: {count:,} (read {'it' if count == 1 else 'them'} before the figures)"
+    ws.write_string(0, 0, title, book.title)
+    if count <= WARNINGS_SHOWN:
+        for i, warning in enumerate(warnings, 1):
+            book.text(ws, i, 0, str(warning))
+    else:
+        ws.write_url(
+            1, 0, "internal:Warnings!A1", string=f"See the {count:,} warnings on the Warnings sheet"
+        )
 
 
 def write_summary(t: Table, ctx: Context, d: Detail) -> None:

@@ -89,7 +89,13 @@ from .provenance import (
     write_unit_costs_used,
     write_warnings,
 )
-from .summary import plan_agencies, plan_summary, write_agencies, write_summary
+from .summary import (
+    plan_agencies,
+    plan_summary,
+    write_agencies,
+    write_summary,
+    write_summary_warnings,
+)
 
 #: XlsxWriter options: normal mode (tables and charts need it) and no guessing: a string
 #: is never turned into a formula, a link or a number.
@@ -103,7 +109,8 @@ WORKBOOK_OPTIONS = {
 #: What each result sheet holds, for the About sheet.
 SHEET_NOTES = {
     "Summary": "A row per project: METHOD's headline figures with their units, as formulas "
-    "over the detail sheets. Blank where the project's mode does not report a figure.",
+    "over the detail sheets. Blank where the project's mode does not report a figure. The "
+    "run's warnings, if any, come first, above the table.",
     "Agencies": "Who saves (PV fiscal benefits) and who pays (PV costs) across the portfolio, "
     "by agency, with a chart.",
     CHART_SHEET: f"Cumulative discounted costs against cumulative discounted fiscal benefits "
@@ -133,8 +140,14 @@ SHEET_NOTES = {
     "its rebasing to base-year prices as formulas.",
     "Provenance": "The run record: engine version, tables with versions and SHA-256 hashes, "
     "deflator index, optimism bias, discount schedules, settings, input file, times.",
-    "Warnings": "Every warning the run raised, with its project, list, row and field.",
+    "Warnings": "Every warning the run raised, with its cell in the input workbook (when it "
+    "came from one), project, list, row and field.",
 }
+#: Every results sheet a results workbook may have (its input sheets aside): a re-uploaded
+#: results workbook is recognised by them (:mod:`froi.workbook.sheets`).
+RESULT_SHEETS: tuple[str, ...] = (*SHEET_NOTES, "About")
+#: The results sheets every results workbook has, whatever its projects.
+ALWAYS_WRITTEN: tuple[str, ...] = ("Summary", "Unit costs used", "Provenance", "Warnings", "About")
 NOTES = (
     "Project # is the project's position in the run. Every long table carries it, and the "
     "formulas find a project's rows with SUMIFS on it, so sorting or filtering a table "
@@ -188,6 +201,7 @@ def write_results_workbook(
     for name in order:
         book.sheet(name)
     write_detail(detail, ctx)
+    write_summary_warnings(summary, results.warnings)
     write_summary(summary, ctx, detail)
     if agencies is not None:
         write_agencies(agencies, ctx, detail)
@@ -237,4 +251,5 @@ def _sheet_order(
     names += [t.sheet for t in detail.tables()]
     names += [t.sheet for t in simulated if t is not None]
     names += [used.sheet, "Provenance", "Warnings", "About"]
+    assert set(names) <= set(RESULT_SHEETS) and set(ALWAYS_WRITTEN) <= set(names)
     return names

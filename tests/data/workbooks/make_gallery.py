@@ -28,7 +28,10 @@ sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere
 import openpyxl  # noqa: E402
 import xlsxwriter  # noqa: E402
 
-from froi.workbook.layout import SHEETS  # noqa: E402
+from calculator.engine import compute  # noqa: E402
+from calculator.reference import load_reference  # noqa: E402
+from froi.workbook.layout import SHEET_BY_NAME, SHEETS  # noqa: E402
+from froi.workbook.results import write_results_workbook  # noqa: E402
 from froi.workbook.template import CREATED  # noqa: E402
 from froi.workbook.writer import write_input_sheets  # noqa: E402
 
@@ -516,6 +519,98 @@ def no_input_sheets(path: Path) -> None:
     workbook.close()
 
 
+# -- sheets and headers that are slips for the layout's ------------------------------------
+def renamed_sheet(old: str, new: str) -> Callable[[Path], None]:
+    """The base input with sheet ``old`` renamed ``new``, as renaming its tab does."""
+
+    def build(path: Path) -> None:
+        raw = path.with_suffix(".tmp")
+        base(raw)
+
+        def edit(name: str, data: bytes) -> bytes:
+            if name == "xl/workbook.xml":
+                return data.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())
+            if name == "docProps/app.xml":
+                return data.replace(f">{old}<".encode(), f">{new}<".encode())
+            return data
+
+        rewrite(raw, path, edit)
+
+    return build
+
+
+def outcomes_copy(path: Path) -> None:
+    """The base input and a second copy of its outcomes on 'Outcomes (2)'."""
+
+    def copy(workbook: Any) -> None:
+        ws = workbook.add_worksheet("Outcomes (2)")
+        columns = SHEET_BY_NAME["Outcomes"].columns
+        ws.write_row(0, 0, columns)
+        row = 1
+        for project in BASE["projects"]:
+            for outcome in project["outcomes"]:
+                values = {"project_id": project["project_id"], **outcome}
+                for col, name in enumerate(columns):
+                    if name in values:
+                        ws.write(row, col, values[name])
+                row += 1
+
+    base(path, copy)
+
+
+def no_outcomes_sheet(path: Path) -> None:
+    """The base input (appraisal projects) with its Outcomes sheet deleted."""
+    raw = path.with_suffix(".tmp.xlsx")
+    base(raw)
+    book = openpyxl.load_workbook(raw)
+    raw.unlink()
+    book.remove(book["Outcomes"])
+    out = path.with_suffix(".out.xlsx")
+    book.save(out)
+    rewrite(out, path, lambda name, data: data)
+
+
+def _deadwieght(workbook: Any, ws: Any) -> None:
+    """The deadweight header misspelt over a column of deadweights."""
+    ws.write_string(0, DEADWEIGHT, "deadwieght")
+    for row in (1, 2, 3):
+        ws.write_number(row, DEADWEIGHT, 0.4, workbook.add_format({"num_format": "0%"}))
+
+
+def _sucess(workbook: Any, ws: Any) -> None:
+    ws.write_string(0, SUCCESS, "sucess")
+
+
+def cohort_on_costs(path: Path) -> None:
+    """A cohort typed on the Costs sheet, where no field has that name."""
+
+    def edit(workbook: Any) -> None:
+        ws = workbook.get_worksheet_by_name("Costs")
+        ws.write_string(0, 18, "cohort")
+        ws.write_number(1, 18, 20)
+
+    base(path, edit)
+
+
+def results_reupload(path: Path) -> None:
+    """The results workbook of the base input (fixture table), uploaded again.
+
+    Its provenance records when it was written: the time is fixed here, so the file is
+    rebuilt byte for byte."""
+    reference = load_reference(unit_costs=HERE.parent / "fixture_unit_costs.csv")
+    results = compute(BASE, reference, computed_at=CREATED)
+    raw = path.with_suffix(".tmp")
+    write_results_workbook(results, raw, reference=reference, input_name="base.xlsx")
+    stamp = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "xl/sharedStrings.xml":
+            return stamp.sub(b"2026-01-01T00:00:00+00:00", data)
+        return data
+
+    rewrite(raw, path, edit)
+
+
 GALLERY: dict[str, Callable[[Path], None]] = {
     "png_renamed.xlsx": png,
     "encrypted.xlsx": encrypted,
@@ -550,6 +645,15 @@ GALLERY: dict[str, Callable[[Path], None]] = {
     "header_variants.xlsx": header_variants,
     "macro_enabled.xlsm": macro_enabled,
     "no_input_sheets.xlsx": no_input_sheets,
+    "outcomes_2024.xlsx": renamed_sheet("Outcomes", "Outcomes 2024"),
+    "costs1.xlsx": renamed_sheet("Costs", "costs1"),
+    "outcomes_headers_elsewhere.xlsx": renamed_sheet("Outcomes", "Pilot data"),
+    "outcomes_copy.xlsx": outcomes_copy,
+    "no_outcomes_sheet.xlsx": no_outcomes_sheet,
+    "deadwieght.xlsx": outcomes_edit(_deadwieght),
+    "sucess.xlsx": outcomes_edit(_sucess),
+    "cohort_on_costs.xlsx": cohort_on_costs,
+    "results_reupload.xlsx": results_reupload,
     "base.xlsx": base,
 }
 
