@@ -496,3 +496,26 @@ def test_the_command_line_refuses_a_slip_with_its_path(
         "  - project 'FASH' (projects[0].teams): unknown key 'teams' in a project; 'teams' "
         "goes inside service (projects[0].service.teams)",
     ]
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_workbooks"
+
+
+def test_an_observed_design_valued_with_a_non_fiscal_unit_cost_is_warned_about(
+    default_reference: ReferenceData,
+) -> None:
+    """Costs avoided and the observed FROI count every row as a public cost (METHOD 3, 4):
+    a crime cost that includes social value (CR8.2, social since table 2026.2) is said."""
+    doc = json.loads((SAMPLES / "comparison_group_study.json").read_text())
+    doc["projects"][0]["comparison"]["comparison_usage"].append(
+        {"unit_cost_code": "CR8.2", "quantity": 3}
+    )
+    warnings = [
+        str(w) for w in compute(doc, default_reference).warnings if w.code == "observed_non_fiscal"
+    ]
+    assert warnings == [
+        "project 'FGC-CMP', comparison_usage row 5, field 'unit_cost_code' "
+        "(projects[0].comparison.comparison_usage[4].unit_cost_code): unit cost CR8.2 is "
+        "categorised social, not fiscal: costs avoided would count value that is not a cost "
+        "to public budgets; use a fiscal unit cost (or the unit cost's fiscal parts)"
+    ]

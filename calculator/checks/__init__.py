@@ -40,6 +40,7 @@ from .references import (
     case_references,
     cost_and_outcome_codes,
     cost_price_years,
+    observed_non_fiscal,
     usage_and_case_codes,
 )
 
@@ -72,6 +73,7 @@ RULES: tuple[Rule, ...] = (
     ranges_hold_the_central_value,
     # service use and cases
     usage_and_case_codes,
+    observed_non_fiscal,
     case_references,
     double_counting,
 )

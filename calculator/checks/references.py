@@ -99,3 +99,39 @@ def case_references(ctx: CheckContext) -> list[Problem]:
             code="unknown_team",
         )
     return problems
+
+
+def observed_non_fiscal(ctx: CheckContext) -> list[Problem]:
+    """The observed designs (METHOD 3 and 4) add up every row's value as a cost to the
+    public purse: a row valued with an economic or social unit cost makes "costs
+    avoided" or the observed FROI count value that is not fiscal.  Warned, naming the
+    row and the category, so the person can pick a fiscal unit cost or its fiscal parts.
+    """
+    category = ctx.table.rows["category"]
+    problems: list[Problem] = []
+    for name, design in (
+        ("intervention_usage", "costs avoided"),
+        ("comparison_usage", "costs avoided"),
+        ("case_outcomes", "the observed FROI"),
+    ):
+        frame = ctx.lists[name]
+        kind = frame["unit_cost_code"].map(category)
+
+        def message(code: Any, design: str = design) -> str:
+            return (
+                f"unit cost {code} is categorised {category[code]}, not fiscal: {design} "
+                "would count value that is not a cost to public budgets; use a fiscal unit "
+                "cost (or the unit cost's fiscal parts)"
+            )
+
+        problems += ctx.places.rows(
+            frame,
+            kind.notna() & (kind != "fiscal"),
+            name,
+            "unit_cost_code",
+            message,
+            severity="warning",
+            of=frame["unit_cost_code"],
+            code="observed_non_fiscal",
+        )
+    return problems

@@ -206,6 +206,8 @@ def locate(problem: Problem, cells: CellMap) -> CellProblem:
         field=problem.field,
         file=problem.file if ref else problem.file or cells.file,
         severity=problem.severity,
+        path=problem.path,
+        code=problem.code,
         cell=ref,
         sheet_order=SHEET_ORDER.get(layout, -1),
         column=column,

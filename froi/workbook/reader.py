@@ -69,6 +69,7 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from calculator.checks import in_order
 from calculator.engine import Results, compute_run
 from calculator.errors import InvalidInput, Problem
 from calculator.fields import Field
@@ -161,7 +162,8 @@ def check_workbook(
             book.file,
             warnings=locate_problems(read, book.cells),
         ) from None
-    warnings: list[Problem] = list(locate_problems(run.warnings, book.cells))
+    # in reading order, but a headline warning (no outcomes, no costs) first
+    warnings: list[Problem] = in_order(list(locate_problems(run.warnings, book.cells)))
     return dataclasses.replace(run, warnings=warnings), book
 
 
@@ -178,7 +180,7 @@ def compute_workbook(
     warnings (the workbook's and the results') are located and in reading order."""
     run, book = check_workbook(path, reference_data, limits=limits, settings=settings, file=file)
     results = compute_run(run, reference_data, input_sha256=book.sha256, computed_at=computed_at)
-    warnings: list[Problem] = list(locate_problems(results.warnings, book.cells))
+    warnings: list[Problem] = in_order(list(locate_problems(results.warnings, book.cells)))
     return dataclasses.replace(results, warnings=warnings)
 
 

@@ -151,3 +151,29 @@ def test_enter_in_the_search_box_searches_and_save_then_saves(
             "kind": "recurring",
         }
     ]
+
+
+def test_agency_is_chosen_from_the_runs_list(app: Flask, client: FlaskClient) -> None:
+    """One controlled list of agencies (issue 9): the cost form offers the unit cost
+    table's agencies as a choice, not free text, and a stored spelling outside the list
+    is kept as an option rather than lost."""
+    import re
+    from html import unescape
+
+    location = create(client, project_id="AG-1")
+    html = unescape(client.get(f"{location}/costs/new").get_data(as_text=True))
+    select = re.search(r'<select class="select" id="field-agency".*?</select>', html, re.S)
+    assert select, "agency is not a choice"
+    options = re.findall(r'<option value="([^"]*)"', select.group(0))
+    assert options[0] == "" and {"Local Authority", "NHS", "Police", "DWP"} <= set(options)
+    assert options[1:] == sorted(options[1:], key=str.lower)
+    response = submit(
+        client,
+        f"{location}/costs/new",
+        {"description": "x", "amount": "100", "agency": "LA", "action": "save"},
+    )
+    # a spelling outside the list (posted by hand) is an alias the engine reads as Local
+    # Authority with a warning, so the row saves; its form keeps the spelling as an option
+    assert response.status_code == 302
+    edit = unescape(client.get(f"{location}/costs/1/edit").get_data(as_text=True))
+    assert '<option value="LA" selected>LA (not in the list)</option>' in edit

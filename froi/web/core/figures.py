@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from calculator.appraisal import VFM_BANDS, VFM_EDGES
+from calculator.checks import FIRST as HEADLINE
 
 from . import charts
 from .formatting import money, number, payback, percent, ratio
@@ -46,8 +47,21 @@ class ProjectFigures:
         return str(self.project.get("mode"))
 
     @property
+    def headline_warnings(self) -> list[str]:
+        """Warnings that stand above the figures: a project with no outcomes or no costs,
+        whose figures of 0 are probably a slip."""
+        return [self._text(w) for w in self._warnings() if w.get("code") in HEADLINE]
+
+    @property
     def warnings(self) -> list[str]:
-        return [str(w.get("text") or w.get("message")) for w in self.project.get("warnings", [])]
+        return [self._text(w) for w in self._warnings() if w.get("code") not in HEADLINE]
+
+    def _warnings(self) -> list[dict[str, Any]]:
+        return list(self.project.get("warnings", []))
+
+    @staticmethod
+    def _text(warning: dict[str, Any]) -> str:
+        return str(warning.get("text") or warning.get("message"))
 
 
 def vfm_bands_in_words() -> str:
@@ -243,10 +257,12 @@ def project_tables(p: dict[str, Any]) -> dict[str, Table]:
             _columns(
                 ("row", "Row", "year"),
                 ("description", "Cost", "text"),
-                ("year", "Year", "year"),
+                ("year", "From year", "year"),
+                ("end_year", "To year", "year"),
                 ("kind", "Kind", "text"),
                 ("agency", "Who pays", "text"),
-                ("real", "Amount (base-year prices)", "money"),
+                ("real", "Amount a year (base-year prices)", "money"),
+                ("confidence_grade", "Grade", "year"),
                 ("optimism_bias", "Optimism bias", "percent"),
                 ("pv", "Present value", "money"),
             ),

@@ -38,6 +38,9 @@ class FormField:
     #: set when two sets of fields share a form (a project's ``discount`` and the
     #: settings' ``discount``), so their names and ids stay apart
     prefix: str = ""
+    #: a closed list of answers for a text field (the agencies a run knows), drawn as a
+    #: select; a stored value outside it is kept as an option, so nothing is lost
+    answers: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -70,6 +73,8 @@ class FormField:
         Numbers are text inputs with ``inputmode`` (GOV.UK's advice): a number input
         would silently drop "45%" or "£1,200", which the engine accepts.
         """
+        if self.answers is not None:
+            return "select"
         return "select" if self.spec.kind in ("choice", "bool") else "text"
 
     @property
@@ -80,6 +85,11 @@ class FormField:
     def options(self) -> list[tuple[str, str]]:
         default = shown(self.spec.default)
         blank = f"Not given (default: {default.replace('_', ' ')})" if default else "Not given"
+        if self.answers is not None:
+            known = [(a, a) for a in self.answers]
+            if self.value and self.value not in self.answers:
+                known.insert(0, (self.value, f"{self.value} (not in the list)"))
+            return [("", "Not given"), *known]
         if self.spec.kind == "bool":
             return [("", blank), ("true", "Yes"), ("false", "No")]
         return [("", blank)] + [(c, c.replace("_", " ")) for c in self.spec.choices]
@@ -97,11 +107,20 @@ def form_fields(
     values: Mapping[str, Any],
     errors: Mapping[str, str] | None = None,
     prefix: str = "",
+    answers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[FormField]:
-    """One FormField per declaration, in declaration order."""
+    """One FormField per declaration, in declaration order; ``answers`` gives a text field
+    its closed list of answers (by field name)."""
     errors = errors or {}
+    answers = answers or {}
     return [
-        FormField(spec, shown(values.get(spec.name)), errors.get(spec.name), prefix)
+        FormField(
+            spec,
+            shown(values.get(spec.name)),
+            errors.get(spec.name),
+            prefix,
+            answers.get(spec.name),
+        )
         for spec in fields
     ]
 

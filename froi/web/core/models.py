@@ -212,6 +212,8 @@ class Project(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: local unit cost rows laid over the national table for this project's runs
     unit_costs: Mapped[list[Any]] = mapped_column(default=list)
+    #: agencies the project's input adds on purpose (the input's top-level ``agencies``)
+    agencies: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     scenario_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("project.id", ondelete="SET NULL")
     )
@@ -235,6 +237,8 @@ class Project(Base):
         doc: dict[str, Any] = {"settings": {**self.settings, **(settings or {})}}
         if self.unit_costs:
             doc["unit_costs"] = self.unit_costs
+        if self.agencies:
+            doc["agencies"] = self.agencies
         doc["projects"] = [self.doc]
         return doc
 

@@ -93,6 +93,10 @@ def document(projects: list[models.Project], settings: dict[str, Any]) -> dict[s
     doc: dict[str, Any] = {"settings": dict(settings), "projects": []}
     if local:
         doc["unit_costs"] = copy.deepcopy(local)
+    # every agency any project adds on purpose: declaring one changes no other project
+    agencies = list(dict.fromkeys(a for p in projects for a in p.agencies or []))
+    if agencies:
+        doc["agencies"] = agencies
     doc["projects"] = [copy.deepcopy(p.doc) for p in projects]
     return doc
 

@@ -274,6 +274,7 @@ def copy(project_id: int) -> str | Response:
         organisation_id=original.organisation_id,
         settings=dict(original.settings),
         unit_costs=list(original.unit_costs),
+        agencies=list(original.agencies),
         scenario_of_id=original.id,
     )
     scenario.set_doc({**original.doc, **values})
@@ -351,6 +352,7 @@ def import_json() -> str | Response:
             organisation_id=org.id,
             settings=dict(doc.get("settings") or {}),
             unit_costs=list(doc.get("unit_costs") or []),
+            agencies=list(doc.get("agencies") or []),
         )
         project.set_doc(item)
         session.add(project)

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from calculator.agencies import agency_choices
 from calculator.errors import Problem
 from calculator.fields import PROJECT_LISTS, Field
 
@@ -28,7 +29,13 @@ from ..core.audit import changed_fields, record
 from ..core.db import get_session
 from ..core.formatting import singular
 from ..core.forms import ErrorItem, form_fields, is_range, posted, summary
-from ..core.reference import app_reference, current_table, search_rows, value_at_base
+from ..core.reference import (
+    app_reference,
+    current_table,
+    engine_table,
+    search_rows,
+    value_at_base,
+)
 from ..core.running import check_input
 from ..core.schemas import form_data, load, row_schema
 from . import documents
@@ -64,6 +71,14 @@ def _picker(project: models.Project, text: str) -> dict[str, Any]:
         "table": table,
         "choose": True,
     }
+
+
+def _agencies(project: models.Project) -> tuple[str, ...]:
+    """The agencies a row of ``project`` may name: the unit cost table's, its own unit
+    costs' and those its input adds on purpose (METHOD: one controlled list)."""
+    table = engine_table(current_table(get_session(), project.organisation_id))
+    local = [str(r.get("agency")) for r in project.unit_costs or [] if isinstance(r, dict)]
+    return tuple(agency_choices(table, [*local, *(project.agencies or [])]))
 
 
 def _row_problems(
@@ -124,7 +139,8 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
     picker = None
     if has_code and action == "search":
         picker = _picker(project, request.form.get("search", "").strip())
-    form = form_fields(fields, typed, errors)
+    answers = {"agency": _agencies(project)} if any(f.name == "agency" for f in fields) else {}
+    form = form_fields(fields, typed, errors, answers=answers)
     return render_template(
         "rows/form.html",
         project=project,

@@ -41,6 +41,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from calculator.checks import FIRST as HEADLINE
+from calculator.checks import in_order
 from calculator.engine import Results, compute_run, input_hash
 from calculator.errors import InvalidInput, Problem
 from calculator.inputs import RunInput, read_input
@@ -119,8 +121,13 @@ def _read(
     return run, book, reference, table
 
 
-def _lines(problems: list[Problem]) -> list[dict[str, str]]:
-    return [{"where": p.where(), "message": p.message} for p in problems[:DEFAULT_SHOWN]]
+def _lines(problems: list[Problem]) -> list[dict[str, str | bool]]:
+    """The first problems as the check page lists them; a headline warning (an appraisal
+    project with no outcomes or no costs) is marked to stand at the top."""
+    return [
+        {"where": p.where(), "message": p.message, "headline": p.code in HEADLINE}
+        for p in problems[:DEFAULT_SHOWN]
+    ]
 
 
 def _forget_file(session: Session, upload: models.Upload) -> None:
@@ -151,7 +158,11 @@ def check_upload(session: Session, upload: models.Upload, progress: Report = no_
         return _forget_file(session, upload)
     except InvalidInput as invalid:
         errors = [p for p in invalid.problems if p.severity != "warning"]
-        warnings = [p for p in invalid.problems if p.severity == "warning"]
+        # a workbook's own warnings travel beside its errors (sheets, headers, hidden rows)
+        warnings = in_order(
+            [p for p in invalid.problems if p.severity == "warning"]
+            + list(getattr(invalid, "warnings", []))
+        )
         upload.status = INVALID
         upload.report = {
             "problems": _lines(errors),
@@ -220,6 +231,7 @@ def plan_projects(
         project.set_doc(project_doc)
         project.settings = dict(doc["settings"])
         project.unit_costs = list(doc.get("unit_costs") or [])
+        project.agencies = list(doc.get("agencies") or [])
         planned.append(project)
     return planned
 
