@@ -80,7 +80,7 @@ def create_app(
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         # the session cookie says who is signed in and carries the CSRF token: never
         # readable by scripts, never sent on another site's POST, and only over HTTPS
-        # when FROI_SESSION_COOKIE_SECURE=true says the service is served over it
+        # when FROI_HTTPS=true says the service is served over it (core/security.py)
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,

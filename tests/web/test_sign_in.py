@@ -196,7 +196,8 @@ def test_session_cookie_flags(app: Flask, database_url: str, tmp_path: Path) -> 
 def test_the_secure_setting_comes_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("FROI_SESSION_COOKIE_SECURE", "true")
+    """FROI_HTTPS=true, the one switch for a service behind HTTPS, makes cookies Secure."""
+    monkeypatch.setenv("FROI_HTTPS", "true")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'e.sqlite'}")
     monkeypatch.setenv("FROI_SECRET_KEY", "from the environment")
     app = create_app(instance_path=str(tmp_path / "instance"))

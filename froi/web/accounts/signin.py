@@ -1,7 +1,7 @@
 """Signing in and out, and changing one's password; every other page needs a signed-in user.
 
 The session is Flask-Login's, kept in Flask's signed session cookie (HttpOnly,
-SameSite=Lax, Secure when ``SESSION_COOKIE_SECURE`` says the service is served over
+SameSite=Lax, Secure when ``FROI_HTTPS`` says the service is served over
 HTTPS), and it lapses after ``PERMANENT_SESSION_LIFETIME`` without use (12 hours).  What
 it keeps is the user's id with their session version (``User.get_id``), so changing the
 password signs out every other session: :func:`load_user` finds the old number stale.
