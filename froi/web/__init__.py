@@ -6,8 +6,8 @@ and registers the blueprints of each feature package (``accounts``, ``projects``
 ``runs``, ``unit_costs``, ``uploads``, ``portfolio``; each lists them in
 ``blueprints``) and the JSON API (:mod:`.api`, ``/api/v1``).  It migrates the database
 and loads the default data on start (see :mod:`.core.db`), and a first start creates an
-administrator to sign in with (:mod:`.accounts.first_start`), so ``flask --app app run`` on a fresh clone opens a
-working service.
+administrator to sign in with (:mod:`.accounts.first_start`), so ``flask --app app run``
+on a fresh clone opens a working service.
 
 The web layer imports the engine (``calculator``); the engine imports nothing of it.
 """
