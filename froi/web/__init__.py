@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from froi.workbook.limits import DEFAULT_LIMITS
 
-from .core import csrf, db, failures, formatting, secret, security
+from .core import csrf, db, failures, formatting, observe, secret, security
 from .core.models import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,10 +62,15 @@ ERROR_TITLES = {
 
 
 def create_app(
-    test_config: Mapping[str, Any] | None = None, instance_path: str | None = None
+    test_config: Mapping[str, Any] | None = None,
+    instance_path: str | None = None,
+    *,
+    queue_consumer: bool = True,
 ) -> Flask:
     """Build the app.  ``test_config`` replaces the instance config (tests pass their own);
-    ``instance_path`` replaces the instance folder (tests and tools keep theirs apart)."""
+    ``instance_path`` replaces the instance folder (tests and tools keep theirs apart).
+    ``queue_consumer=False`` starts no in-process job worker even on the embedded default
+    (a process that only prepares the database, or only enqueues)."""
     app = Flask(
         __name__,
         instance_path=instance_path or os.environ.get("FROI_INSTANCE_PATH") or None,
@@ -84,6 +89,9 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,
+        # one JSON object a line, with the request id (core/observe.py); tests log nothing
+        LOG_FORMAT="json",
+        LOG_LEVEL="INFO",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -92,6 +100,7 @@ def create_app(
         app.config.from_mapping(test_config)
     app.extensions["froi"] = {}
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    observe.init_app(app)  # first: every request gets its id before anything can refuse it
 
     try:
         secret.init_app(app)
@@ -128,5 +137,5 @@ def create_app(
     accounts.init_app(app)  # sign-in on every page; a first start's administrator
     from .uploads import jobs
 
-    jobs.init_app(app)  # the background job pool; jobs a restart interrupted marked failed
+    jobs.init_app(app, consumer=queue_consumer)  # the job queue (and its worker if embedded)
     return app

@@ -22,7 +22,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
 
 
 def test_the_pool_is_sized_from_the_settings(app: Flask, backend: str) -> None:
-    settings = PoolSettings.from_config({"THREADS": "8", "SQLITE_BUSY_TIMEOUT": "3"})
+    settings = PoolSettings.from_config({"WEB_THREADS": "8", "SQLITE_BUSY_TIMEOUT": "3"})
     assert (settings.pool_size, settings.max_overflow, settings.busy_timeout) == (10, 8, 3.0)
     given = PoolSettings.from_config({"DATABASE_POOL_SIZE": "3", "DATABASE_MAX_OVERFLOW": "1"})
     assert (given.pool_size, given.max_overflow) == (3, 1)

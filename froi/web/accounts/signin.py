@@ -34,7 +34,7 @@ from flask import (
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..core import models
+from ..core import models, observe
 from ..core.audit import Actor, record
 from ..core.db import get_session
 from ..core.forms import ErrorItem
@@ -47,7 +47,7 @@ bp = Blueprint("accounts", __name__)
 login_manager = LoginManager()
 
 #: Endpoints a signed-out person may reach.
-PUBLIC = frozenset({"accounts.sign_in", "static"})
+PUBLIC = frozenset({"accounts.sign_in", "static"}) | observe.PUBLIC
 #: Addresses that are files, not pages: signed out, they answer 401 instead of a redirect.
 DOWNLOADS = (".xlsx", ".xlsm", ".csv", ".json")
 WRONG = "Enter a correct email address and password"

@@ -86,9 +86,10 @@ class PoolSettings:
     @classmethod
     def from_config(cls, config: Any) -> PoolSettings:
         """From the app's config (``FROI_SQLITE_BUSY_TIMEOUT``, ``FROI_DATABASE_POOL_SIZE``,
-        ``FROI_DATABASE_MAX_OVERFLOW``, ``FROI_DATABASE_POOL_TIMEOUT``; ``FROI_THREADS``,
-        the threads a worker serves requests with, sizes the pool when it is not given)."""
-        threads = int(config.get("THREADS") or os.environ.get("FROI_THREADS") or 4)
+        ``FROI_DATABASE_MAX_OVERFLOW``, ``FROI_DATABASE_POOL_TIMEOUT``); ``WEB_THREADS``,
+        the threads each gunicorn worker serves requests with (``make serve``), sizes the
+        pool when it is not given."""
+        threads = int(config.get("WEB_THREADS") or os.environ.get("WEB_THREADS") or 4)
         return cls(
             busy_timeout=float(config.get("SQLITE_BUSY_TIMEOUT") or SQLITE_BUSY_TIMEOUT),
             pool_size=int(config.get("DATABASE_POOL_SIZE") or threads + POOL_HEADROOM),

@@ -144,7 +144,7 @@ class UnitCostTable(Base):
     #: draft's revision: every UPDATE of a table is ``... WHERE sha256 = :loaded``, and of
     #: two changes made to the same draft at once the second is refused (StaleDataError)
     #: instead of being written over the first; a form carries the hash it was built from.
-    __mapper_args__ = {
+    __mapper_args__ = {  # noqa: RUF012 (SQLAlchemy reads it; mypy refuses ClassVar here)
         "version_id_col": sha256,
         "version_id_generator": False,
     }
@@ -236,7 +236,7 @@ class Project(Base):
     #: that lost a race with another (both read the same revision) changes no row and
     #: raises ``StaleDataError`` instead of silently overwriting the other's change.  The
     #: service sets the new revision itself (:meth:`set_doc`, :func:`bump_revisions`).
-    __mapper_args__ = {
+    __mapper_args__ = {  # noqa: RUF012 (SQLAlchemy reads it; mypy refuses ClassVar here)
         "version_id_col": revision,
         "version_id_generator": False,
     }
