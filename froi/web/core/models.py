@@ -140,6 +140,15 @@ class UnitCostTable(Base):
     )
     parent: Mapped[UnitCostTable | None] = relationship(remote_side=[id])
 
+    #: a draft's SHA-256 changes with every change of its rows, so it serves as the
+    #: draft's revision: every UPDATE of a table is ``... WHERE sha256 = :loaded``, and of
+    #: two changes made to the same draft at once the second is refused (StaleDataError)
+    #: instead of being written over the first; a form carries the hash it was built from.
+    __mapper_args__ = {  # noqa: RUF012 (SQLAlchemy reads it; mypy refuses ClassVar here)
+        "version_id_col": sha256,
+        "version_id_generator": False,
+    }
+
     @property
     def label(self) -> str:
         return f"{self.name} {self.version}"
@@ -223,6 +232,15 @@ class Project(Base):
 
     scenario_of: Mapped[Project | None] = relationship(remote_side=[id])
 
+    #: every UPDATE of a project is ``... WHERE id = :id AND revision = :loaded``: a save
+    #: that lost a race with another (both read the same revision) changes no row and
+    #: raises ``StaleDataError`` instead of silently overwriting the other's change.  The
+    #: service sets the new revision itself (:meth:`set_doc`, :func:`bump_revisions`).
+    __mapper_args__ = {  # noqa: RUF012 (SQLAlchemy reads it; mypy refuses ClassVar here)
+        "version_id_col": revision,
+        "version_id_generator": False,
+    }
+
     def set_doc(self, doc: dict[str, Any]) -> None:
         """Replace the document (a new object, so the JSON column sees the change)."""
         self.doc = doc
@@ -241,6 +259,18 @@ class Project(Base):
             doc["agencies"] = self.agencies
         doc["projects"] = [self.doc]
         return doc
+
+
+def bump_revisions(session: Session, *_: Any) -> None:
+    """Session hook (``before_flush``): a project changed without a new revision gets one.
+
+    Every change of a project's inputs is a new revision, so that a form built from the
+    old one is refused and results stored for it are known to be out of date.
+    """
+    for obj in session.dirty:
+        changed = isinstance(obj, Project) and session.is_modified(obj)
+        if changed and not inspect(obj).attrs.revision.history.has_changes():
+            obj.revision = (obj.revision or 0) + 1
 
 
 class Run(Base):
@@ -501,6 +531,7 @@ def _was_published(table: UnitCostTable) -> bool:
 def watch_published_tables(session_factory: Any) -> None:
     """Attach :func:`refuse_changes_to_published_tables` to a sessionmaker."""
     event.listen(session_factory, "before_flush", refuse_changes_to_published_tables)
+    event.listen(session_factory, "before_flush", bump_revisions)
 
 
 def column_length(model: type[Base], attribute: str) -> int | None:
