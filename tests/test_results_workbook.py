@@ -34,6 +34,7 @@ from froi.workbook.reader import compute_workbook, read_workbook
 from froi.workbook.results import ALWAYS_WRITTEN, RESULT_SHEETS, write_results_workbook
 from froi.workbook.results.cells import FORMULA_TRIGGERS, neutralise
 from froi.workbook.results.charts import CHART_LIMIT
+from froi.workbook.results.context import sheet_rows
 from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN
 
 INPUT_SHEETS = {s.name for s in SHEETS}
@@ -148,14 +149,23 @@ class Expected:
         years["paid_u"] = (years.cum_fiscal >= years.cum_costs) & (years.cum_fiscal > 0)
         self.years = years.set_index(["_p", "t"])
         agencies = modes(results.agencies, "appraisal", "comparison")
-        costs = modes(results.costs, "appraisal", "comparison")
+        costs = modes(
+            results.costs.assign(sheet_row=sheet_rows(results.run.lists["costs"])),
+            "appraisal",
+            "comparison",
+        )
         by_type = costs.groupby(["_p", "cost_type"], as_index=False)[["net_cost_total", "pv"]].sum()
         totals = agencies.groupby("agency")[
             ["pv_fiscal", "pv_fiscal_cashable", "pv_costs", "net_fiscal_benefit"]
         ].sum()
         avoided = results.comparison_agencies.groupby("agency")["costs_avoided_total"].sum()
-        totals = totals.join(avoided, how="outer").fillna(0.0).reset_index()
-        cases = results.cases
+        delivered = (
+            modes(results.costs, "comparison").groupby("agency")["real_total"].sum()
+        ).rename("delivery_cost_total")
+        totals = totals.join(avoided, how="outer").join(delivered, how="outer").fillna(0.0)
+        totals["net_saving_total"] = totals["costs_avoided_total"] - totals["delivery_cost_total"]
+        totals = totals.reset_index()
+        cases = results.cases.assign(sheet_row=sheet_rows(results.run.lists["cases"]))
         teams = results.run.lists["teams"]
         team_rows = []
         for record in teams.to_dict("records"):
@@ -192,9 +202,9 @@ class Expected:
                 ),
             ),
             "Cost rows": (
-                lambda r: (r["Project #"], r["Input row"]),
+                lambda r: (r["Project #"], r["Row on the Costs sheet"]),
                 _by(
-                    costs,
+                    costs.assign(row=costs["sheet_row"]),
                     ["_p", "row"],
                     {
                         "Years it applies": "years",
@@ -225,6 +235,10 @@ class Expected:
                         "PV costs: pays (£)": rec["pv_costs"],
                         "Net fiscal benefit (£)": rec["net_fiscal_benefit"],
                         "Costs avoided against comparison groups (£)": rec["costs_avoided_total"],
+                        "Delivery cost of comparison projects (£, real, no OB)": rec[
+                            "delivery_cost_total"
+                        ],
+                        "Net saving against comparison groups (£)": rec["net_saving_total"],
                     }
                     for rec in totals.to_dict("records")
                 },
@@ -247,8 +261,8 @@ class Expected:
                 ),
             ),
             "Case results": (
-                lambda r: (r["Project #"], r["Input row"]),
-                _by(cases, ["_p", "_row"], {"Case FROI (£ per £1)": "case_froi"}),
+                lambda r: (r["Project #"], r["Row on the Cases sheet"]),
+                _by(cases, ["_p", "sheet_row"], {"Case FROI (£ per £1)": "case_froi"}),
             ),
             "Case teams": (
                 lambda r: (r["Project #"], r["Team"]),
@@ -763,11 +777,8 @@ def test_results_sheets_are_those_the_reader_sets_aside(mixed: tuple[Results, Pa
     assert names - inputs <= set(RESULT_SHEETS)
     assert set(ALWAYS_WRITTEN) <= names - inputs
     assert not inputs & set(RESULT_SHEETS)
-    outputs = len(names - inputs)
-    assert [str(p) for p in read_workbook(mixed[1]).raw.problems] == [
-        f"file 'mixed.xlsx': read as a results workbook: its {outputs} results sheets are "
-        "outputs and were not read"
-    ]
+    # its own sheets are set aside without a warning (issue 12)
+    assert [str(p) for p in read_workbook(mixed[1]).raw.problems] == []
 
 
 def nested(project: dict[str, Any]) -> dict[str, Any]:
@@ -971,3 +982,31 @@ def test_a_file_that_cannot_be_created_raises_os_error(
     results = compute(sample("hampshire_offset"), default_reference)
     with pytest.raises(FileNotFoundError):
         export(results, default_reference, tmp_path / "no such folder" / "r.xlsx")
+
+
+def test_rows_on_the_detail_sheets_point_at_this_workbooks_input_rows(
+    mixed: tuple[Results, Path],
+) -> None:
+    """ "Row on the Costs sheet" (and Outcomes, Cases) is the row of the workbook's own
+    input sheet holding that item, so it stays right after a round trip (issue 12)."""
+    wb = openpyxl.load_workbook(mixed[1])
+    for detail, sheet, field in (
+        ("Cost rows", "Costs", "description"),
+        ("Outcome values", "Outcomes", "description"),
+        ("Case results", "Cases", "case_id"),
+    ):
+        ws, inputs = wb[detail], wb[sheet]
+        headers = [c.value for c in ws[1]]
+        row_col = headers.index(f"Row on the {sheet} sheet")
+        text_col = headers.index("Case ID" if field == "case_id" else "Description")
+        input_headers = [c.value for c in inputs[1]]
+        id_col, field_col = input_headers.index("project_id"), input_headers.index(field)
+        checked = 0
+        for values in ws.iter_rows(min_row=2, values_only=True):
+            row = inputs[values[row_col]]
+            assert row[id_col].value == values[1] or "'" + str(row[id_col].value) == values[1]
+            typed = str(row[field_col].value).lstrip("'").strip()
+            if values[text_col] is not None:  # the raw-text copy adds a tab or a return
+                assert unescape(str(values[text_col])).lstrip("'").strip() == typed
+            checked += 1
+        assert checked > 3

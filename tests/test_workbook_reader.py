@@ -437,13 +437,7 @@ def base_results(reference: ReferenceData) -> Results:
                 "Outcomes)"
             ],
         ),
-        (
-            "results_reupload.xlsx",
-            [
-                "file 'results_reupload.xlsx': read as a results workbook: its 12 results "
-                "sheets are outputs and were not read"
-            ],
-        ),
+        ("results_reupload.xlsx", []),
         (
             "unknown_column.xlsx",
             [
@@ -917,3 +911,39 @@ def test_default_limits_are_20_mb_and_200000_rows() -> None:
     assert DEFAULT_LIMITS.max_bytes == 20 * 1024 * 1024
     assert DEFAULT_LIMITS.max_rows == 200_000
     assert DEFAULT_LIMITS.last_row == 200_001  # the header is row 1
+
+
+def test_a_boolean_saved_as_a_formula_without_its_value_is_read_as_the_boolean(
+    tmp_path: Path, default_reference: ReferenceData
+) -> None:
+    """LibreOffice saves TRUE as ``=TRUE()``; a program that does not calculate (openpyxl)
+    keeps no value for it.  It is the boolean it names, not a formula refused (issue 12);
+    any other formula without a value is still refused."""
+    import openpyxl
+
+    doc = json.loads((SAMPLES / "edge_of_care_appraisal.json").read_text())
+    source = tmp_path / "eoc.xlsx"
+    write_input_workbook(doc, source, default_reference)
+    book = openpyxl.load_workbook(source)
+    settings = book["Settings"]
+    (row,) = [
+        r
+        for r in range(2, settings.max_row + 1)
+        if settings.cell(r, 1).value == "apply_optimism_bias"
+    ]
+    settings.cell(row, 2).value = "=FALSE()"
+    book.save(tmp_path / "false.xlsx")
+    read = compute_workbook(tmp_path / "false.xlsx", default_reference)
+    assert read.run is not None and read.run.settings.apply_optimism_bias is False
+    expected = compute(
+        {**doc, "settings": {**doc["settings"], "apply_optimism_bias": False}}, default_reference
+    )
+    assert read.summary.at[0, "froi"] == pytest.approx(expected.summary.at[0, "froi"], rel=1e-12)
+    settings.cell(row, 2).value = "=TRUE()"
+    book.save(tmp_path / "true.xlsx")
+    read = compute_workbook(tmp_path / "true.xlsx", default_reference)
+    assert read.run is not None and read.run.settings.apply_optimism_bias is True
+    settings.cell(row, 2).value = "=AND(TRUE(),TRUE())"
+    book.save(tmp_path / "and.xlsx")
+    with pytest.raises(FormulaWithoutValue):
+        read_workbook(tmp_path / "and.xlsx")

@@ -266,6 +266,7 @@ class _Reader:
                 facts = self.scanner.facts(self.package, part)
         except CalamineError as exc:
             raise self.package.corrupt(f"sheet {part.name} cannot be read: {exc}") from None
+        _put_booleans(values, origin, facts)
         grid = read_grid(sheet, part, values, origin, merged, header_fields(sheet), self.sink)
         self._note_facts(sheet, part, grid, facts)
         return grid
@@ -342,6 +343,23 @@ def _values(
     data = book.get_sheet_by_name(part.name)
     start = data.start or (0, 0)
     return data.to_python(), (int(start[0]), int(start[1])), list(data.merged_cell_ranges or [])
+
+
+def _put_booleans(values: list[list[Any]], origin: tuple[int, int], facts: SheetFacts) -> None:
+    """``=TRUE()`` and ``=FALSE()`` cells without a saved value (LibreOffice writes a
+    boolean so; a program that does not calculate keeps no value) read as the boolean
+    they are; one outside calamine's grid is refused like any formula without a value."""
+    for row, col, value in facts.boolean_formulas:
+        r, c = row - 1 - origin[0], col - 1 - origin[1]
+        if r < 0 or c < 0:
+            facts.formulas_without_value.append((row, col))
+            continue
+        while len(values) <= r:
+            values.append([""] * (len(values[0]) if values else 0))
+        line = values[r]
+        if len(line) <= c:
+            line.extend([""] * (c + 1 - len(line)))
+        line[c] = value
 
 
 def _rows(count: int) -> str:

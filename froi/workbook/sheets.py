@@ -18,8 +18,9 @@ figure (``Outcomes 2024`` read as no outcomes gives an FROI of 0):
   list sheet no project needs;
 - the template's Instructions and Lists sheets are not read and not mentioned;
 - a results workbook of this service (:mod:`froi.workbook.results`), which holds its
-  inputs in the template's layout, is recognised by its results sheets: they are
-  outputs, named in one warning;
+  inputs in the template's layout, is recognised by its results sheets: they are its
+  own outputs, set aside without a word (re-uploading an exported workbook gives no
+  warning about them; issue 12), while any other sheet in it is reported as below;
 - any other sheet (notes, a budget) is named in a warning as not read.
 """
 
@@ -97,7 +98,7 @@ def match_sheets(parts: list[SheetPart], first_row: FirstRow, sink: Sink) -> She
             )
         else:
             plan.found[sheet.name] = part
-    for part in _without_results_sheets(others, sink):
+    for part in _without_results_sheets(others):
         _report_other(part, first_row, plan, sink)
     if "Projects" not in plan.found and "Projects" not in plan.stood_for:
         names = ", ".join(repr(p.name) for p in parts) or "none"
@@ -108,17 +109,11 @@ def match_sheets(parts: list[SheetPart], first_row: FirstRow, sink: Sink) -> She
     return plan
 
 
-def _without_results_sheets(others: list[SheetPart], sink: Sink) -> list[SheetPart]:
-    """The sheets left once a results workbook's own sheets are set aside (one warning)."""
+def _without_results_sheets(others: list[SheetPart]) -> list[SheetPart]:
+    """The sheets left once a results workbook's own sheets are set aside."""
     names = {p.name for p in others}
     if sum(name in names for name in ALWAYS_WRITTEN) < RESULTS_AT_LEAST:
         return others
-    outputs = [p for p in others if p.name in RESULT_SHEETS]
-    sink.add_file(
-        f"read as a results workbook: its {len(outputs)} results sheets are outputs and "
-        "were not read",
-        severity="warning",
-    )
     return [p for p in others if p.name not in RESULT_SHEETS]
 
 

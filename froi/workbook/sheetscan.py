@@ -45,6 +45,9 @@ class SheetFacts:
     hidden_columns: list[tuple[int, int]] = field(default_factory=list)
     rows_hidden_by_default: bool = False
     formulas_without_value: list[tuple[int, int]] = field(default_factory=list)
+    #: ``=TRUE()`` / ``=FALSE()`` without a saved value (LibreOffice's booleans, saved by
+    #: a program that does not calculate): the boolean they stand for, read as typed
+    boolean_formulas: list[tuple[int, int, bool]] = field(default_factory=list)
     error_cells: list[tuple[int, int, str]] = field(default_factory=list)
 
 
@@ -161,7 +164,12 @@ class SheetScanner:
                 for match in _FORMULA_NO_VALUE.finditer(piece):
                     attrs = _cell_attrs_before(piece, match.start())
                     kind = _T_ATTR.search(attrs)
-                    if kind is None or kind.group(2) != b"str":  # "" is a saved text result
+                    if kind is not None and kind.group(2) == b"str":  # "" is a saved text
+                        continue
+                    boolean = _boolean_formula(piece, match)
+                    if boolean is not None:
+                        facts.boolean_formulas.append((*_position(attrs), boolean))
+                    else:
                         facts.formulas_without_value.append(_position(attrs))
             if b't="e"' in piece or (prefixed and b"t='e'" in piece):
                 for match in _ERROR_CELL.finditer(piece):
@@ -261,6 +269,15 @@ def _position(attrs: bytes) -> tuple[int, int]:
     if cell is None:
         return 0, 0
     return int(cell.group(2)), column_number(cell.group(1).decode())
+
+
+def _boolean_formula(piece: bytes, match: re.Match[bytes]) -> bool | None:
+    """True or False for a formula ``TRUE()`` / ``FALSE()`` (or ``TRUE`` / ``FALSE``)
+    ending where ``match`` starts; None for any other formula."""
+    if not match.group(0).startswith(b"</"):
+        return None
+    body = piece[piece.rfind(b">", 0, match.start()) + 1 : match.start()].strip().upper()
+    return {b"TRUE()": True, b"TRUE": True, b"FALSE()": False, b"FALSE": False}.get(body)
 
 
 def _cell_attrs_before(piece: bytes, at: int) -> bytes:

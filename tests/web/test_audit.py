@@ -139,6 +139,13 @@ def test_every_kind_of_change_is_recorded(
         )
     url = f"/accounts/organisations/{org}"
     submit(site_admin_client, url, {"name": "Audit borough"}, action=f"{url}/rename")
+    # an API token made and revoked
+    submit(client, "/account/tokens/", {"name": "Audit"})
+    with app.app_context():
+        from froi.web.core.models import ApiToken
+
+        token = get_session().scalars(select(ApiToken.id)).one()
+    submit(client, "/account/tokens/", {}, action=f"/account/tokens/{token}/revoke")
     # a password, signing in and out
     change = submit(
         client,
@@ -159,9 +166,12 @@ def test_every_kind_of_change_is_recorded(
     assert set(ACTIONS) - recorded == set()
 
     changed = events(app, "project.changed")[0]
-    assert changed.before == {"name": "Audited"} and changed.after == {"name": "Audited again"}
+    assert changed.before == {"name": "Audited"}
+    # the revision the change made: a stale form lists the changes made since its own
+    assert changed.after == {"name": "Audited again", "revision": 2}
     assert changed.user_email == "analyst@la.example" and changed.object_id == project
     row_changed = events(app, "row.changed")[0]
+    assert row_changed.after is not None and row_changed.after.pop("revision") > 2
     assert row_changed.after == {"list": "costs", "row": 1, "amount": 200.0}
     chosen = events(app, "table.chosen")[0]
     assert chosen.after is not None and chosen.after["id"] == local

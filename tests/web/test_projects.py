@@ -133,7 +133,7 @@ def test_a_stale_form_does_not_overwrite_a_newer_save(app: Flask, client: FlaskC
     submit(client, edit, {"project_id": "ST-1", "name": "Second"})
     response = client.post(edit, data={**old_form, "project_id": "ST-1", "name": "Third"})
     assert response.status_code == 200
-    assert "has changed since you opened this page" in response.get_data(as_text=True)
+    assert "This project changed since you opened it" in response.get_data(as_text=True)
     stored = project_in_db(app, "ST-1")
     assert stored is not None and stored.name == "Second"
 

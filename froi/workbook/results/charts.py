@@ -162,7 +162,12 @@ def write_agency_chart(book: Book, agencies: Table) -> None:
     chart: Any = book.workbook.add_chart({"type": "bar"})
     n = max(agencies.rows, 1)
     first, last = agencies.top + 1, agencies.top + n
-    colours = {"pv_fiscal": "#2E7D32", "pv_costs": "#C00000", "costs_avoided_total": "#1F4E78"}
+    colours = {
+        "costs_avoided_total": "#1F4E78",
+        "delivery_cost_total": "#ED7D31",
+        "pv_fiscal": "#2E7D32",
+        "pv_costs": "#C00000",
+    }
     for key, colour in colours.items():
         if key not in agencies.index:
             continue
@@ -175,7 +180,12 @@ def write_agency_chart(book: Book, agencies: Table) -> None:
                 "fill": {"color": colour},
             }
         )
-    chart.set_title({"name": "Fiscal benefits and costs by agency (present values)"})
+    title = (
+        "Fiscal benefits and costs by agency (present values)"
+        if "pv_fiscal" in agencies.index
+        else "Costs avoided and delivery costs by agency"
+    )
+    chart.set_title({"name": title})
     chart.set_x_axis({"num_format": "£#,##0", "name": "£ at base-year prices"})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})

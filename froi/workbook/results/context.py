@@ -61,6 +61,18 @@ def _cumulate(years: pd.DataFrame) -> pd.DataFrame:
     return years
 
 
+def sheet_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The row (1-based, below the header) each row of a list takes on its input sheet of
+    the results workbook, which holds the lists project by project in input order
+    (:func:`froi.workbook.writer.write_input_sheets`): the "Row on the ... sheet" columns
+    and the live formulas refer to it."""
+    p = frame["_p"].to_numpy(dtype=np.int64)
+    order = np.argsort(p, kind="stable")
+    rows = np.empty(len(p), dtype=np.int64)
+    rows[order] = np.arange(len(p), dtype=np.int64) + 2
+    return rows
+
+
 def context(results: Results) -> Context:
     """Derive the numbering and the per-mode detail frames of a run's results."""
     if results.run is None:
@@ -73,8 +85,12 @@ def context(results: Results) -> Context:
         keep = np.isin(modes[frame["_p"].to_numpy(dtype=np.int64)], wanted)
         return frame[keep].reset_index(drop=True)
 
-    outcomes = of_modes(results.outcomes, "appraisal")
-    costs = of_modes(results.costs, "appraisal", "comparison")
+    outcomes = of_modes(
+        results.outcomes.assign(sheet_row=sheet_rows(run.lists["outcomes"])), "appraisal"
+    )
+    costs = of_modes(
+        results.costs.assign(sheet_row=sheet_rows(run.lists["costs"])), "appraisal", "comparison"
+    )
     agencies = of_modes(results.agencies, "appraisal", "comparison")
     usage = of_modes(results.usage, "comparison")
     comparison_agencies = of_modes(results.comparison_agencies, "comparison")
@@ -83,7 +99,7 @@ def context(results: Results) -> Context:
     )
     agency_no = {a: k for k, a in enumerate(sorted({str(a) for a in names}), start=1)}
 
-    cases = of_modes(results.cases, "case_level")
+    cases = of_modes(results.cases.assign(sheet_row=sheet_rows(run.lists["cases"])), "case_level")
     teams = of_modes(run.lists["teams"], "case_level")
     teams = teams.assign(team_no=np.arange(1, len(teams) + 1, dtype=float))
     match = pd.MultiIndex.from_frame(teams[["_p", "team"]]).get_indexer(

@@ -56,7 +56,7 @@ YEARS = (
 )
 OUTCOMES = (
     *KEY,
-    Column("row", "Input row", "integer"),
+    Column("row", "Row on the Outcomes sheet", "integer"),
     Column("description", "Description", "text", 36),
     Column("unit_cost_code", "Unit cost code", "text"),
     Column("outcome_theme", "Outcome theme", "integer"),
@@ -75,7 +75,7 @@ OUTCOMES = (
 )
 COSTS = (
     *KEY,
-    Column("row", "Input row", "integer"),
+    Column("row", "Row on the Costs sheet", "integer"),
     Column("description", "Description", "text", 36),
     Column("year", "First year (t)", "integer"),
     Column("end_year", "Last year (t)", "integer"),
@@ -101,6 +101,7 @@ COSTS = (
     Column("real_total", "Real cost over its years, no OB (£; offsets negative)", "money"),
     Column("discount_factor", "Discount factor (sum over its years)", "discount_factor"),
     Column("pv", "Present value (£)", "money"),
+    Column("mode", "Project mode", "text", 12),
 )
 COST_TYPES_COLUMNS = (
     *KEY,
@@ -219,12 +220,13 @@ def _write_outcomes(t: Table, ctx: Context) -> None:
     t.numbers("agency_no", agency_numbers(ctx, o))
     for column in OUTCOMES:
         if column.style != "text" and column.key not in ("no", "agency_no"):
-            t.numbers(column.key, o[column.key])
+            t.numbers(column.key, o["sheet_row" if column.key == "row" else column.key])
 
 
 def _write_costs(t: Table, ctx: Context) -> None:
     c = ctx.costs
-    keys(t, ctx, c)
+    p = keys(t, ctx, c)
+    t.texts("mode", ctx.modes[p])
     rows = range(len(c))
     t.formulas("years", [f"{t.at('end_year', i)}-{t.at('year', i)}+1" for i in rows], c["years"])
     t.formulas(
@@ -238,14 +240,14 @@ def _write_costs(t: Table, ctx: Context) -> None:
         c["real_total"],
     )
     for col in COSTS[2:]:
-        if col.key in ("years", "net_cost_total", "real_total"):
+        if col.key in ("years", "net_cost_total", "real_total", "mode"):
             continue
         if col.key == "agency_no":
             t.numbers("agency_no", agency_numbers(ctx, c))
         elif col.style == "text":
             t.texts(col.key, c[col.key])
         else:
-            t.numbers(col.key, c[col.key])
+            t.numbers(col.key, c["sheet_row" if col.key == "row" else col.key])
 
 
 def _write_cost_types(t: Table, ctx: Context, costs: Table) -> None:

@@ -39,7 +39,7 @@ COMPARISON_AGENCIES = (
 )
 CASES = (
     *KEY,
-    Column("row", "Input row", "integer"),
+    Column("row", "Row on the Cases sheet", "integer"),
     Column("case_id", "Case ID", "text"),
     Column("team", "Team", "text"),
     Column("team_no", "Team #", "integer"),
@@ -122,8 +122,8 @@ def write_cases(t: Table, ctx: Context) -> None:
     keys(t, ctx, c)
     t.texts("case_id", c["case_id"])
     t.texts("team", c["team"])
-    for key in ("_row", "team_no", "cost", "benefit"):
-        t.numbers("row" if key == "_row" else key, c[key])
+    for key in ("sheet_row", "team_no", "cost", "benefit"):
+        t.numbers("row" if key == "sheet_row" else key, c[key])
     t.formulas(
         "case_froi",
         [

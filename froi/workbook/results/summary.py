@@ -94,15 +94,22 @@ VALUE_KEYS = (
 TEXT_KEYS = ("project_id", "name", "organisation", "mode")
 assert [c.key for c in SUMMARY[1:]] == list(SUMMARY_COLUMNS), "Summary must follow the engine"
 
-AGENCIES = (
-    Column("agency", "Agency", "text", 28),
-    Column("agency_no", "Agency #", "integer"),
+AGENCIES_KEY = (Column("agency", "Agency", "text", 28), Column("agency_no", "Agency #", "integer"))
+#: Comparison projects' columns, first when the run has any: costs avoided are the
+#: headline of that design (METHOD 3), set against the delivery cost each agency bears.
+AGENCIES_COMPARISON = (
+    Column("costs_avoided_total", "Costs avoided against comparison groups (£)", "money"),
+    Column("delivery_cost_total", "Delivery cost of comparison projects (£, real, no OB)", "money"),
+    Column("net_saving_total", "Net saving against comparison groups (£)", "money"),
+)
+#: Appraisal projects' columns: who saves (PV fiscal benefits) and who pays (PV costs).
+AGENCIES_APPRAISAL = (
     Column("pv_fiscal", "PV fiscal benefits: saves (£)", "money"),
     Column("pv_fiscal_cashable", "of which cashable (£)", "money"),
     Column("pv_costs", "PV costs: pays (£)", "money"),
     Column("net_fiscal_benefit", "Net fiscal benefit (£)", "money"),
-    Column("costs_avoided_total", "Costs avoided against comparison groups (£)", "money"),
 )
+AGENCIES = (*AGENCIES_KEY, *AGENCIES_COMPARISON, *AGENCIES_APPRAISAL)
 
 
 def band_formula(ratio: str) -> str:
@@ -290,7 +297,12 @@ def plan_agencies(book: Book, ctx: Context) -> Table | None:
     the costs-avoided column only when the run has comparison projects."""
     if not ctx.agency_no:
         return None
-    columns = AGENCIES if "comparison" in set(ctx.modes) else AGENCIES[:-1]
+    modes = set(ctx.modes)
+    columns = [*AGENCIES_KEY]
+    if "comparison" in modes:
+        columns += AGENCIES_COMPARISON
+    if "appraisal" in modes:
+        columns += AGENCIES_APPRAISAL
     return Table(book, "Agencies", columns, len(ctx.agency_no))
 
 
@@ -301,11 +313,17 @@ def agency_totals(ctx: Context) -> dict[str, np.ndarray]:
     for frame, keys in (
         (ctx.agencies, ("pv_fiscal", "pv_fiscal_cashable", "pv_costs", "net_fiscal_benefit")),
         (ctx.comparison_agencies, ("costs_avoided_total",)),
+        (
+            ctx.costs[ctx.modes[ctx.costs["_p"].to_numpy(dtype=np.int64)] == "comparison"],
+            ("real_total",),
+        ),
     ):
         index = np.array([ctx.agency_no[str(a)] for a in frame["agency"]], dtype=np.int64)
         for key in keys:
             values = np.nan_to_num(frame[key].to_numpy(dtype=np.float64))
             out[key] = np.bincount(index, weights=values, minlength=size)[1:]
+    out["delivery_cost_total"] = out.pop("real_total")
+    out["net_saving_total"] = out["costs_avoided_total"] - out["delivery_cost_total"]
     return out
 
 
@@ -324,9 +342,27 @@ def write_agencies(t: Table, ctx: Context, d: Detail) -> None:
             continue
         s, a = source.range(key), source.range("agency_no")
         t.formulas(key, [f"SUMIFS({s},{a},{t.at('agency_no', i)})" for i in rows], totals[key])
-    t.formulas(
-        "net_fiscal_benefit",
-        [f"{t.at('pv_fiscal', i)}-{t.at('pv_costs', i)}" for i in rows],
-        totals["net_fiscal_benefit"],
-    )
+    if "delivery_cost_total" in t.index:
+        assert d.costs is not None  # comparison projects have cost rows
+        c = d.costs
+        t.formulas(
+            "delivery_cost_total",
+            [
+                f"SUMIFS({c.range('real_total')},{c.range('agency_no')},{t.at('agency_no', i)},"
+                f'{c.range("mode")},"comparison")'
+                for i in rows
+            ],
+            totals["delivery_cost_total"],
+        )
+        t.formulas(
+            "net_saving_total",
+            [f"{t.at('costs_avoided_total', i)}-{t.at('delivery_cost_total', i)}" for i in rows],
+            totals["net_saving_total"],
+        )
+    if "net_fiscal_benefit" in t.index:
+        t.formulas(
+            "net_fiscal_benefit",
+            [f"{t.at('pv_fiscal', i)}-{t.at('pv_costs', i)}" for i in rows],
+            totals["net_fiscal_benefit"],
+        )
     t.finish()
