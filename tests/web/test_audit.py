@@ -133,6 +133,13 @@ def test_every_kind_of_change_is_recorded(
         )
     url = f"/accounts/organisations/{org}"
     submit(site_admin_client, url, {"name": "Audit borough"}, action=f"{url}/rename")
+    # an API token made and revoked
+    submit(client, "/account/tokens/", {"name": "Audit"})
+    with app.app_context():
+        from froi.web.core.models import ApiToken
+
+        token = get_session().scalars(select(ApiToken.id)).one()
+    submit(client, "/account/tokens/", {}, action=f"/account/tokens/{token}/revoke")
     # a password, signing in and out
     change = submit(
         client,

@@ -73,7 +73,7 @@ def test_every_page(app: Flask, client: FlaskClient, projects: dict[str, str]) -
     urls.append(f"{projects['appraisal']}/results?simulations=200")
     for url in urls:  # results not yet calculated: the page offering "Calculate"
         _check(client, url)
-    for kind, location in projects.items():  # and the results, once calculated
+    for location in projects.values():  # and the results, once calculated
         response = see_results(client, location)
         assert response.status_code == 200, location
         _check(client, f"{location}/results", response.get_data(as_text=True))

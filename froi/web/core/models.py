@@ -427,6 +427,39 @@ class User(Base):
         return f"{self.id}:{self.session_version}"
 
 
+class ApiToken(Base):
+    """A user's token for the JSON API (``/api/v1``), stored as its SHA-256 only.
+
+    The token itself is shown once, when it is made; what is kept is its hash (the token
+    is 256 random bits, so a fast hash is enough: there is nothing to guess), the first
+    characters to tell tokens apart on the account page, and when it was last used.  A
+    request with the token acts as its user, with the user's organisation and role as
+    they are at the time of the request; a revoked token, or one whose user is
+    deactivated, is refused.  ``window_start`` and ``window_count`` count the requests
+    of the current minute for the rate limit, in the database so every worker shares
+    them (see :mod:`froi.web.api.auth`).
+    """
+
+    __tablename__ = "api_token"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    #: the token's first characters, as shown on the account page ("froi_Ab3d...")
+    prefix: Mapped[str] = mapped_column(String(20))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    window_start: Mapped[datetime | None] = mapped_column()
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship()
+
+
 class AuditEvent(Base):
     """One change, recorded in the same transaction as the change itself.
 

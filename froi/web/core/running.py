@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calculator import ENGINE_VERSION
-from calculator.engine import compute, input_hash
+from calculator.engine import Results, compute, input_hash
 from calculator.errors import InvalidInput, Problem
 from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
 from calculator.inputs import read_input
@@ -119,6 +119,42 @@ def _record(
     session.flush()
     audit_run(session, run)
     return run
+
+
+def compute_document(
+    session: Session,
+    doc: dict[str, Any],
+    organisation_id: int,
+    *,
+    label: str,
+    table: models.UnitCostTable | None = None,
+) -> tuple[models.Run, Results]:
+    """Compute a canonical input on the organisation's table in use (or ``table``) and
+    record the run, labelled ``label`` (the caller commits).  Returns the run and the
+    engine's results (for a results workbook).
+
+    Raises :class:`InvalidInput` (nothing recorded) when the input has problems.
+    """
+    table = table or current_table(session, organisation_id)
+    now = models.utcnow()
+    results = compute(doc, reference_for(table), computed_at=now)
+    projects = doc.get("projects") or []
+    one = projects[0].get("project_id") if len(projects) == 1 else None
+    ref = str(one) if one not in (None, "") else f"{len(projects):,} projects"
+    run = new_run(
+        table,
+        doc,
+        results.to_dict(),
+        organisation_id=organisation_id,
+        project_ref=ref[:100],
+        computed_at=now,
+        user=user_name(),
+        label=label[:300],
+    )
+    session.add(run)
+    session.flush()
+    audit_run(session, run)
+    return run, results
 
 
 def audit_run(session: Session, run: models.Run, actor: Actor | None = None) -> None:

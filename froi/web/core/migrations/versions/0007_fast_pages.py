@@ -1,7 +1,7 @@
 """Runs keep their headline figures beside their results, for lists read without them.
 
 Revision ID: 0007_fast_pages
-Revises: 0006
+Revises: 0008_api_tokens
 Create Date: 2026-12-02
 
 The runs list showed each run's FROI (or its count of projects) by reading the run's
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_fast_pages"
-down_revision = "0006"
+down_revision = "0008_api_tokens"
 branch_labels = None
 depends_on = None
 
