@@ -34,6 +34,30 @@ VERSION = "1"
 PREFIX = f"/api/v{VERSION}"
 
 
+#: The document's description and its security scheme (a bearer token on every call).
+SPEC_OPTIONS: dict[str, Any] = {
+    "info": {
+        "description": (
+            "The FROI calculator's JSON API. Send a token made on your account's "
+            "API tokens page as 'Authorization: Bearer <token>'. Errors are "
+            "application/problem+json (RFC 9457) listing every problem with where "
+            "it is. docs/api.md describes the API, its limits and its errors."
+        ),
+        "license": {"name": "MIT"},
+    },
+    "security": [{"bearerAuth": []}],
+    "components": {
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API token (froi_...) from /account/tokens",
+            }
+        }
+    },
+}
+
+
 class FroiApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, with errors documented as problem documents and answered by
     the service's own handler (which keeps the pages' HTML error pages for the pages)."""
@@ -69,34 +93,16 @@ def docs() -> str:
 def init_app(app: Flask) -> None:
     """The API's blueprints, its document, token authentication and its limits."""
     limits.init_app(app)
-    app.config.setdefault("API_TITLE", "FROI calculator API")
-    app.config.setdefault("API_VERSION", VERSION)
-    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
-    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
-    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault(
-        "API_SPEC_OPTIONS",
+    # flask-smorest's own keys: fixed by the service, not deployment settings
+    app.config.update(
         {
-            "info": {
-                "description": (
-                    "The FROI calculator's JSON API. Send a token made on your account's "
-                    "API tokens page as 'Authorization: Bearer <token>'. Errors are "
-                    "application/problem+json (RFC 9457) listing every problem with where "
-                    "it is. docs/api.md describes the API, its limits and its errors."
-                ),
-                "license": {"name": "MIT"},
-            },
-            "security": [{"bearerAuth": []}],
-            "components": {
-                "securitySchemes": {
-                    "bearerAuth": {
-                        "type": "http",
-                        "scheme": "bearer",
-                        "description": "An API token (froi_...) from /account/tokens",
-                    }
-                }
-            },
-        },
+            "API_TITLE": "FROI calculator API",
+            "API_VERSION": VERSION,
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": PREFIX,
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "API_SPEC_OPTIONS": SPEC_OPTIONS,
+        }
     )
     api = FroiApi(app)
     app.extensions["froi"]["api"] = api

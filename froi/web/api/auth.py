@@ -19,12 +19,13 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from flask import current_app, g, request
+from flask import g, request
 from sqlalchemy import case, literal, update
 
 from ..accounts.tokens import find_token
 from ..core import models
 from ..core.db import get_session
+from . import limits
 from .problems import ApiProblem
 
 PREFIX = "/api/"
@@ -75,9 +76,8 @@ def authenticate() -> None:
 
 def _count(row: models.ApiToken) -> None:
     """Count this request against the token's minute; 429 past the limit."""
-    config = current_app.config
-    limit = int(config.get("API_RATE_LIMIT", 120))
-    window = timedelta(seconds=int(config.get("API_RATE_WINDOW", 60)))
+    most = limits.limit("API_RATE_LIMIT")
+    window = timedelta(seconds=limits.limit("API_RATE_WINDOW"))
     now = models.utcnow()
     # fixed windows aligned to the epoch, so every process agrees where one starts
     seconds = window.total_seconds()
@@ -98,12 +98,12 @@ def _count(row: models.ApiToken) -> None:
     )
     session.commit()
     session.refresh(row)
-    if row.window_count > limit:
+    if row.window_count > most:
         wait = max(1, math.ceil((start + window - now).total_seconds()))
         raise ApiProblem(
             429,
             "rate-limited",
-            f"This token has made more than {limit} requests in {int(seconds)} seconds. "
+            f"This token has made more than {most} requests in {int(seconds)} seconds. "
             f"Wait {wait} second{'' if wait == 1 else 's'} and try again.",
             headers={"Retry-After": str(wait)},
         )
