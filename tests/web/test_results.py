@@ -284,7 +284,9 @@ def test_viewing_results_never_records_a_run_and_reuses_the_last(
         see_results(client, location)
     assert _runs(app) == 1
     # a change makes the stored run out of date: viewing says so, asking records a new one
-    submit(client, f"{location}/costs/new", {"amount": "5000", "agency": "Local Authority"})
+    submit(
+        client, f"{location}/costs/new", cost_form({"amount": "5000", "agency": "Local Authority"})
+    )
     assert "have not been calculated yet" in page(client.get(f"{location}/results")).text
     assert _runs(app) == 1
     changed = headline(see_results(client, location).get_data(as_text=True))
