@@ -38,7 +38,7 @@ from froi.web.core.models import (
 )
 
 from .conftest import OTHER, SAMPLES, ClientAs, first_organisation
-from .pages import page, submit
+from .pages import page, see_results, submit
 from .test_batch import upload_and_confirm
 from .test_results import import_sample, latest_run
 from .test_unit_cost_tables import META, national_id, table_id
@@ -65,7 +65,7 @@ class World:
 @pytest.fixture
 def world(app: Flask, client: FlaskClient, admin_client: FlaskClient) -> World:
     project = int(import_sample(client, "edge_of_care_appraisal.json").rsplit("/", 1)[1])
-    client.get(f"/projects/{project}/results")
+    see_results(client, f"/projects/{project}")
     run = latest_run(app)
     upload_and_confirm(client, SAMPLES / "hampshire_offset.xlsx")
     local = table_id(

@@ -16,7 +16,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import AuditEvent, Project, Run, Upload, User
 
 from .conftest import OTHER, PASSWORD, SAMPLES, ClientAs, sign_in
-from .pages import page, submit
+from .pages import page, see_results, submit
 from .test_batch import confirm, upload
 from .test_projects import create
 from .test_results import import_sample, latest_run
@@ -58,7 +58,7 @@ def test_every_kind_of_change_is_recorded(
     submit(client, copy.headers["Location"] + "/delete", {})
     imported = import_sample(client, "edge_of_care_appraisal.json")
     # runs
-    client.get(f"{imported}/results")
+    see_results(client, imported)
     run = latest_run(app)
     submit(client, f"/runs/{run.id}", {}, action=f"/runs/{run.id}/rerun")
     # an upload, confirmed

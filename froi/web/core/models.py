@@ -31,6 +31,7 @@ from sqlalchemy import (
     Dialect,
     Double,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -277,7 +278,10 @@ class Run(Base):
     """One calculation, with everything needed to reproduce and audit it (METHOD 6)."""
 
     __tablename__ = "run"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        Index("ix_run_organisation_id_id", "organisation_id", "id"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
@@ -307,6 +311,10 @@ class Run(Base):
     )
     #: what the run was, in words, when it is not one project's ("Portfolio, 12 projects")
     label: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    #: headline figures kept beside ``results`` so that lists never read the results:
+    #: how many projects, and a one-project run's FROI
+    project_count: Mapped[int | None] = mapped_column(Integer)
+    froi: Mapped[float | None] = mapped_column(Double)
 
     project: Mapped[Project | None] = relationship()
     unit_cost_table: Mapped[UnitCostTable] = relationship()
