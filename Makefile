@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench install clean
+.PHONY: run serve test lint typecheck bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ install: $(STAMP)
 
 # The web service on http://127.0.0.1:5000 (SQLite in instance/, or DATABASE_URL).
 run: $(STAMP)
-	$(BIN)/flask --app app run
+	FROI_LOG_FORMAT=$${FROI_LOG_FORMAT:-text} $(BIN)/flask --app app run
+
+# Production serving: gunicorn on $$PORT (8000), a worker process per core, JSON logs;
+# every setting from the environment (docs/deployment.md).
+serve: $(STAMP)
+	$(BIN)/gunicorn --config python:froi.web.serving app:app
 
 lint: $(STAMP)
 	$(BIN)/ruff check calculator froi tests bench sample_workbooks docs app.py

@@ -4,10 +4,10 @@
 :mod:`.core` with its ``init_app`` (the database, formatting filters, CSRF protection)
 and registers the blueprints of each feature package (``accounts``, ``projects``,
 ``runs``, ``unit_costs``, ``uploads``, ``portfolio``; each lists them in
-``blueprints``).  It migrates the database and loads the default data on start (see
-:mod:`.core.db`), and a first start creates an administrator to sign in with
-(:mod:`.accounts.first_start`), so ``flask --app app run`` on a fresh clone opens a
-working service.
+``blueprints``) and the JSON API (:mod:`.api`, ``/api/v1``).  It migrates the database
+and loads the default data on start (see :mod:`.core.db`), and a first start creates an
+administrator to sign in with (:mod:`.accounts.first_start`), so ``flask --app app run``
+on a fresh clone opens a working service.
 
 The web layer imports the engine (``calculator``); the engine imports nothing of it.
 """
@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from froi.workbook.limits import DEFAULT_LIMITS
 
-from .core import csrf, db, failures, formatting, secret, security
+from .core import csrf, db, failures, formatting, observe, secret, security
 from .core.models import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,10 +62,15 @@ ERROR_TITLES = {
 
 
 def create_app(
-    test_config: Mapping[str, Any] | None = None, instance_path: str | None = None
+    test_config: Mapping[str, Any] | None = None,
+    instance_path: str | None = None,
+    *,
+    queue_consumer: bool = True,
 ) -> Flask:
     """Build the app.  ``test_config`` replaces the instance config (tests pass their own);
-    ``instance_path`` replaces the instance folder (tests and tools keep theirs apart)."""
+    ``instance_path`` replaces the instance folder (tests and tools keep theirs apart).
+    ``queue_consumer=False`` starts no in-process job worker even on the embedded default
+    (a process that only prepares the database, or only enqueues)."""
     app = Flask(
         __name__,
         instance_path=instance_path or os.environ.get("FROI_INSTANCE_PATH") or None,
@@ -84,6 +89,9 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,
+        # one JSON object a line, with the request id (core/observe.py); tests log nothing
+        LOG_FORMAT="json",
+        LOG_LEVEL="INFO",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -92,6 +100,7 @@ def create_app(
         app.config.from_mapping(test_config)
     app.extensions["froi"] = {}
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    observe.init_app(app)  # first: every request gets its id before anything can refuse it
 
     try:
         secret.init_app(app)
@@ -103,19 +112,24 @@ def create_app(
     security.init_app(app)
     failures.init_app(app)
 
-    from . import accounts, portfolio, projects, runs, unit_costs, uploads
+    from . import accounts, api, portfolio, projects, runs, unit_costs, uploads
 
     for feature in (accounts, projects, runs, unit_costs, uploads, portfolio):
         for blueprint in feature.blueprints:
             app.register_blueprint(blueprint)
+    api.init_app(app)  # the JSON API under /api/v1, its document and its tokens
 
     @app.get("/")
     def index() -> Response:
         return redirect(url_for("projects.index"))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
-        """Errors as pages of the service, in plain words, with the service's navigation."""
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+        """Errors as pages of the service, in plain words, with the service's navigation;
+        an API request's as a problem document (application/problem+json)."""
+        problem = api.handle_http_exception(error)
+        if problem is not None:
+            return problem
         code = error.code or 500
         title = ERROR_TITLES.get(code, error.name)
         return render_template("error.html", title=title, error=error), code
@@ -128,5 +142,5 @@ def create_app(
     accounts.init_app(app)  # sign-in on every page; a first start's administrator
     from .uploads import jobs
 
-    jobs.init_app(app)  # the background job pool; jobs a restart interrupted marked failed
+    jobs.init_app(app, consumer=queue_consumer)  # the job queue (and its worker if embedded)
     return app

@@ -30,6 +30,11 @@ def password_file(app: Flask) -> Path:
 
 
 def sign_in_address(app: Flask) -> str:
+    """Where people sign in: ``FROI_PUBLIC_URL`` (``make serve`` sets its own address when
+    it is unset), else the server name, else the development server's address."""
+    public = str(app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if public:
+        return f"{public}/sign-in"
     server = app.config.get("SERVER_NAME")
     return f"http://{server}/sign-in" if server else "http://127.0.0.1:5000/sign-in"
 

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from ..accounts.access import owned
-from ..core import models
+from ..core import models, observe
 from ..core.db import Database, get_session
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,12 @@ def result(job_id: int) -> Response:
     return redirect(job.result_url)
 
 
-def init_app(app: Flask) -> None:
+def _pool_open(app: Flask) -> None:
+    if executor(app)._shutdown:
+        raise RuntimeError("the job pool is shut down")
+
+
+def init_app(app: Flask, consumer: bool = True) -> None:
     """The app's pool, and the jobs a previous process left unfinished marked failed."""
     app.config.setdefault("JOB_WORKERS", 2)
     app.config.setdefault("JOB_STALE_AFTER", 15 * 60)
@@ -280,6 +285,7 @@ def init_app(app: Flask) -> None:
     )
     froi["job_futures"] = set()
     froi["job_lock"] = threading.Lock()
+    observe.add_readiness_check(app, "queue", _pool_open)
     db: Database = froi["db"]
     with db.sessions() as session:
         fail_stale_jobs(session, float(app.config["JOB_STALE_AFTER"]))

@@ -1,0 +1,92 @@
+"""gunicorn's settings for ``make serve`` (``gunicorn -c python:froi.web.serving app:app``).
+
+Every value comes from the environment (docs/deployment.md lists them):
+
+- ``HOST`` and ``PORT``: where to listen, 127.0.0.1:8000 unless set.  Behind an HTTPS
+  proxy on the same machine keep 127.0.0.1; behind a load balancer on another machine set
+  ``HOST=0.0.0.0`` and let only the balancer reach the port.
+- ``WEB_CONCURRENCY``: worker processes, one per core unless set; ``WEB_THREADS``:
+  threads in each (gthread workers), 4 unless set, so a slow request does not hold a
+  whole process; ``WEB_TIMEOUT``: seconds a request may take before its worker is
+  restarted, 120 (a workbook at the row limit checked within the request takes tens of
+  seconds; larger work goes to the job queue).
+- ``FORWARDED_ALLOW_IPS`` (gunicorn's own): the proxies whose ``X-Forwarded-*`` headers
+  are believed, 127.0.0.1 unless set.
+
+The master process prepares the database once before starting the workers
+(:func:`on_starting`: migrations, default data, the first administrator, printed with
+the address to sign in at), so workers starting together never race to create tables.
+gunicorn's own log lines are JSON like the app's (``FROI_LOG_FORMAT``; the handler is
+named ``froi`` so the app's own set-up replaces it rather than doubling each line); each
+request is logged once, by the app, with its request id, so gunicorn's access log is
+off.  Responses say ``Server: froi``, not gunicorn's name and version.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import gunicorn.http.wsgi
+
+from .core import observe
+from .core.security import SERVER_NAME
+
+gunicorn.http.wsgi.SERVER = SERVER_NAME  # the Server header, instead of gunicorn's
+
+
+def _number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise SystemExit(f"{name} must be 1 or more, not {number}")
+    return number
+
+
+host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+port = _number("PORT", 8000)
+bind = [f"{host}:{port}"]
+workers = _number("WEB_CONCURRENCY", os.cpu_count() or 1)
+threads = _number("WEB_THREADS", 4)
+worker_class = "gthread"
+timeout = _number("WEB_TIMEOUT", 120)
+graceful_timeout = 30
+keepalive = 5
+accesslog = None
+control_socket_disable = True  # no socket in the home folder; signals do what it would
+errorlog = "-"
+_log_format = os.environ.get("FROI_LOG_FORMAT", "json")
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": observe.ContextFilter}},
+    "formatters": {"froi": {"()": observe.formatter, "kind": _log_format}},
+    "handlers": {
+        "froi": {
+            "class": "logging.StreamHandler",
+            "formatter": "froi",
+            "filters": ["context"],
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["froi"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["froi"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}
+
+
+def on_starting(server: Any) -> None:
+    """Prepare the database once, in the master, and print how to sign in."""
+    os.environ.setdefault("FROI_PUBLIC_URL", f"http://{host}:{port}")
+    from . import create_app
+
+    app = create_app(queue_consumer=False)
+    # the workers are forked from this process: they must not share its connections
+    app.extensions["froi"]["db"].engine.dispose()
