@@ -36,5 +36,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["audit_detail"] = audit_log.detail
     app.cli.add_command(commands.create_user_command)
     app.cli.add_command(tokens.create_token_command)
-    for line in first_start.create_first_admin(app):
-        click.echo(line)
+    lines = first_start.create_first_admin(app)
+    # the first start's sign-in details are the start's output; the later reminder is a
+    # message on standard error, so a command's own output (create-token's token) is
+    # all that standard output carries
+    first = any(line.startswith("Created the ") for line in lines)
+    for line in lines:
+        click.echo(line, err=not first)
