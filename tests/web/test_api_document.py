@@ -57,7 +57,14 @@ def test_every_operation_documents_its_errors_as_problem_documents(app: Flask) -
     for ref in refs(spec):
         kind, name = ref.split("/")[-2:]
         assert name in spec["components"][kind], ref
-    for name in ("CalculationInput", "Project", "Settings", "CostsRow", "Results", "ProblemDocument"):
+    for name in (
+        "CalculationInput",
+        "Project",
+        "Settings",
+        "CostsRow",
+        "Results",
+        "ProblemDocument",
+    ):
         assert name in schemas, sorted(schemas)
 
 
