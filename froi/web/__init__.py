@@ -4,10 +4,10 @@
 :mod:`.core` with its ``init_app`` (the database, formatting filters, CSRF protection)
 and registers the blueprints of each feature package (``accounts``, ``projects``,
 ``runs``, ``unit_costs``, ``uploads``, ``portfolio``; each lists them in
-``blueprints``).  It migrates the database and loads the default data on start (see
-:mod:`.core.db`), and a first start creates an administrator to sign in with
-(:mod:`.accounts.first_start`), so ``flask --app app run`` on a fresh clone opens a
-working service.
+``blueprints``) and the JSON API (:mod:`.api`, ``/api/v1``).  It migrates the database
+and loads the default data on start (see :mod:`.core.db`), and a first start creates an
+administrator to sign in with (:mod:`.accounts.first_start`), so ``flask --app app run``
+on a fresh clone opens a working service.
 
 The web layer imports the engine (``calculator``); the engine imports nothing of it.
 """
@@ -116,19 +116,24 @@ def create_app(
     security.init_app(app)
     failures.init_app(app)
 
-    from . import accounts, portfolio, projects, runs, unit_costs, uploads
+    from . import accounts, api, portfolio, projects, runs, unit_costs, uploads
 
     for feature in (accounts, projects, runs, unit_costs, uploads, portfolio):
         for blueprint in feature.blueprints:
             app.register_blueprint(blueprint)
+    api.init_app(app)  # the JSON API under /api/v1, its document and its tokens
 
     @app.get("/")
     def index() -> Response:
         return redirect(url_for("projects.index"))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
-        """Errors as pages of the service, in plain words, with the service's navigation."""
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+        """Errors as pages of the service, in plain words, with the service's navigation;
+        an API request's as a problem document (application/problem+json)."""
+        problem = api.handle_http_exception(error)
+        if problem is not None:
+            return problem
         code = error.code or 500
         title = ERROR_TITLES.get(code, error.name)
         return render_template("error.html", title=title, error=error), code

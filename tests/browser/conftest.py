@@ -295,6 +295,11 @@ def seed_samples(server: LiveServer) -> Samples:
     response = post_form(client, "/projects/new", {"project_id": "EMPTY-1", "name": "Empty"})
     assert response.status_code == 302
     paths["empty"] = urlsplit(response.headers["Location"]).path
+    # "Calculate the results" (a POST): viewing a results page never computes
+    for kind in ("appraisal", "comparison", "case_level"):
+        assert post_form(client, f"{paths[kind]}/results", {}).status_code == 302
+    calculated = post_form(client, f"{paths['appraisal']}/results", {"simulations": "200"})
+    assert calculated.status_code == 302
     html = client.get(f"{paths['appraisal']}/results").get_data(as_text=True)
     run_id = int(re.findall(r'href="/runs/(\d+)"', html)[0])
     # the re-run form posts to /runs/<id>/rerun with the run page's token

@@ -118,7 +118,7 @@ def test_create_a_project_add_rows_with_the_picker_and_read_its_froi_by_keyboard
     check_axe(page, "project with a cost and an outcome")
 
     # back up the page to the results
-    keys.tab_to('a[href$="/results"]', backwards=True)
+    keys.tab_to('form[action$="/results"] button', backwards=True)  # "See the results"
     keys.press("Enter", navigates=True)
     assert page.locator("h1").inner_text() == "Results of KB-1"
     check_axe(page, "results")

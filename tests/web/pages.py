@@ -118,3 +118,16 @@ def submit(
     """GET the form at ``url``, then post it with its hidden fields and ``data``."""
     form = page(client.get(url)).hidden()
     return client.post(action or url, data={**form, **data})
+
+
+def see_results(client: FlaskClient, location: str, simulations: str | None = None) -> TestResponse:
+    """Press "Calculate the results" (a POST, as on the project page) for the project at
+    ``location`` and return the results page it leads to (or the page refusing it)."""
+    token = page(client.get(f"{location}/results")).hidden()["csrf_token"]
+    data = {"csrf_token": token}
+    if simulations is not None:
+        data["simulations"] = simulations
+    response = client.post(f"{location}/results", data=data)
+    if response.status_code == 302:
+        response = client.get(response.headers["Location"])
+    return response  # type: ignore[no-any-return]

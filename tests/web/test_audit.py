@@ -16,7 +16,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import AuditEvent, Project, Run, Upload, User
 
 from .conftest import OTHER, PASSWORD, SAMPLES, ClientAs, sign_in
-from .pages import page, submit
+from .pages import page, see_results, submit
 from .test_batch import confirm, upload
 from .test_projects import create
 from .test_results import import_sample, latest_run
@@ -58,7 +58,7 @@ def test_every_kind_of_change_is_recorded(
     submit(client, copy.headers["Location"] + "/delete", {})
     imported = import_sample(client, "edge_of_care_appraisal.json")
     # runs
-    client.get(f"{imported}/results")
+    see_results(client, imported)
     run = latest_run(app)
     submit(client, f"/runs/{run.id}", {}, action=f"/runs/{run.id}/rerun")
     # an upload, confirmed
@@ -133,6 +133,13 @@ def test_every_kind_of_change_is_recorded(
         )
     url = f"/accounts/organisations/{org}"
     submit(site_admin_client, url, {"name": "Audit borough"}, action=f"{url}/rename")
+    # an API token made and revoked
+    submit(client, "/account/tokens/", {"name": "Audit"})
+    with app.app_context():
+        from froi.web.core.models import ApiToken
+
+        token = get_session().scalars(select(ApiToken.id)).one()
+    submit(client, "/account/tokens/", {}, action=f"/account/tokens/{token}/revoke")
     # a password, signing in and out
     change = submit(
         client,
@@ -153,9 +160,12 @@ def test_every_kind_of_change_is_recorded(
     assert set(ACTIONS) - recorded == set()
 
     changed = events(app, "project.changed")[0]
-    assert changed.before == {"name": "Audited"} and changed.after == {"name": "Audited again"}
+    assert changed.before == {"name": "Audited"}
+    # the revision the change made: a stale form lists the changes made since its own
+    assert changed.after == {"name": "Audited again", "revision": 2}
     assert changed.user_email == "analyst@la.example" and changed.object_id == project
     row_changed = events(app, "row.changed")[0]
+    assert row_changed.after is not None and row_changed.after.pop("revision") > 2
     assert row_changed.after == {"list": "costs", "row": 1, "amount": 200.0}
     chosen = events(app, "table.chosen")[0]
     assert chosen.after is not None and chosen.after["id"] == local

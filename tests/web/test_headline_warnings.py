@@ -12,6 +12,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from .conftest import SAMPLES
+from .pages import see_results
 from .test_batch import upload
 from .test_results import import_sample
 
@@ -20,7 +21,7 @@ WORKBOOKS = Path(__file__).resolve().parents[1] / "data" / "workbooks"
 
 def test_no_outcomes_stands_above_the_results(client: FlaskClient) -> None:
     location = import_sample(client, "hampshire_offset.json")  # a costing with no outcomes
-    html = unescape(client.get(f"{location}/results").get_data(as_text=True))
+    html = unescape(see_results(client, location).get_data(as_text=True))
     banner = re.search(r'<div class="warning-banner" role="note">(.*?)</div>', html, re.S)
     assert banner, "no headline warning above the figures"
     assert "has no outcomes, so it counts no benefits" in banner.group(1)
@@ -70,7 +71,7 @@ def test_a_project_keeps_the_agencies_its_input_adds(app: object, client: FlaskC
     )
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     location = response.headers["Location"]
-    html = unescape(client.get(f"{location}/results").get_data(as_text=True))
+    html = unescape(see_results(client, location).get_data(as_text=True))
     assert "Anytown Youth Service" in html  # who pays: the declared agency
     copied = client.get(f"{location}/copy")
     assert copied.status_code == 200

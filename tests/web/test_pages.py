@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .pages import Page, submit
+from .pages import Page, see_results, submit
 from .test_projects import create
 from .test_results import import_sample, latest_run
 
@@ -71,8 +71,14 @@ def test_every_page(app: Flask, client: FlaskClient, projects: dict[str, str]) -
             first_list = "cases" if kind == "case_level" else "costs"
             urls += [f"{location}/{first_list}/1/edit", f"{location}/{first_list}/1/delete"]
     urls.append(f"{projects['appraisal']}/results?simulations=200")
-    for url in urls:
+    for url in urls:  # results not yet calculated: the page offering "Calculate"
         _check(client, url)
+    for location in projects.values():  # and the results, once calculated
+        response = see_results(client, location)
+        assert response.status_code == 200, location
+        _check(client, f"{location}/results", response.get_data(as_text=True))
+    with_simulations = see_results(client, projects["appraisal"], simulations="200")
+    _check(client, "results with simulations", with_simulations.get_data(as_text=True))
     run = latest_run(app)
     _check(client, f"/runs/{run.id}")
     rerun = submit(client, f"/runs/{run.id}", {}, action=f"/runs/{run.id}/rerun")

@@ -14,7 +14,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import Project, Run
 
 from .conftest import SAMPLES
-from .pages import page, submit
+from .pages import page, see_results, submit
 
 
 def create(client: FlaskClient, **fields: str) -> str:
@@ -131,7 +131,7 @@ def test_a_stale_form_does_not_overwrite_a_newer_save(app: Flask, client: FlaskC
     submit(client, edit, {"project_id": "ST-1", "name": "Second"})
     response = client.post(edit, data={**old_form, "project_id": "ST-1", "name": "Third"})
     assert response.status_code == 200
-    assert "has changed since you opened this page" in response.get_data(as_text=True)
+    assert "This project changed since you opened it" in response.get_data(as_text=True)
     stored = project_in_db(app, "ST-1")
     assert stored is not None and stored.name == "Second"
 
@@ -163,7 +163,7 @@ def test_copy_as_a_scenario(app: Flask, client: FlaskClient) -> None:
 def test_delete_asks_first_and_keeps_the_runs(app: Flask, client: FlaskClient) -> None:
     location = create(client, project_id="DEL-1")
     submit(client, f"{location}/costs/new", {"amount": "100", "agency": "NHS", "action": "save"})
-    assert client.get(f"{location}/results").status_code == 200
+    assert see_results(client, location).status_code == 200
     confirm = page(client.get(f"{location}/delete"))
     assert confirm.h1 == ["Are you sure you want to delete DEL-1?"]
     assert project_in_db(app, "DEL-1") is not None  # asking deletes nothing

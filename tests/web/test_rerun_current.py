@@ -9,7 +9,7 @@ from froi.web.core.models import Run
 from froi.web.core.running import differences
 from froi.web.runs.rerun_reasons import rerun_reasons
 
-from .pages import page, submit
+from .pages import page, see_results, submit
 from .test_results import import_sample, latest_run
 from .test_unit_cost_tables import (
     changed_rows,
@@ -34,7 +34,7 @@ def test_rerun_on_a_published_changed_table_names_the_changed_unit_cost(
     app: Flask, client: FlaskClient, site_admin_client: FlaskClient
 ) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
-    client.get(f"{location}/results")
+    see_results(client, location)
     original = latest_run(app)
     run_page = page(client.get(f"/runs/{original.id}"))
     assert "Re-run on the current tables" in run_page.text
@@ -74,7 +74,7 @@ def test_rerun_on_current_tables_that_did_not_change_reproduces(
     app: Flask, client: FlaskClient
 ) -> None:
     location = import_sample(client, "comparison_group_study.json")
-    client.get(f"{location}/results")
+    see_results(client, location)
     original = latest_run(app)
     html = client.get(rerun_current(client, original.id)).get_data(as_text=True)
     again = latest_run(app)
@@ -86,7 +86,7 @@ def test_a_change_to_a_code_the_run_does_not_use_changes_nothing(
     app: Flask, client: FlaskClient, site_admin_client: FlaskClient
 ) -> None:
     location = import_sample(client, "comparison_group_study.json")
-    client.get(f"{location}/results")
+    see_results(client, location)
     original = latest_run(app)
     rows = changed_rows(set_value("CR1.0", "501"))  # not used by the sample
     newer = table_id(upload(site_admin_client, to_csv(rows), "other.csv", "2026.4"))

@@ -19,7 +19,7 @@ from froi.web.core.formatting import money, ratio
 from froi.web.core.models import Run
 
 from .conftest import SAMPLES
-from .pages import page, submit
+from .pages import page, see_results, submit
 from .test_projects import create
 
 
@@ -66,7 +66,7 @@ def test_froi_of_a_project_made_through_the_forms(app: Flask, client: FlaskClien
             "action": "save",
         },
     )
-    response = client.get(f"{location}/results")
+    response = see_results(client, location)
     assert response.status_code == 200
     doc = {
         "settings": {},
@@ -93,7 +93,7 @@ def test_froi_of_a_project_made_through_the_forms(app: Flask, client: FlaskClien
 
 def test_the_worked_example_of_the_readme(app: Flask, client: FlaskClient) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
-    html = client.get(f"{location}/results").get_data(as_text=True)
+    html = see_results(client, location).get_data(as_text=True)
     figures = headline(html)
     assert figures["Fiscal return on investment (FROI)"] == "£1.45 per £1"
     assert figures["Net present value (NPV)"] == "£544,281"
@@ -121,7 +121,7 @@ def test_the_worked_example_of_the_readme(app: Flask, client: FlaskClient) -> No
 
 def test_every_chart_offers_its_numbers_as_csv(app: Flask, client: FlaskClient) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
-    html = client.get(f"{location}/results").get_data(as_text=True)
+    html = see_results(client, location).get_data(as_text=True)
     run = latest_run(app)
     for name in ("cashflow", "agencies", "outcomes", "costs"):
         url = f"/runs/{run.id}/projects/0/{name}.csv"
@@ -166,14 +166,14 @@ def test_csv_text_cannot_run_as_a_formula(app: Flask, client: FlaskClient) -> No
             "action": "save",
         },
     )
-    client.get(f"{location}/results")
+    see_results(client, location)
     body = client.get(f"/runs/{latest_run(app).id}/projects/0/costs.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in body
 
 
 def test_comparison_figures(client: FlaskClient) -> None:
     location = import_sample(client, "comparison_group_study.json")
-    figures = headline(client.get(f"{location}/results").get_data(as_text=True))
+    figures = headline(see_results(client, location).get_data(as_text=True))
     direct = compute(
         json.loads((SAMPLES / "comparison_group_study.json").read_text()), load_reference()
     ).to_dict()["projects"][0]
@@ -184,7 +184,7 @@ def test_comparison_figures(client: FlaskClient) -> None:
 
 def test_case_level_figures(client: FlaskClient) -> None:
     location = import_sample(client, "enfield_case_level.json")
-    html = client.get(f"{location}/results").get_data(as_text=True)
+    html = see_results(client, location).get_data(as_text=True)
     figures = headline(html)
     assert figures["Observed FROI"] == "£2.99 per £1"
     assert figures["Sample confidence level"] == "87.6%"
@@ -194,9 +194,7 @@ def test_case_level_figures(client: FlaskClient) -> None:
 
 def test_uncertainty_from_the_query_or_the_settings(app: Flask, client: FlaskClient) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
-    html = client.get(f"{location}/results", query_string={"simulations": "300"}).get_data(
-        as_text=True
-    )
+    html = see_results(client, location, simulations="300").get_data(as_text=True)
     figures = headline(html)
     assert figures["Chance that FROI is at least £1 per £1"].endswith("%")
     assert figures["Simulations"] == "300"
@@ -213,21 +211,38 @@ def test_uncertainty_from_the_query_or_the_settings(app: Flask, client: FlaskCli
         f"{uncertainty['prob_froi_at_least_1'] * 100:.1f}%"
     )
     # a bad number of simulations is refused beside the field, nothing computed
-    response = client.get(f"{location}/results", query_string={"simulations": "lots"})
-    shown = page(response)
-    assert shown.field_errors["field-simulations"].startswith("simulations must be a whole number")
+    for response in (
+        see_results(client, location, simulations="lots"),
+        client.get(f"{location}/results", query_string={"simulations": "lots"}),
+    ):
+        shown = page(response)
+        assert shown.field_errors["field-simulations"].startswith(
+            "simulations must be a whole number"
+        )
+    # more than the service computes at once is refused too, saying the limit
+    app.config["MAX_SIMULATIONS"] = 1000
+    shown = page(see_results(client, location, simulations="5000"))
+    assert shown.field_errors["field-simulations"].startswith(
+        "This service computes at most 1,000 simulations at a time; 5,000 were asked for"
+    )
+    # viewing with ?simulations= reads the stored run, or says none is stored: never
+    # computes (a GET costs no CPU and records nothing)
+    again = client.get(f"{location}/results", query_string={"simulations": "300"})
+    assert headline(again.get_data(as_text=True))["Simulations"] == "300"
+    unseen = page(client.get(f"{location}/results", query_string={"simulations": "900"}))
+    assert "have not been calculated yet with 900 simulations" in unseen.text
     assert latest_run(app).id == run.id
     # set on the project, the analysis runs on every visit
     edit = page(client.get(f"{location}/edit"))
     values = {c.name: c.value for c in edit.controls if c.name and c.type != "hidden"}
     submit(client, f"{location}/edit", {**values, "settings-simulations": "200"})
-    html = client.get(f"{location}/results").get_data(as_text=True)
+    html = see_results(client, location).get_data(as_text=True)
     assert headline(html)["Simulations"] == "200"
 
 
 def test_engine_problems_are_summarised_with_a_link_to_the_field(client: FlaskClient) -> None:
     location = create(client, project_id="CMP-1", mode="comparison")
-    response = client.get(f"{location}/results")
+    response = see_results(client, location)
     shown = page(response)
     assert response.status_code == 200
     assert (
@@ -238,3 +253,37 @@ def test_engine_problems_are_summarised_with_a_link_to_the_field(client: FlaskCl
     assert any(
         href == f"{location}/edit#field-intervention_cases" for _, href in project_page.links
     )
+
+
+def _runs(app: Flask) -> int:
+    with app.app_context():
+        return len(get_session().scalars(select(Run.id)).all())
+
+
+def test_viewing_results_never_records_a_run_and_reuses_the_last(
+    app: Flask, client: FlaskClient, viewer_client: FlaskClient
+) -> None:
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    # nothing calculated yet: the page says so and offers an analyst the button
+    first = page(client.get(f"{location}/results"))
+    assert "have not been calculated yet" in first.text and _runs(app) == 0
+    assert "Calculate the results" in first.text
+    viewer_page = page(viewer_client.get(f"{location}/results"))
+    assert "An analyst of your organisation can calculate them" in viewer_page.text
+    assert viewer_client.post(f"{location}/results", data=viewer_page.hidden()).status_code in (
+        400,
+        403,
+    )
+    figures = headline(see_results(client, location).get_data(as_text=True))
+    assert _runs(app) == 1
+    for _ in range(3):  # viewing (and asking again) with nothing changed reuses the run
+        assert headline(client.get(f"{location}/results").get_data(as_text=True)) == figures
+        assert headline(viewer_client.get(f"{location}/results").get_data(as_text=True)) == figures
+        see_results(client, location)
+    assert _runs(app) == 1
+    # a change makes the stored run out of date: viewing says so, asking records a new one
+    submit(client, f"{location}/costs/new", {"amount": "5000", "agency": "Local Authority"})
+    assert "have not been calculated yet" in page(client.get(f"{location}/results")).text
+    assert _runs(app) == 1
+    changed = headline(see_results(client, location).get_data(as_text=True))
+    assert changed != figures and _runs(app) == 2

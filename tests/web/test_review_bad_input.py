@@ -14,7 +14,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import Project
 
 from .conftest import SAMPLES
-from .pages import submit
+from .pages import see_results, submit
 from .test_batch import upload as batch_upload
 from .test_results import import_sample, latest_run
 from .test_unit_cost_tables import (
@@ -78,7 +78,7 @@ def test_rerun_on_a_table_without_a_code_the_run_used(
     app: Flask, client: FlaskClient, site_admin_client: FlaskClient
 ) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
-    client.get(f"{location}/results")
+    see_results(client, location)
     original = latest_run(app)
     rows = [r for r in national_rows() if r["code"] != "SS3.0"]  # the sample uses SS3.0
     newer = table_id(upload(site_admin_client, to_csv(rows), "fewer.csv", "2026.7"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from calculator import ENGINE_VERSION
 from calculator.engine import input_hash
@@ -14,15 +16,17 @@ from calculator.reference import load_reference
 from froi.web.core.db import get_session
 from froi.web.core.formatting import date_time
 from froi.web.core.models import Run
+from froi.web.core.reference import current_table
 from froi.web.core.running import differences
 
-from .pages import page, submit
+from .pages import page, see_results, submit
+from .test_projects import create
 from .test_results import import_sample, latest_run
 
 
 def test_a_run_records_what_went_in(app: Flask, client: FlaskClient) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
-    client.get(f"{location}/results")
+    see_results(client, location)
     run = latest_run(app)
     shipped = load_reference().unit_costs
     assert (run.unit_cost_table_name, run.unit_cost_table_version, run.unit_cost_table_sha256) == (
@@ -48,7 +52,7 @@ def test_a_run_records_what_went_in(app: Flask, client: FlaskClient) -> None:
 
 def test_a_rerun_reproduces_every_figure(app: Flask, client: FlaskClient) -> None:
     location = import_sample(client, "enfield_case_level.json")
-    client.get(f"{location}/results")
+    see_results(client, location)
     original = latest_run(app)
     response = submit(client, f"/runs/{original.id}", {}, action=f"/runs/{original.id}/rerun")
     assert response.status_code == 302
@@ -62,7 +66,7 @@ def test_a_rerun_reproduces_every_figure(app: Flask, client: FlaskClient) -> Non
 
 def test_a_rerun_that_differs_names_the_figures(app: Flask, client: FlaskClient) -> None:
     location = import_sample(client, "comparison_group_study.json")
-    client.get(f"{location}/results")
+    see_results(client, location)
     run = latest_run(app)
     with app.app_context():  # tamper with the record, as a changed engine would show up
         session = get_session()
@@ -104,7 +108,7 @@ def test_differences_are_within_a_relative_1e_9() -> None:
 
 def test_pages_give_the_time_of_a_run_as_22_november_2026(app: Flask, client: FlaskClient) -> None:
     location = import_sample(client, "edge_of_care_appraisal.json")
-    results_html = client.get(f"{location}/results").get_data(as_text=True)
+    results_html = see_results(client, location).get_data(as_text=True)
     run = latest_run(app)
     when = date_time(run.computed_at)
     day = run.computed_at
@@ -112,3 +116,33 @@ def test_pages_give_the_time_of_a_run_as_22_november_2026(app: Flask, client: Fl
     assert f"Computed {when} on unit cost table" in results_html
     assert when in page(client.get(f"/runs/{run.id}")).text
     assert f"<td>{when}</td>" in page(client.get("/runs/")).text
+
+
+def test_the_runs_list_pages_in_the_database_and_names_the_table(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from froi.web.runs import routes
+
+    monkeypatch.setattr(routes, "PAGE_SIZE", 2)
+    location = create(client, project_id="LIST-1", name="Listed")
+    submit(client, f"{location}/costs/new", {"amount": "100", "agency": "Local Authority"})
+    for amount in ("200", "300"):  # each change, then asking, records a run
+        submit(client, f"{location}/costs/1/edit", {"amount": amount, "agency": "Local Authority"})
+        see_results(client, location)
+    see_results(client, location)  # nothing changed: no new run
+    first = page(client.get("/runs/"))
+    assert "Runs 1 to 2 of 2, newest first." in first.text
+    table = first.text.split("<tbody>")[1]
+    with app.app_context():
+        in_use = current_table(get_session(), None)
+    assert table.count(f"{in_use.name}, version {in_use.version} (national)") == 2, table
+    assert "not available" not in table  # the FROI comes from the run's own column
+    # a third run: the second page holds the oldest
+    submit(client, f"{location}/costs/1/edit", {"amount": "400", "agency": "Local Authority"})
+    see_results(client, location)
+    second = page(client.get("/runs/?page=2"))
+    assert "Runs 3 to 3 of 3" in second.text and 'aria-current="page">Page 2' in second.text
+    with app.app_context():
+        oldest = get_session().scalars(select(Run).order_by(Run.id)).first()
+        assert oldest is not None and f"/runs/{oldest.id}" in second.text
+        assert oldest.project_count == 1 and oldest.froi == oldest.results["projects"][0]["froi"]

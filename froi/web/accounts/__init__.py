@@ -11,7 +11,9 @@
   organisations; :mod:`.audit_log` (``/accounts/audit``): the audit log (the events are
   written by :mod:`froi.web.core.audit`, in each change's own transaction);
 - :mod:`.first_start` and :mod:`.commands`: the first administrator, and
-  ``flask --app app create-user``.
+  ``flask --app app create-user``;
+- :mod:`.tokens` (``/account/tokens``): a user's API tokens, made, listed and revoked,
+  and ``flask --app app create-token``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from . import audit_log, commands, first_start, organisations, signin, users
+from . import audit_log, commands, first_start, organisations, signin, tokens, users
 from .access import ROLE_WORDS, has_role
 
 #: Registered by ``create_app``.
-blueprints = (signin.bp, users.bp, organisations.bp, audit_log.bp)
+blueprints = (signin.bp, users.bp, organisations.bp, audit_log.bp, tokens.bp)
 
 
 def init_app(app: Flask) -> None:
@@ -33,5 +35,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(has_role=has_role, role_words=ROLE_WORDS)
     app.jinja_env.filters["audit_detail"] = audit_log.detail
     app.cli.add_command(commands.create_user_command)
+    app.cli.add_command(tokens.create_token_command)
     for line in first_start.create_first_admin(app):
         click.echo(line)

@@ -25,6 +25,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -51,6 +52,8 @@ PUBLIC = frozenset({"accounts.sign_in", "static"}) | observe.PUBLIC
 #: Addresses that are files, not pages: signed out, they answer 401 instead of a redirect.
 DOWNLOADS = (".xlsx", ".xlsm", ".csv", ".json")
 WRONG = "Enter a correct email address and password"
+#: The JSON API's addresses: signed in by bearer token (froi.web.api.auth), not here.
+API_PREFIX = "/api/"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -67,6 +70,8 @@ def safe_next(target: str | None) -> str | None:
 def load_user(key: str) -> models.User | None:
     """The session's user, unless the account was deactivated or its session version
     moved on (a password change signed this session out)."""
+    if request.path.startswith(API_PREFIX):
+        return None  # the API is called with a token, never with the session cookie
     number, _, version = key.partition(":")
     if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
         return None
@@ -88,6 +93,8 @@ def require_sign_in() -> Response | None:
     """Before every request: a page other than sign-in needs a signed-in user."""
     if request.endpoint is None or request.endpoint in PUBLIC:
         return None  # no such page (404, 405), or a public one
+    if request.path.startswith(API_PREFIX):
+        return None  # the API checks its bearer token itself (froi.web.api.auth)
     if current_user.is_authenticated:
         return None
     return login_manager.unauthorized()  # type: ignore[no-any-return]
@@ -235,6 +242,8 @@ def init_app(app: Flask) -> None:
     """Flask-Login on ``app``, sign-in required for every page, and the cookie settings."""
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
     login_manager.user_loader(load_user)
+    # an API request's user is the one its token named (set by froi.web.api.auth)
+    login_manager.request_loader(lambda _request: g.get("api_user"))
     login_manager.unauthorized_handler(unauthorized)
     login_manager.init_app(app)
     app.before_request(require_sign_in)

@@ -63,6 +63,8 @@ ACTIONS = {
     "table.published": "Unit cost table published",
     "table.discarded": "Draft unit cost table deleted",
     "table.chosen": "Unit cost table chosen for new runs",
+    "token.created": "API token made",
+    "token.revoked": "API token revoked",
 }
 
 #: Kinds of object the log names, with their words.

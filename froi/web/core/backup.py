@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+
 # pg_dump and pg_restore, run with argument lists (no shell) from the PATH
 import subprocess  # nosec B404
 import tempfile

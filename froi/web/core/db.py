@@ -60,17 +60,85 @@ def database_url(app: Flask) -> str:
     return f"sqlite:///{path}"
 
 
-def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite ignores foreign keys (and ON DELETE SET NULL) unless asked, per connection."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+#: How long a SQLite connection waits for another's write to finish, in seconds
+#: (``SQLITE_BUSY_TIMEOUT``); writes are short, so a wait this long means something is wrong.
+SQLITE_BUSY_TIMEOUT = 15.0
+#: Connections each process keeps open to PostgreSQL beyond its threads (``DATABASE_POOL_SIZE``
+#: defaults to the threads a worker serves with, plus these for its background jobs).
+POOL_HEADROOM = 2
 
 
-def make_database(url: str) -> Database:
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_foreign_keys)
+@dataclass(frozen=True)
+class PoolSettings:
+    """How a process connects: SQLite's wait for a lock, PostgreSQL's pool.
+
+    ``pool_size`` connections are kept open and ``max_overflow`` more are opened under a
+    burst; a request that finds all of them busy waits ``pool_timeout`` seconds before it
+    fails (with the 503 page of :mod:`.failures`).
+    """
+
+    busy_timeout: float = SQLITE_BUSY_TIMEOUT
+    pool_size: int = 4 + POOL_HEADROOM
+    max_overflow: int = 4
+    pool_timeout: float = 10.0
+    pool_recycle: int = 1800
+
+    @classmethod
+    def from_config(cls, config: Any) -> PoolSettings:
+        """From the app's config (``FROI_SQLITE_BUSY_TIMEOUT``, ``FROI_DATABASE_POOL_SIZE``,
+        ``FROI_DATABASE_MAX_OVERFLOW``, ``FROI_DATABASE_POOL_TIMEOUT``); ``WEB_THREADS``,
+        the threads each gunicorn worker serves requests with (``make serve``), sizes the
+        pool when it is not given."""
+        threads = int(config.get("WEB_THREADS") or os.environ.get("WEB_THREADS") or 4)
+        return cls(
+            busy_timeout=float(config.get("SQLITE_BUSY_TIMEOUT") or SQLITE_BUSY_TIMEOUT),
+            pool_size=int(config.get("DATABASE_POOL_SIZE") or threads + POOL_HEADROOM),
+            max_overflow=int(config.get("DATABASE_MAX_OVERFLOW") or threads),
+            pool_timeout=float(config.get("DATABASE_POOL_TIMEOUT") or 10.0),
+        )
+
+
+def _sqlite_settings(busy_timeout: float) -> Any:
+    """A ``connect`` hook giving each SQLite connection the settings the service needs.
+
+    - foreign keys on: SQLite ignores them (and ON DELETE SET NULL) unless asked;
+    - write-ahead logging: readers never wait for a writer, nor a writer for readers, so
+      pages keep answering while a save or a run is written (the setting is kept in the
+      file; asking again is cheap);
+    - ``synchronous=NORMAL``: safe with WAL (a power cut can lose the last commits, never
+      corrupt the file), and a commit no longer waits for the disk twice;
+    - a busy timeout: a writer waits this long for another writer to finish rather than
+      failing at once with "database is locked".
+    """
+    milliseconds = max(0, round(busy_timeout * 1000))
+
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={milliseconds:d}")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()
+        if mode is not None and str(mode[0]).lower() not in ("wal", "memory"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return connect
+
+
+def make_database(url: str, pool: PoolSettings | None = None) -> Database:
+    pool = pool or PoolSettings()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": pool.busy_timeout})
+        event.listen(engine, "connect", _sqlite_settings(pool.busy_timeout))
+    else:
+        engine = create_engine(
+            url,
+            pool_size=pool.pool_size,
+            max_overflow=pool.max_overflow,
+            pool_timeout=pool.pool_timeout,
+            pool_recycle=pool.pool_recycle,
+            pool_pre_ping=True,  # a connection the server dropped is replaced, not an error
+        )
     sessions = sessionmaker(engine, expire_on_commit=False)
     models.watch_published_tables(sessions)
     return Database(engine, sessions)
@@ -184,6 +252,8 @@ def init_db_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions.setdefault("froi", {})["db"] = make_database(database_url(app))
+    app.extensions.setdefault("froi", {})["db"] = make_database(
+        database_url(app), PoolSettings.from_config(app.config)
+    )
     app.teardown_appcontext(close_session)
     app.cli.add_command(init_db_command)

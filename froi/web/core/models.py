@@ -31,6 +31,7 @@ from sqlalchemy import (
     Dialect,
     Double,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -140,6 +141,15 @@ class UnitCostTable(Base):
     )
     parent: Mapped[UnitCostTable | None] = relationship(remote_side=[id])
 
+    #: a draft's SHA-256 changes with every change of its rows, so it serves as the
+    #: draft's revision: every UPDATE of a table is ``... WHERE sha256 = :loaded``, and of
+    #: two changes made to the same draft at once the second is refused (StaleDataError)
+    #: instead of being written over the first; a form carries the hash it was built from.
+    __mapper_args__ = {  # noqa: RUF012 (SQLAlchemy reads it; mypy refuses ClassVar here)
+        "version_id_col": sha256,
+        "version_id_generator": False,
+    }
+
     @property
     def label(self) -> str:
         return f"{self.name} {self.version}"
@@ -223,6 +233,15 @@ class Project(Base):
 
     scenario_of: Mapped[Project | None] = relationship(remote_side=[id])
 
+    #: every UPDATE of a project is ``... WHERE id = :id AND revision = :loaded``: a save
+    #: that lost a race with another (both read the same revision) changes no row and
+    #: raises ``StaleDataError`` instead of silently overwriting the other's change.  The
+    #: service sets the new revision itself (:meth:`set_doc`, :func:`bump_revisions`).
+    __mapper_args__ = {  # noqa: RUF012 (SQLAlchemy reads it; mypy refuses ClassVar here)
+        "version_id_col": revision,
+        "version_id_generator": False,
+    }
+
     def set_doc(self, doc: dict[str, Any]) -> None:
         """Replace the document (a new object, so the JSON column sees the change)."""
         self.doc = doc
@@ -243,11 +262,26 @@ class Project(Base):
         return doc
 
 
+def bump_revisions(session: Session, *_: Any) -> None:
+    """Session hook (``before_flush``): a project changed without a new revision gets one.
+
+    Every change of a project's inputs is a new revision, so that a form built from the
+    old one is refused and results stored for it are known to be out of date.
+    """
+    for obj in session.dirty:
+        changed = isinstance(obj, Project) and session.is_modified(obj)
+        if changed and not inspect(obj).attrs.revision.history.has_changes():
+            obj.revision = (obj.revision or 0) + 1
+
+
 class Run(Base):
     """One calculation, with everything needed to reproduce and audit it (METHOD 6)."""
 
     __tablename__ = "run"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        Index("ix_run_organisation_id_id", "organisation_id", "id"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
@@ -277,6 +311,10 @@ class Run(Base):
     )
     #: what the run was, in words, when it is not one project's ("Portfolio, 12 projects")
     label: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    #: headline figures kept beside ``results`` so that lists never read the results:
+    #: how many projects, and a one-project run's FROI
+    project_count: Mapped[int | None] = mapped_column(Integer)
+    froi: Mapped[float | None] = mapped_column(Double)
 
     project: Mapped[Project | None] = relationship()
     unit_cost_table: Mapped[UnitCostTable] = relationship()
@@ -398,6 +436,39 @@ class User(Base):
         return f"{self.id}:{self.session_version}"
 
 
+class ApiToken(Base):
+    """A user's token for the JSON API (``/api/v1``), stored as its SHA-256 only.
+
+    The token itself is shown once, when it is made; what is kept is its hash (the token
+    is 256 random bits, so a fast hash is enough: there is nothing to guess), the first
+    characters to tell tokens apart on the account page, and when it was last used.  A
+    request with the token acts as its user, with the user's organisation and role as
+    they are at the time of the request; a revoked token, or one whose user is
+    deactivated, is refused.  ``window_start`` and ``window_count`` count the requests
+    of the current minute for the rate limit, in the database so every worker shares
+    them (see :mod:`froi.web.api.auth`).
+    """
+
+    __tablename__ = "api_token"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    #: the token's first characters, as shown on the account page ("froi_Ab3d...")
+    prefix: Mapped[str] = mapped_column(String(20))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    window_start: Mapped[datetime | None] = mapped_column()
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship()
+
+
 class AuditEvent(Base):
     """One change, recorded in the same transaction as the change itself.
 
@@ -477,6 +548,7 @@ def _was_published(table: UnitCostTable) -> bool:
 def watch_published_tables(session_factory: Any) -> None:
     """Attach :func:`refuse_changes_to_published_tables` to a sessionmaker."""
     event.listen(session_factory, "before_flush", refuse_changes_to_published_tables)
+    event.listen(session_factory, "before_flush", bump_revisions)
 
 
 def column_length(model: type[Base], attribute: str) -> int | None:

@@ -17,9 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calculator.engine import compute
+from calculator import ENGINE_VERSION
+from calculator.engine import Results, compute, input_hash
 from calculator.errors import InvalidInput, Problem
 from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
 from calculator.inputs import read_input
@@ -64,6 +66,10 @@ def new_run(
     ``label``, ``upload_id``...)."""
     stored = _storable(results)
     provenance = stored["run"]
+    projects = stored.get("projects") or []
+    froi = projects[0].get("froi") if len(projects) == 1 else None
+    if isinstance(froi, bool) or not isinstance(froi, int | float):
+        froi = None
     return models.Run(
         organisation_id=organisation_id,
         project_ref=project_ref,
@@ -78,6 +84,8 @@ def new_run(
         results=stored,
         user_name=user,
         computed_at=computed_at,
+        project_count=len(projects),
+        froi=froi,
         **columns,
     )
 
@@ -111,6 +119,42 @@ def _record(
     session.flush()
     audit_run(session, run)
     return run
+
+
+def compute_document(
+    session: Session,
+    doc: dict[str, Any],
+    organisation_id: int,
+    *,
+    label: str,
+    table: models.UnitCostTable | None = None,
+) -> tuple[models.Run, Results]:
+    """Compute a canonical input on the organisation's table in use (or ``table``) and
+    record the run, labelled ``label`` (the caller commits).  Returns the run and the
+    engine's results (for a results workbook).
+
+    Raises :class:`InvalidInput` (nothing recorded) when the input has problems.
+    """
+    table = table or current_table(session, organisation_id)
+    now = models.utcnow()
+    results = compute(doc, reference_for(table), computed_at=now)
+    projects = doc.get("projects") or []
+    one = projects[0].get("project_id") if len(projects) == 1 else None
+    ref = str(one) if one not in (None, "") else f"{len(projects):,} projects"
+    run = new_run(
+        table,
+        doc,
+        results.to_dict(),
+        organisation_id=organisation_id,
+        project_ref=ref[:100],
+        computed_at=now,
+        user=user_name(),
+        label=label[:300],
+    )
+    session.add(run)
+    session.flush()
+    audit_run(session, run)
+    return run, results
 
 
 def audit_run(session: Session, run: models.Run, actor: Actor | None = None) -> None:
@@ -152,6 +196,43 @@ def compute_project(
         project=project,
         project_ref=project.project_ref,
     )
+
+
+def matching_run(
+    session: Session, project: models.Project, settings: dict[str, Any] | None = None
+) -> models.Run | None:
+    """The newest stored run of the project exactly as it stands: the same input document
+    (by SHA-256, settings included), on the unit cost table its organisation's new runs
+    use, by this engine version.  Reading it costs one indexed query, nothing computed."""
+    table = current_table(session, project.organisation_id)
+    Run = models.Run
+    return session.scalars(
+        select(Run)
+        .where(
+            Run.project_id == project.id,
+            Run.organisation_id == project.organisation_id,
+            Run.input_sha256 == input_hash(project.input_doc(settings)),
+            Run.unit_cost_table_id == table.id,
+            Run.engine_version == ENGINE_VERSION,
+        )
+        .order_by(Run.id.desc())
+        .limit(1)
+    ).first()
+
+
+def project_results(
+    session: Session, project: models.Project, settings: dict[str, Any] | None = None
+) -> tuple[models.Run, bool]:
+    """The project's results as it stands: the stored run when nothing changed (the same
+    input, table and engine), else computed now and recorded.  Returns the run and
+    whether it was recorded now (the caller commits).
+
+    Raises :class:`InvalidInput` (nothing recorded) when the project has problems.
+    """
+    stored = matching_run(session, project, settings)
+    if stored is not None:
+        return stored, False
+    return compute_project(session, project, settings), True
 
 
 def rerun(session: Session, run: models.Run) -> models.Run:

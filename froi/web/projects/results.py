@@ -1,53 +1,148 @@
-"""The results page of a project: compute it now, record the run, show the figures.
+"""The results page of a project: the stored run of the project as it stands.
 
-Each visit computes the project afresh on the current unit cost table, with the engine
-function every caller uses, and stores the run, so that the figures on the screen are
-always the project as it stands and are always on record.  The page itself is drawn
-from the stored run (:mod:`froi.web.core.figures`), exactly as the run's own page is.  Simulations
-for the uncertainty analysis come from the project's settings or, for a one-off look,
-from the ``simulations`` query parameter, checked against the same declaration.
+Viewing results never computes and never records anything: ``GET`` reads the newest run
+of the project exactly as it stands (the same input document, on the unit cost table
+the organisation's new runs use, by this engine version) and draws the page from it
+(:mod:`froi.web.core.figures`), exactly as the run's own page is drawn.  When there is
+no such run (the project changed, a new table was chosen, the engine was upgraded), the
+page says so and offers an analyst "Calculate the results", a ``POST`` that reuses a
+matching run if one has appeared meanwhile, or computes and records one.  So a run is
+recorded only when something changed and a person asked for it.
+
+Simulations for the uncertainty analysis come from the project's settings or, for a
+one-off look, from the ``simulations`` field, checked against the same declaration and
+against ``MAX_SIMULATIONS`` (``FROI_MAX_SIMULATIONS``): the CPU a request may cost is
+bounded, and only a signed-in analyst's ``POST`` spends it.  ``?simulations=`` on a
+``GET`` only looks for a stored run with that many.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from calculator.errors import InvalidInput
 from calculator.fields import SETTINGS, by_name
 
+from ..accounts.access import require_role
+from ..core import models
 from ..core.db import get_session
 from ..core.figures import project_figures
-from ..core.forms import ErrorItem, form_fields
-from ..core.running import compute_project, problem_links
+from ..core.forms import ErrorItem, FormField, form_fields
+from ..core.running import check_input, matching_run, problem_links, project_results
 from ..core.schemas import form_data, load, schema_for
 from .routes import get_project, schedules
 
 bp = Blueprint("results", __name__, url_prefix="/projects/<int:project_id>")
 
 SIMULATIONS = (by_name(SETTINGS)["simulations"],)
+#: The most Monte Carlo simulations one request may ask for (``FROI_MAX_SIMULATIONS``).
+MAX_SIMULATIONS = 10_000
+#: What the analyst role is needed for, in words.
+CALCULATE = "calculate results"
+
+
+def max_simulations() -> int:
+    return int(current_app.config.get("MAX_SIMULATIONS") or MAX_SIMULATIONS)
+
+
+def _simulations(
+    typed_text: str, project: models.Project
+) -> tuple[dict[str, Any], dict[str, str], FormField]:
+    """The simulations asked for (an override of the project's setting), with any error."""
+    typed = {"simulations": typed_text}
+    override, errors = load(schema_for(SIMULATIONS, schedules())(), form_data(SIMULATIONS, typed))
+    limit = max_simulations()
+    asked = override.get("simulations")
+    if asked is None:
+        asked = project.settings.get("simulations")
+    if not errors and isinstance(asked, int) and asked > limit:
+        errors["simulations"] = (
+            f"This service computes at most {limit:,} simulations at a time; "
+            f"{asked:,} were asked for. Ask for {limit:,} or fewer"
+        )
+    field = form_fields(SIMULATIONS, typed if errors else override, errors)[0]
+    return override, errors, field
 
 
 @bp.get("/results")
 def show(project_id: int) -> str:
     session = get_session()
     project = get_project(session, project_id)
-    typed = {"simulations": request.args.get("simulations", "")}
-    override, errors = load(schema_for(SIMULATIONS, schedules())(), form_data(SIMULATIONS, typed))
-    simulation_field = form_fields(SIMULATIONS, typed if errors else override, errors)[0]
-    page: dict[str, Any] = {"project": project, "simulation_field": simulation_field}
+    typed = request.args.get("simulations", "")
+    override, errors, simulation_field = _simulations(typed, project)
+    page: dict[str, Any] = {
+        "project": project,
+        "simulation_field": simulation_field,
+        "simulations": typed if not errors else "",
+        "max_simulations": max_simulations(),
+    }
+    if errors:
+        error = ErrorItem(errors["simulations"], f"#{simulation_field.id}")
+        return render_template("results/show.html", errors=[error], **page)
+    run = matching_run(session, project, override)
+    if run is None:
+        problems = [
+            p
+            for p in check_input(session, project.input_doc(override), project.organisation_id)
+            if p.severity == "error"
+        ]
+        latest = _latest_run(session, project)
+        return render_template(
+            "results/show.html",
+            errors=problem_links(project.id, problems),
+            not_calculated=not problems,
+            latest=latest,
+            **page,
+        )
+    return render_template(
+        "results/show.html", run=run, figures=project_figures(run.results), **page
+    )
+
+
+def _latest_run(session: Any, project: models.Project) -> models.Run | None:
+    """The project's newest run, whatever it was computed from (for a link)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import load_only
+
+    Run = models.Run
+    latest: models.Run | None = session.scalars(
+        select(Run)
+        .options(load_only(Run.id, Run.computed_at))
+        .where(Run.project_id == project.id, Run.organisation_id == project.organisation_id)
+        .order_by(Run.id.desc())
+        .limit(1)
+    ).first()
+    return latest
+
+
+@bp.post("/results")
+@require_role(models.ANALYST, CALCULATE)
+def calculate(project_id: int) -> str | Response:
+    """Calculate the results of the project as it stands (or reuse the stored run), then
+    show them."""
+    session = get_session()
+    project = get_project(session, project_id)
+    typed = request.form.get("simulations", "")
+    override, errors, simulation_field = _simulations(typed, project)
+    page: dict[str, Any] = {
+        "project": project,
+        "simulation_field": simulation_field,
+        "simulations": "",
+        "max_simulations": max_simulations(),
+    }
     if errors:
         error = ErrorItem(errors["simulations"], f"#{simulation_field.id}")
         return render_template("results/show.html", errors=[error], **page)
     try:
-        run = compute_project(session, project, override)
+        project_results(session, project, override)
     except InvalidInput as invalid:
         session.rollback()
         return render_template(
             "results/show.html", errors=problem_links(project.id, invalid.problems), **page
         )
     session.commit()
-    return render_template(
-        "results/show.html", run=run, figures=project_figures(run.results), **page
-    )
+    query = {"simulations": override["simulations"]} if "simulations" in override else {}
+    return redirect(url_for("results.show", project_id=project.id, **query))

@@ -17,6 +17,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from calculator.errors import InvalidInput
@@ -27,6 +28,7 @@ from ..accounts.access import current_organisation, owned, require_role
 from ..core import models
 from ..core.audit import changed_fields, record
 from ..core.db import get_session
+from ..core.formatting import date_time
 from ..core.forms import ErrorItem, FormField, form_fields, is_range, posted, summary
 from ..core.reference import app_reference, like_pattern
 from ..core.running import check_input, problem_links
@@ -37,9 +39,11 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 SETTINGS_PREFIX = "settings-"
 STALE = (
-    "This project has changed since you opened this page (it was saved from another page "
-    "or tab). Nothing was saved: check the project below and make your change again."
+    "This project changed since you opened it (it was saved from another page, tab or "
+    "person). Nothing was saved: check the project below and make your change again."
 )
+#: Changes listed under :data:`STALE` at most (the newest).
+CHANGES_SHOWN = 5
 
 
 #: What the role checks of the changing views say the analyst role is needed for.
@@ -55,6 +59,86 @@ def get_project(session: Session, project_id: int) -> models.Project:
 def is_stale(project: models.Project) -> bool:
     """Whether a posted form was built from an older save of the project."""
     return request.form.get("revision", "") != str(project.revision)
+
+
+def seen_revision() -> int:
+    """The revision the posted form was built from (0 if it carries none)."""
+    text = request.form.get("revision", "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+
+
+def save(session: Session) -> bool:
+    """Commit a change of a project: False (nothing saved, the session rolled back) when
+    another save of the project committed first.
+
+    Every UPDATE of a project is conditional on the revision it read (the mapper's
+    ``version_id_col``), so of two saves made from the same revision at the same moment
+    exactly one changes the row; the other changes none and is refused here.
+    """
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        return False
+    return True
+
+
+def stale_errors(session: Session, project: models.Project, seen: int) -> list[ErrorItem]:
+    """:data:`STALE`, then what changed since revision ``seen``: who changed what and when,
+    from the audit log (the newest :data:`CHANGES_SHOWN`)."""
+    session.refresh(project)
+    events = session.scalars(
+        select(models.AuditEvent)
+        .where(
+            models.AuditEvent.object_type == "project",
+            models.AuditEvent.object_id == project.id,
+        )
+        .order_by(models.AuditEvent.id.desc())
+        .limit(4 * CHANGES_SHOWN)
+    )
+    newer = [e for e in events if _revision_of(e) > seen][:CHANGES_SHOWN]
+    items = [ErrorItem(STALE)]
+    for event in reversed(newer):
+        when = date_time(event.at)
+        what = event.summary.removeprefix(f"Project {project.project_ref}: ")
+        detail = _change_words(event.before, event.after)
+        items.append(
+            ErrorItem(f"Since then: {what}, by {event.user_email} at {when}{detail}.", None)
+        )
+    return items
+
+
+def _revision_of(event: models.AuditEvent) -> int:
+    value = (event.after or {}).get("revision")
+    if value is None:
+        value = (event.before or {}).get("revision")
+    return int(value) if isinstance(value, int) else 0
+
+
+def _change_words(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """``(name: Old to New; ...)`` for the fields an audit event records as changed."""
+    skip = {"list", "row", "revision"}
+    before, after = before or {}, after or {}
+    keys = [k for k in dict.fromkeys([*before, *after]) if k not in skip]
+    if not keys or "omitted" in keys:
+        return ""
+    words = []
+    for key in keys[:6]:
+        old, new = before.get(key), after.get(key)
+        label = key.removeprefix("settings.").replace("_", " ")
+        if key in before and key in after:
+            words.append(f"{label}: {_short(old)} to {_short(new)}")
+        else:
+            words.append(f"{label}: {_short(new if key in after else old)}")
+    more = f"; and {len(keys) - 6} more" if len(keys) > 6 else ""
+    return f" ({'; '.join(words)}{more})"
+
+
+def _short(value: Any) -> str:
+    if value in (None, ""):
+        return "blank"
+    text = f"{value:,}" if isinstance(value, int) else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def schedules() -> tuple[str, ...]:
@@ -165,7 +249,7 @@ def create() -> str | Response:
         f"Project {project.project_ref} created",
         object_type="project",
         object_id=project.id,
-        after=described(project),
+        after={**described(project), "revision": project.revision},
     )
     session.commit()
     flash(f"Project {project.project_ref} created. Add its costs and outcomes.")
@@ -214,8 +298,10 @@ def edit(project_id: int) -> str | Response:
         stored = _details_form(documents.project_values(project.doc), project.settings)
         return _render_details(project, *stored)
     values, settings, fields, settings_fields = _read_details(session, project)
+    seen = seen_revision()
     if is_stale(project):
-        return _render_details(project, fields, settings_fields, [ErrorItem(STALE)])
+        stale = stale_errors(session, project, seen)
+        return _render_details(project, fields, settings_fields, stale)
     if summary(fields) or summary(settings_fields):
         return _render_details(project, fields, settings_fields)
     old = described(project)
@@ -229,9 +315,11 @@ def edit(project_id: int) -> str | Response:
         object_type="project",
         object_id=project.id,
         before=before,
-        after=after,
+        after={**after, "revision": project.revision},
     )
-    session.commit()
+    if not save(session):
+        stale = stale_errors(session, project, seen)
+        return _render_details(project, fields, settings_fields, stale)
     flash("Project details saved.")
     return redirect(url_for("projects.show", project_id=project.id))
 

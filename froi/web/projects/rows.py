@@ -39,7 +39,15 @@ from ..core.reference import (
 from ..core.running import check_input
 from ..core.schemas import form_data, load, row_schema
 from . import documents
-from .routes import CHANGE, STALE, get_project, is_stale, schedules
+from .routes import (
+    CHANGE,
+    get_project,
+    is_stale,
+    save,
+    schedules,
+    seen_revision,
+    stale_errors,
+)
 
 bp = Blueprint("rows", __name__, url_prefix="/projects/<int:project_id>")
 
@@ -117,7 +125,7 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
             typed["unit_cost_code"] = request.form["pick"]
             action = "pick"
         if is_stale(project):
-            extra.append(ErrorItem(STALE))
+            extra += stale_errors(session, project, seen_revision())
         elif action == "save":
             values, errors = load(row_schema(list_name, schedules()), form_data(fields, typed))
             if not errors:
@@ -132,10 +140,11 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
                 if not found:
                     project.set_doc(doc)
                     _audit_row(project, list_name, where, items[row - 1] if row else None, values)
-                    session.commit()
-                    flash(f"{singular(list_name).capitalize()} {where} saved.")
-                    anchor = f"#list-{list_name}"
-                    return redirect(url_for("projects.show", project_id=project.id) + anchor)
+                    if save(session):
+                        flash(f"{singular(list_name).capitalize()} {where} saved.")
+                        anchor = f"#list-{list_name}"
+                        return redirect(url_for("projects.show", project_id=project.id) + anchor)
+                    extra += stale_errors(session, project, seen_revision())
     picker = None
     if has_code and action == "search":
         picker = _picker(project, request.form.get("search", "").strip())
@@ -167,6 +176,7 @@ def _audit_row(
     words = {"row.added": "added", "row.changed": "changed", "row.deleted": "deleted"}[action]
     if before is not None and after is not None:  # only the fields that changed
         before, after = changed_fields(before, after)
+    revision = {"revision": project.revision}
     record(
         get_session(),
         action,
@@ -174,7 +184,7 @@ def _audit_row(
         object_type="project",
         object_id=project.id,
         before={"list": list_name, "row": row, **before} if before else None,
-        after={"list": list_name, "row": row, **after} if after else None,
+        after={"list": list_name, "row": row, **after, **revision} if after else revision,
     )
 
 
@@ -205,11 +215,14 @@ def delete(project_id: int, list_name: str, row: int) -> str | Response:
         if not is_stale(project):
             project.set_doc(documents.without_row(project.doc, list_name, row))
             _audit_row(project, list_name, row, items[row - 1], None)
-            session.commit()
-            flash(f"{heading.capitalize()} {row} deleted.")
-            anchor = f"#list-{list_name}"
-            return redirect(url_for("projects.show", project_id=project.id) + anchor)
-        errors = [ErrorItem(STALE)]
+            if save(session):
+                flash(f"{heading.capitalize()} {row} deleted.")
+                anchor = f"#list-{list_name}"
+                return redirect(url_for("projects.show", project_id=project.id) + anchor)
+        errors = stale_errors(session, project, seen_revision())
+        items = documents.rows(project.doc, list_name)
+        if not 1 <= row <= len(items):
+            abort(404, description="That row does not exist; it may have been deleted.")
     return render_template(
         "rows/delete.html",
         project=project,

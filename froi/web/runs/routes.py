@@ -18,7 +18,7 @@ import math
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from calculator.errors import InvalidInput
@@ -43,18 +43,51 @@ def get_run(run_id: int) -> models.Run:
     return owned(get_session(), models.Run, run_id, "There is no such run.")
 
 
+#: The columns the runs list shows: never a run's input or results (megabytes for a
+#: batch), so a page of the list reads a page of small rows.
+LISTED = (
+    models.Run.id,
+    models.Run.project_ref,
+    models.Run.label,
+    models.Run.computed_at,
+    models.Run.user_name,
+    models.Run.unit_cost_table_id,
+    models.Run.unit_cost_table_name,
+    models.Run.unit_cost_table_version,
+    models.Run.engine_version,
+    models.Run.project_count,
+    models.Run.froi,
+    models.Run.rerun_of_id,
+    models.Run.reproduced,
+)
+
+
 @bp.get("/")
 def index() -> str:
+    """Runs newest first, a page at a time (LIMIT and OFFSET in the database), each naming
+    its unit cost table and version and whether that table is national or local."""
     session = get_session()
-    runs = list(
-        session.scalars(
-            select(models.Run)
-            .where(models.Run.organisation_id == current_organisation(session).id)
-            .order_by(models.Run.id.desc())
-            .limit(PAGE_SIZE)
-        )
+    org = current_organisation(session).id
+    total = (
+        session.scalar(select(func.count(models.Run.id)).where(models.Run.organisation_id == org))
+        or 0
     )
-    return render_template("runs/index.html", runs=runs, page_size=PAGE_SIZE)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    runs = session.execute(
+        select(*LISTED, models.UnitCostTable.organisation_id.label("table_organisation"))
+        .join(models.UnitCostTable, models.UnitCostTable.id == models.Run.unit_cost_table_id)
+        .where(models.Run.organisation_id == org)
+        .order_by(models.Run.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "runs/index.html",
+        runs=runs,
+        page_size=PAGE_SIZE,
+        paging={"page": page, "pages": pages, "count": total},
+    )
 
 
 @bp.get("/<int:run_id>")

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from calculator.unit_costs import COLUMNS
@@ -28,6 +29,7 @@ from ..accounts.access import current_organisation, need, require_role, table_ro
 from ..core import models
 from ..core.audit import changed_fields, record
 from ..core.db import get_session
+from ..core.formatting import date_time
 from ..core.forms import ErrorItem, form_fields, posted, summary
 from ..core.reference import app_reference, current_table, row_record
 from ..core.running import user_name
@@ -62,10 +64,25 @@ REQUIRED_META = ("name", "version")
 STEWARD = "upload, edit, publish and choose unit cost tables"
 
 
+#: A draft changed between the page that posted and the save (another tab or steward).
+DRAFT_CHANGED = (
+    "This draft changed since you opened it (it was saved from another page, tab or "
+    "person). Nothing was saved: check the draft below and make your change again."
+)
+#: Changes listed under :data:`DRAFT_CHANGED` at most (the newest).
+CHANGES_SHOWN = 5
+
+
 def _audit(
     action: str, table: models.UnitCostTable, summary: str, before: Any = None, after: Any = None
 ) -> None:
-    """Record a change to ``table`` (a national table's belongs to no organisation)."""
+    """Record a change to ``table`` (a national table's belongs to no organisation).
+
+    A draft's changes carry its SHA-256 after the change (``draft``), so that a save from
+    an older page can say which changes it missed (:func:`_draft_changes`).
+    """
+    if table.status == models.DRAFT:
+        after = {**(after or {}), "draft": table.sha256}
     record(
         get_session(),
         action,
@@ -76,6 +93,49 @@ def _audit(
         after=after,
         organisation_id=table.organisation_id,
     )
+
+
+def _draft_is_stale(table: models.UnitCostTable) -> bool:
+    """Whether the posted form was built from an older state of the draft."""
+    return request.form.get("draft", "") != table.sha256
+
+
+def _save_draft(session: Any) -> bool:
+    """Commit a change of a draft; False (rolled back) when another change won the race
+    (every UPDATE of the table is conditional on the hash it read)."""
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        return False
+    return True
+
+
+def _draft_changes(table: models.UnitCostTable) -> list[ErrorItem]:
+    """:data:`DRAFT_CHANGED`, then the changes made since the posted form's hash."""
+    session = get_session()
+    session.refresh(table)
+    seen = request.form.get("draft", "")
+    events = session.scalars(
+        select(models.AuditEvent)
+        .where(
+            models.AuditEvent.object_type == "unit_cost_table",
+            models.AuditEvent.object_id == table.id,
+        )
+        .order_by(models.AuditEvent.id.desc())
+        .limit(4 * CHANGES_SHOWN)
+    )
+    newer = []
+    for event in events:
+        if (event.after or {}).get("draft") == seen:
+            break
+        newer.append(event)
+    items = [ErrorItem(DRAFT_CHANGED)]
+    for event in reversed(newer[:CHANGES_SHOWN]):
+        what = event.summary.removeprefix(f"{_label(table)}: ")
+        when = date_time(event.at)
+        items.append(ErrorItem(f"Since then: {what}, by {event.user_email} at {when}."))
+    return items
 
 
 def _label(table: models.UnitCostTable) -> str:
@@ -291,12 +351,15 @@ def edit_row(table_id: int, row_id: int | None = None) -> str | Response:
         row_record(row) if row else _prefill(table, request.args.get("from", ""))
     )
     errors: dict[str, str] = {}
+    stale: list[ErrorItem] = []
     if request.method == "POST":
         values = posted(UNIT_COST_FIELDS, request.form)
         checked, problems = check_row(table, values, replacing=row.code if row else None)
         for problem in problems:
             errors.setdefault(problem.field or "code", problem.message)
-        if checked is not None:
+        if _draft_is_stale(table):
+            stale = _draft_changes(table)
+        elif checked is not None:
             old = row_record(row) if row is not None else None
             if row is None:
                 row = models.UnitCostRow(**checked)
@@ -315,12 +378,18 @@ def edit_row(table_id: int, row_id: int | None = None) -> str | Response:
                 before,
                 after,
             )
-            session.commit()
-            flash(f"Saved unit cost {new['code']} in {table.name}, version {table.version}.")
-            return redirect(url_for("unit_costs.show", table_id=table.id, q=new["code"]))
+            if _save_draft(session):
+                flash(f"Saved unit cost {new['code']} in {table.name}, version {table.version}.")
+                return redirect(url_for("unit_costs.show", table_id=table.id, q=new["code"]))
+            stale = _draft_changes(table)
+            row = _own_row(table, row_id) if row_id is not None else None
     fields = form_fields(UNIT_COST_FIELDS, values, errors)
     return render_template(
-        "unit_costs/row_form.html", table=table, row=row, fields=fields, errors=summary(fields)
+        "unit_costs/row_form.html",
+        table=table,
+        row=row,
+        fields=fields,
+        errors=stale + summary(fields),
     )
 
 
@@ -330,23 +399,29 @@ def delete_row(table_id: int, row_id: int) -> str | Response:
     session = get_session()
     table = _draft(table_id, "change")
     row = _own_row(table, row_id)
+    stale: list[ErrorItem] = []
     if request.method == "POST":
-        code = row.code
-        _audit(
-            "table.row_deleted",
-            table,
-            f"{_label(table)}: unit cost {code} deleted",
-            before=row_record(row),
-        )
-        table.rows.remove(row)
-        session.delete(row)
-        session.flush()
-        refresh(table)
-        session.commit()
-        flash(f"Deleted unit cost {code} from {table.name}, version {table.version}.")
-        return redirect(url_for("unit_costs.show", table_id=table.id))
+        if not _draft_is_stale(table):
+            code = row.code
+            before = row_record(row)
+            table.rows.remove(row)
+            session.delete(row)
+            session.flush()
+            refresh(table)
+            _audit(
+                "table.row_deleted",
+                table,
+                f"{_label(table)}: unit cost {code} deleted",
+                before=before,
+            )
+            if _save_draft(session):
+                flash(f"Deleted unit cost {code} from {table.name}, version {table.version}.")
+                return redirect(url_for("unit_costs.show", table_id=table.id))
+        stale = _draft_changes(table)
+        row = _own_row(table, row_id)
     return render_template(
         "unit_costs/confirm.html",
+        errors=stale,
         table=table,
         title=f"Are you sure you want to delete unit cost {row.code}?",
         detail=f"{row.code}: {row.name}, {row.unit}",
@@ -360,6 +435,9 @@ def delete_row(table_id: int, row_id: int) -> str | Response:
 def publish_view(table_id: int) -> Response:
     session = get_session()
     table = _draft(table_id, "publish")
+    if _draft_is_stale(table):
+        flash(" ".join(item.text for item in _draft_changes(table)))
+        return redirect(url_for("unit_costs.show", table_id=table.id))
     publish(session, table, current_organisation(session).id)
     _audit(
         "table.published",
@@ -367,7 +445,9 @@ def publish_view(table_id: int) -> Response:
         f"Published {_label(table)}: {table.row_count} unit costs",
         after={"sha256": table.sha256, "rows": table.row_count},
     )
-    session.commit()
+    if not _save_draft(session):
+        flash(" ".join(item.text for item in _draft_changes(table)))
+        return redirect(url_for("unit_costs.show", table_id=table.id))
     flash(
         f"Published {table.name}, version {table.version}. It can no longer change. "
         "New runs use it only once you choose it."

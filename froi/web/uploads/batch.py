@@ -36,6 +36,7 @@ from flask import (
 )
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as BaseResponse
 
 from calculator.errors import InvalidInput
@@ -302,6 +303,14 @@ STALE_CHECK = (
 )
 
 
+#: A project the confirm would update was saved by someone else meanwhile.
+CHANGED_MEANWHILE = (
+    "A project this workbook updates changed since you opened this page (it was saved "
+    "from another page or upload). Nothing was saved: check the project, then confirm "
+    "again to update it from the workbook."
+)
+
+
 def _compute(
     session: Session, upload: models.Upload, rule: str, progress: Any, actor: Actor
 ) -> None:
@@ -315,6 +324,11 @@ def _compute(
         raise jobs.JobFailed(STALE_CHECK) from None
     except jobs.LeaseLost:
         raise  # another worker has the job now: its upload is that worker's to mark
+    except StaleDataError:
+        # an update is conditional on the revision the confirm read: another save won
+        session.rollback()
+        _mark(session, upload_id, CHECKED)
+        raise jobs.JobFailed(CHANGED_MEANWHILE) from None
     except BaseException:
         session.rollback()
         _mark(session, upload_id, CHECKED)  # nothing was saved: it can be confirmed again

@@ -1,0 +1,34 @@
+"""How the service connects: SQLite in WAL mode with a busy timeout; PostgreSQL's pool
+sized from the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import text
+
+from froi.web.core.db import Database, PoolSettings, make_database
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    db = make_database(f"sqlite:///{tmp_path / 'x.sqlite'}", PoolSettings(busy_timeout=7.5))
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 7500
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    db.engine.dispose()
+
+
+def test_the_pool_is_sized_from_the_settings(app: Flask, backend: str) -> None:
+    settings = PoolSettings.from_config({"WEB_THREADS": "8", "SQLITE_BUSY_TIMEOUT": "3"})
+    assert (settings.pool_size, settings.max_overflow, settings.busy_timeout) == (10, 8, 3.0)
+    given = PoolSettings.from_config({"DATABASE_POOL_SIZE": "3", "DATABASE_MAX_OVERFLOW": "1"})
+    assert (given.pool_size, given.max_overflow) == (3, 1)
+    db: Database = app.extensions["froi"]["db"]
+    if backend == "postgresql":
+        assert db.engine.pool.size() == PoolSettings.from_config(app.config).pool_size  # type: ignore[attr-defined]
+    else:
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
