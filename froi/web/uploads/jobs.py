@@ -60,7 +60,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from ..accounts.access import owned
-from ..core import models, observe, queue, retention
+from ..core import failures, models, observe, queue, retention
 from ..core.db import Database, get_session
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,13 @@ def interrupted(attempts: int, job_id: int) -> str:
     """The message of a job given up on after ``attempts`` interrupted claims."""
     times = {1: "once", 2: "twice"}.get(attempts, f"{attempts} times")
     return INTERRUPTED.format(times=times, id=job_id)
+
+
+#: ... and when it failed because the service's storage did (a full disk, say).
+STORAGE = (
+    "The work did not finish: {title} ({kind}). Nothing was saved. Try again in a few "
+    "minutes; if it keeps happening, tell whoever runs the service (job {id})."
+)
 
 
 class JobFailed(Exception):
@@ -334,13 +341,22 @@ def run_job(app: Flask, job_id: int) -> None:
             log.warning("%s", lost)
         except JobFailed as failed:
             _finish(db.sessions, job_id, claimed, status=FAILED, error=str(failed))
-        except Exception:
+        except Exception as error:
             log.exception("job %s failed", job_id)
-            _finish(db.sessions, job_id, claimed, status=FAILED, error=UNEXPECTED.format(id=job_id))
+            _finish(db.sessions, job_id, claimed, status=FAILED, error=_message(error, job_id))
         else:
             _finish(db.sessions, job_id, claimed, status=DONE, stage="Done", result_url=result_url)
         finally:
             heartbeat.stopped.set()
+
+
+def _message(error: Exception, job_id: int) -> str:
+    """What the person is told about a job that failed for a reason not theirs to fix: the
+    storage failure it was (a full disk, a database gone), or that something went wrong."""
+    failure = failures.classify(error)
+    if failure is None:
+        return UNEXPECTED.format(id=job_id)
+    return STORAGE.format(title=failure.title, kind=failure.kind, id=job_id)
 
 
 def _finish(sessions: sessionmaker[Session], job_id: int, claim: str, **values: Any) -> None:
