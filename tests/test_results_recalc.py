@@ -158,7 +158,7 @@ def test_libreoffice_recalculates_every_formula_to_the_engine_figure(
     count, problems = formula_mismatches(
         openpyxl.load_workbook(exported),
         openpyxl.load_workbook(recalculated, data_only=True),
-        Expected(results, default_reference),
+        Expected(results, default_reference, cached=exported),
     )
     assert count == len(formula_cells(exported))
     assert problems == []
@@ -172,7 +172,7 @@ def test_a_corrupted_formula_is_caught(
     _, problems = formula_mismatches(
         openpyxl.load_workbook(exported),
         openpyxl.load_workbook(corrupt, data_only=True),
-        Expected(results, default_reference),
+        Expected(results, default_reference, cached=exported),
     )
     assert problems
     second = header_row(openpyxl.load_workbook(exported)["Summary"]) + 2
@@ -204,7 +204,7 @@ def test_sorting_the_detail_tables_changes_no_figure(
     count, problems = formula_mismatches(
         sorted_,
         openpyxl.load_workbook(converted["sorted recalculated"], data_only=True),
-        Expected(converted["results"], default_reference),
+        Expected(converted["results"], default_reference, cached=converted["exported"]),
     )
     assert count == len(formula_cells(converted["exported"]))
     assert problems == []

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import math
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,7 +36,7 @@ from froi.workbook.reader import compute_workbook, read_workbook
 from froi.workbook.results import ALWAYS_WRITTEN, RESULT_SHEETS, write_results_workbook
 from froi.workbook.results.cells import FORMULA_TRIGGERS, neutralise
 from froi.workbook.results.charts import CHART_LIMIT
-from froi.workbook.results.context import sheet_rows
+from froi.workbook.results.context import context, sheet_rows
 from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN
 
 INPUT_SHEETS = {s.name for s in SHEETS}
@@ -133,9 +135,16 @@ def _by(frame: pd.DataFrame, keys: list[str], columns: dict[str, str]) -> dict[A
 class Expected:
     """The engine's figure behind each formula cell, by sheet, header and row keys."""
 
-    def __init__(self, results: Results, reference: ReferenceData) -> None:
+    def __init__(
+        self, results: Results, reference: ReferenceData, cached: Path | None = None
+    ) -> None:
+        """``cached``: an exported workbook whose cached values stand for the figures the
+        engine gives as detail rather than as a column of its results (the live model's
+        year-by-year benefits, lookups and helper columns): the writer caches them from
+        the engine's own arrays, and a recalculation must give them back."""
         assert results.run is not None
         self.results = results
+        self._cached_from = cached
         mode = results.summary["mode"].to_numpy(dtype=object)
 
         def modes(frame: pd.DataFrame, *wanted: str) -> pd.DataFrame:
@@ -166,6 +175,11 @@ class Expected:
         totals["net_saving_total"] = totals["costs_avoided_total"] - totals["delivery_cost_total"]
         totals = totals.reset_index()
         cases = results.cases.assign(sheet_row=sheet_rows(results.run.lists["cases"]))
+        usage = context(results).usage
+        outcomes = modes(
+            results.outcomes.assign(sheet_row=sheet_rows(results.run.lists["outcomes"])),
+            "appraisal",
+        )
         teams = results.run.lists["teams"]
         team_rows = []
         for record in teams.to_dict("records"):
@@ -210,6 +224,34 @@ class Expected:
                         "Years it applies": "years",
                         "Net cost over its years (£)": "net_cost_total",
                         "Real cost over its years, no OB (£; offsets negative)": "real_total",
+                        "First year (t)": "year",
+                        "Last year (t)": "end_year",
+                        "Amount a year at its price year (£)": "amount",
+                        "Price year": "price_year",
+                        "Amount a year at base-year prices (£)": "real",
+                        "Confidence grade": "confidence_grade",
+                        "Optimism bias (%)": "optimism_bias",
+                        "Net cost a year with optimism bias (£; offsets negative)": "net_cost",
+                        "Discount factor (sum over its years)": "discount_factor",
+                        "Present value (£)": "pv",
+                    },
+                ),
+            ),
+            "Outcome values": (
+                lambda r: (r["Project #"], r["Row on the Outcomes sheet"]),
+                _by(
+                    outcomes.assign(row=outcomes["sheet_row"]),
+                    ["_p", "row"],
+                    {
+                        "Category": "category",
+                        "Net outcomes (n)": "n",
+                        "Unit value at base-year prices (£)": "v_base",
+                        "Confidence grade": "confidence_grade",
+                        "Optimism bias (%)": "optimism_bias",
+                        "PV fiscal benefits (£)": "pv_fiscal",
+                        "PV economic benefits (£)": "pv_economic",
+                        "PV social benefits (£)": "pv_social",
+                        "Switching value of success (%)": "switching_value",
                     },
                 ),
             ),
@@ -244,8 +286,8 @@ class Expected:
                 },
             ),
             "Service use": (
-                lambda r: (r["Project #"], r["Group"], r["Input row"]),
-                _by(results.usage, ["_p", "group", "_row"], {"Cost (£)": "cost"}),
+                lambda r: (r["Project #"], r["Group"], r["Row on the ComparisonUsage sheet"]),
+                _by(usage, ["_p", "group", "sheet_row"], {"Cost (£)": "cost"}),
             ),
             "Comparison by agency": (
                 lambda r: (r["Project #"], r["Agency"]),
@@ -283,8 +325,27 @@ class Expected:
             ),
         }
 
-    def value(self, sheet: str, header: str, row: dict[str, Any]) -> Any:
+    @functools.cached_property
+    def cached(self) -> dict[tuple[str, str, Any], Any]:
+        return {} if self._cached_from is None else cached_figures(self._cached_from, self)
+
+    def key(self, sheet: str, row: dict[str, Any], coordinate: str) -> Any:
+        """What identifies a cell's row whatever the order of rows (a sheet's own key),
+        or its coordinate on the sheets that are not sortable tables."""
+        if sheet in self.rows:
+            return self.rows[sheet][0](row)
+        return coordinate
+
+    def value(self, sheet: str, header: str, row: dict[str, Any], coordinate: str = "") -> Any:
         """The figure for the cell under ``header`` in ``row``; KeyError if none."""
+        try:
+            return self._engine(sheet, header, row)
+        except KeyError:
+            if not self.cached:
+                raise
+            return self.cached[(sheet, header, self.key(sheet, row, coordinate))]
+
+    def _engine(self, sheet: str, header: str, row: dict[str, Any]) -> Any:
         key_of, table = self.rows[sheet]
         key = key_of(row)
         if sheet == "Summary":
@@ -347,6 +408,31 @@ def header_row(ws: Any) -> int:
     return next(c.row for c in ws["A"] if c.value == "Project #")
 
 
+def formula_rows(formulas: Any, values: Any) -> Iterator[tuple[str, str, dict[str, Any], Any]]:
+    """(sheet, header, row, cell) of every formula cell of the tables of ``formulas``
+    (the workbook as written), the row's values read from ``values``."""
+    for ws in formulas:
+        cells = [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        if not cells or ws.title == "Payback charts":
+            continue
+        vs = values[ws.title]
+        headers = {c.column: c.value for c in ws[header_row(ws)]}
+        for cell in cells:
+            row = {headers[c.column]: c.value for c in vs[cell.row] if c.column in headers}
+            yield ws.title, str(headers.get(cell.column, cell.column_letter)), row, cell
+
+
+def cached_figures(path: Path, expected: Expected) -> dict[tuple[str, str, Any], Any]:
+    """{(sheet, header, row key): cached value} of every formula cell of a workbook."""
+    values = openpyxl.load_workbook(path, data_only=True)
+    return {
+        (sheet, header, expected.key(sheet, row, cell.coordinate)): values[sheet][
+            cell.coordinate
+        ].value
+        for sheet, header, row, cell in formula_rows(openpyxl.load_workbook(path), values)
+    }
+
+
 def formula_mismatches(formulas: Any, values: Any, expected: Expected) -> tuple[int, list[str]]:
     """Check every formula cell of ``formulas`` (an openpyxl workbook) by its value in
     ``values`` (the same workbook read with data_only).  Returns (cells, problems)."""
@@ -365,8 +451,9 @@ def formula_mismatches(formulas: Any, values: Any, expected: Expected) -> tuple[
             count += 1
             row = {headers[c.column]: c.value for c in vs[cell.row] if c.column in headers}
             got = vs[cell.coordinate].value
+            header = str(headers.get(cell.column, cell.column_letter))
             try:
-                want = expected.value(ws.title, headers[cell.column], row)
+                want = expected.value(ws.title, header, row, cell.coordinate)
             except KeyError:
                 problems.append(f"{ws.title}!{cell.coordinate}: no engine figure for {cell.value}")
                 continue
@@ -446,7 +533,7 @@ def test_every_formula_caches_the_engine_figure(
     count, problems = formula_mismatches(
         openpyxl.load_workbook(path),
         openpyxl.load_workbook(path, data_only=True),
-        Expected(results, default_reference),
+        Expected(results, default_reference, cached=path),
     )
     assert count > 10
     assert problems == []
@@ -459,7 +546,7 @@ def test_mixed_portfolio_formulas_cache_the_engine_figures(
     count, problems = formula_mismatches(
         openpyxl.load_workbook(path),
         openpyxl.load_workbook(path, data_only=True),
-        Expected(results, default_reference),
+        Expected(results, default_reference, cached=path),
     )
     assert count > 500
     assert problems == []
@@ -485,7 +572,7 @@ def test_the_check_catches_a_wrong_cached_value(
     _, problems = formula_mismatches(
         openpyxl.load_workbook(broken),
         openpyxl.load_workbook(broken, data_only=True),
-        Expected(results, default_reference),
+        Expected(results, default_reference, cached=path),
     )
     pv_costs = shown(results.summary.at[0, "pv_costs"])
     assert problems == [f"Summary!G{first} = 1234.5, engine {pv_costs}"]
@@ -506,7 +593,7 @@ def test_headline_figures_of_the_worked_example(
     assert row["Value for money band"] == "low"
     assert round(row["PV costs per participant (£)"]) == 10_170
     formulas = openpyxl.load_workbook(path)["Summary"]
-    assert formulas["G2"].value == "=SUMIFS(Years!$I$2:$I$6,Years!$A$2:$A$6,$A2)"
+    assert formulas["G2"].value == "=SUMIFS(Years!$J$2:$J$6,Years!$A$2:$A$6,$A2)"
 
 
 def test_sheets_present_by_mode(mixed: tuple[Results, Path]) -> None:
@@ -525,6 +612,9 @@ def test_sheets_present_by_mode(mixed: tuple[Results, Path]) -> None:
         "Case results",
         "Case teams",
         "Unit costs used",
+        "Deflators",
+        "Optimism bias",
+        "Discount factors",
         "Provenance",
         "Warnings",
         "About",
@@ -660,7 +750,11 @@ def test_hostile_text_is_neutralised_and_numbers_are_not(mixed: tuple[Results, P
     assert "Local*" in [c.value for c in wb["Cost rows"]["J"]]
     assert wb["Projects"]["B8"].value == HOSTILE[0] and wb["Projects"]["B8"].quotePrefix
     # numbers are never touched: an offset's negative net cost stays a negative number
-    net = [c.value for c in wb["Cost rows"]["X"][1:] if isinstance(c.value, float | int)]
+    cached = openpyxl.load_workbook(mixed[1], data_only=True)["Cost rows"]
+    column = [c.value for c in cached[1]].index(
+        "Net cost a year with optimism bias (£; offsets negative)"
+    )
+    net = [r[column] for r in cached.iter_rows(min_row=2, values_only=True)]
     assert -17232 in net and -2000 in net
     assert wb["Projects"]["D8"].value == 0  # participants 0 is a number, not text
 
@@ -946,10 +1040,48 @@ def test_sample_of_draws_is_capped_for_a_portfolio(
     assert {r[0] for r in rows} == {1, 2, 3} and max(r[2] for r in rows) == 20
 
 
-def test_minifs_is_written_with_its_future_function_prefix(mixed: tuple[Results, Path]) -> None:
-    ws = openpyxl.load_workbook(mixed[1])["Summary"]
-    minifs = [c.value for row in ws.iter_rows() for c in row if "MINIFS" in str(c.value)]
-    assert minifs and all(f.count("_xlfn.MINIFS(") == f.count("MINIFS(") for f in minifs)
+#: Functions Excel 2010 and LibreOffice both have, which the workbook may use (issue 12:
+#: MINIFS, Excel 2019's, showed #NAME? in Excel 2016).
+EXCEL_2010 = {
+    "AND",
+    "COUNTIFS",
+    "IF",
+    "IFERROR",
+    "INDEX",
+    "ISBLANK",
+    "ISNUMBER",
+    "LEFT",
+    "MATCH",
+    "MOD",
+    "N",
+    "NORMSDIST",
+    "OR",
+    "RIGHT",
+    "SQRT",
+    "SUM",
+    "SUMIFS",
+    "SUMPRODUCT",
+    "VALUE",
+    "ABS",
+    "MAX",
+    "MIN",
+    "COUNTA",
+    "TRUE",
+    "FALSE",
+}
+
+
+def test_formulas_use_only_functions_excel_2010_has(mixed: tuple[Results, Path]) -> None:
+    wb = openpyxl.load_workbook(mixed[1])
+    used: set[str] = set()
+    for ws in wb:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    text = re.sub(r'"[^"]*"', "", str(c.value))  # not inside strings
+                    used |= set(re.findall(r"([A-Z][A-Z0-9._]*)\(", text))
+    assert used and used <= EXCEL_2010, used - EXCEL_2010
+    assert "MINIFS" not in used
 
 
 def test_a_portfolio_of_1000_projects_exports(

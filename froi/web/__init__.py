@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, render_template
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -116,16 +116,12 @@ def create_app(
     security.init_app(app)
     failures.init_app(app)
 
-    from . import accounts, api, portfolio, projects, runs, unit_costs, uploads
+    from . import accounts, api, guide, portfolio, projects, runs, unit_costs, uploads
 
-    for feature in (accounts, projects, runs, unit_costs, uploads, portfolio):
+    for feature in (accounts, guide, projects, runs, unit_costs, uploads, portfolio):
         for blueprint in feature.blueprints:
             app.register_blueprint(blueprint)
     api.init_app(app)  # the JSON API under /api/v1, its document and its tokens
-
-    @app.get("/")
-    def index() -> Response:
-        return redirect(url_for("projects.index"))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | Response:

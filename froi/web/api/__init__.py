@@ -106,9 +106,9 @@ def init_app(app: Flask) -> None:
     )
     api = FroiApi(app)
     app.extensions["froi"]["api"] = api
-    from . import calculations, runs
+    from . import calculations, portfolio, projects, runs, unit_costs
 
-    for feature in (calculations, runs):
+    for feature in (calculations, runs, projects, unit_costs, portfolio):
         api.register_blueprint(feature.blp)
     app.register_blueprint(docs_bp)
     app.register_error_handler(ApiProblem, from_problem)

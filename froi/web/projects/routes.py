@@ -172,8 +172,8 @@ def _details_form(
     settings_errors: dict[str, str] | None = None,
 ) -> tuple[list[FormField], list[FormField]]:
     return (
-        form_fields(PROJECT, values, errors),
-        form_fields(SETTINGS, settings, settings_errors, prefix=SETTINGS_PREFIX),
+        form_fields(PROJECT, values, errors, group="project"),
+        form_fields(SETTINGS, settings, settings_errors, prefix=SETTINGS_PREFIX, group="settings"),
     )
 
 
@@ -190,7 +190,7 @@ def _read_details(
     reference = values.get("project_id")
     if reference and _reference_taken(session, reference, project):
         errors["project_id"] = (
-            f"project_id '{reference}' is already used by another project; give a new one"
+            f"The reference {reference} is already used by another project; give a new one"
         )
     fields = _details_form(typed_project, typed_settings, errors, settings_errors)
     return values, settings, *fields
@@ -344,16 +344,18 @@ def copy(project_id: int) -> str | Response:
             "name": f"{original.name or original.project_ref} (scenario {count})",
         }
         return render_template(
-            "projects/copy.html", project=original, fields=form_fields(names, suggested)
+            "projects/copy.html",
+            project=original,
+            fields=form_fields(names, suggested, group="project"),
         )
     typed = posted(names, request.form)
     values, errors = load(project_schema(schedules()), form_data(names, typed))
     if values.get("project_id") and _reference_taken(session, values["project_id"], None):
         errors["project_id"] = (
-            f"project_id '{values['project_id']}' is already used by another project; "
+            f"The reference {values['project_id']} is already used by another project; "
             "give a new one"
         )
-    fields = form_fields(names, typed, errors)
+    fields = form_fields(names, typed, errors, group="project")
     if summary(fields):
         return render_template(
             "projects/copy.html", project=original, fields=fields, errors=summary(fields)
@@ -428,7 +430,9 @@ def import_json() -> str | Response:
         for item in doc["projects"]:
             if _reference_taken(session, str(item.get("project_id")), None):
                 problems.append(
-                    ErrorItem(f"project_id '{item.get('project_id')}' is already used here")
+                    ErrorItem(
+                        f"The project reference {item.get('project_id')} is already used here"
+                    )
                 )
     if problems:
         return render_template("projects/import.html", errors=problems)
@@ -461,7 +465,7 @@ def import_json() -> str | Response:
         session.rollback()
         return render_template(
             "projects/import.html",
-            errors=[ErrorItem("A project_id in the file was taken meanwhile; import again")],
+            errors=[ErrorItem("A project reference in the file was taken meanwhile; import again")],
         )
     flash(f"Imported {len(created)} project(s): {', '.join(p.project_ref for p in created)}.")
     if len(created) == 1:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple
 
 from ..cells import quote_sheet
 from ..writer import FORMULA_TRIGGERS  # what may start a formula, shared with input sheets
@@ -201,6 +202,7 @@ class Table:
         if len(self.index) != len(self.columns):
             raise ValueError(f"duplicate column keys on sheet {sheet}")
         self.widths = [float(c.width or WIDTHS.get(c.style, 12)) for c in self.columns]
+        self._letters = {c.key: str(xl_col_to_name(i)) for i, c in enumerate(self.columns)}
 
     @property
     def ws(self) -> Any:
@@ -212,7 +214,7 @@ class Table:
         return self.index[key]
 
     def letter(self, key: str) -> str:
-        return str(xl_col_to_name(self.index[key]))
+        return self._letters[key]
 
     def row(self, i: int) -> int:
         """Worksheet row (0-based) of data row ``i``."""
@@ -234,10 +236,22 @@ class Table:
     # -- writing columns -------------------------------------------------------------
     def numbers(self, key: str, values: Iterable[Any]) -> None:
         col, fmt, ws = self.col(key), self.book.fmt(self.columns[self.col(key)].style), self.ws
-        write = ws.write_number
+        if ws.constant_memory:
+            write = ws.write_number
+            for i, v in enumerate(values):
+                if v is not None and v == v:  # NaN is not equal to itself: a blank cell
+                    write(self.top + 1 + i, col, float(v), fmt)
+            return
+        table, top, last = ws.table, self.top + 1, -1
         for i, v in enumerate(values):
-            if v is not None and v == v:  # NaN is not equal to itself: a blank cell
-                write(self.top + 1 + i, col, float(v), fmt)
+            if v is not None and v == v and abs(v) != math.inf:
+                table[top + i][col] = CellNumberTuple(float(v), fmt)
+                last = i
+            elif v is not None and v == v:
+                raise ValueError(f"{self.sheet} {key}: {v} is not a number a cell can hold")
+        if last >= 0:  # the sheet's extent, as write_number keeps it
+            ws._check_dimensions(top, col)
+            ws._check_dimensions(top + last, col)
 
     def texts(self, key: str, values: Iterable[Any]) -> None:
         col, ws = self.col(key), self.ws
@@ -250,13 +264,29 @@ class Table:
         self.fit(key, longest)
 
     def formulas(self, key: str, formulas: Iterable[str | None], values: Iterable[Any]) -> None:
-        """A formula per row (``None`` leaves the cell blank) with its cached value."""
-        col = self.col(key)
+        """A formula per row (``None`` leaves the cell blank) with its cached value.
+
+        The cells go straight into XlsxWriter's cell table, as ``write_formula`` would
+        put them, without its per-cell checks: the formulas here are plain (no leading
+        ``=``, no array or dynamic-array function, see :meth:`Book.sheet`), and the
+        sheet's extent is kept once per column.  This halves the cost of a formula cell.
+        """
+        col, ws = self.col(key), self.ws
         fmt = self.book.fmt(self.columns[col].style)
-        write = self.ws.write_formula
+        if ws.constant_memory:
+            write = ws.write_formula
+            for i, (f, v) in enumerate(zip(formulas, values, strict=True)):
+                if f is not None:
+                    write(self.top + 1 + i, col, f, fmt, cached(v))
+            return
+        table, top, last = ws.table, self.top + 1, -1
         for i, (f, v) in enumerate(zip(formulas, values, strict=True)):
             if f is not None:
-                write(self.top + 1 + i, col, f, fmt, cached(v))
+                table[top + i][col] = CellFormulaTuple(f, fmt, cached(v))
+                last = i
+        if last >= 0:
+            ws._check_dimensions(top, col)
+            ws._check_dimensions(top + last, col)
 
     def fit(self, key: str, longest: int) -> None:
         """Widen a text column to its longest entry (within 8 to 60 characters)."""

@@ -58,6 +58,9 @@ def _cumulate(years: pd.DataFrame) -> pd.DataFrame:
         ("paid_back_undiscounted", "cum_fiscal", "cum_costs"),
     ):
         years[flag] = ((years[fiscal] >= years[cost]) & (years[fiscal] > 0)).astype(float)
+        # the payback year: the first year paid back (METHOD 2.3)
+        before = years.groupby("_p", sort=False)[flag].cumsum()
+        years[f"first_{flag}"] = ((years[flag] == 1) & (before == 1)).astype(float)
     return years
 
 
@@ -86,13 +89,21 @@ def context(results: Results) -> Context:
         return frame[keep].reset_index(drop=True)
 
     outcomes = of_modes(
-        results.outcomes.assign(sheet_row=sheet_rows(run.lists["outcomes"])), "appraisal"
+        results.outcomes.assign(
+            sheet_row=sheet_rows(run.lists["outcomes"]),
+            _source=np.arange(len(results.outcomes), dtype=np.int64),
+        ),
+        "appraisal",
     )
     costs = of_modes(
         results.costs.assign(sheet_row=sheet_rows(run.lists["costs"])), "appraisal", "comparison"
     )
     agencies = of_modes(results.agencies, "appraisal", "comparison")
-    usage = of_modes(results.usage, "comparison")
+    groups = (results.usage["group"] == COMPARISON).to_numpy(dtype=np.int64)
+    order = np.lexsort((np.arange(len(groups)), groups, results.usage["_p"].to_numpy(np.int64)))
+    usage_rows = np.empty(len(groups), dtype=np.int64)
+    usage_rows[order] = np.arange(len(groups), dtype=np.int64) + 2  # as on ComparisonUsage
+    usage = of_modes(results.usage.assign(sheet_row=usage_rows), "comparison")
     comparison_agencies = of_modes(results.comparison_agencies, "comparison")
     names = pd.concat(
         [f["agency"] for f in (outcomes, costs, agencies, usage, comparison_agencies)]

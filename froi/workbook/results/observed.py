@@ -18,7 +18,7 @@ from .context import COMPARISON, INTERVENTION, KEY, Context, agency_numbers, key
 USAGE = (
     *KEY,
     Column("group", "Group", "text", 13),
-    Column("row", "Input row", "integer"),
+    Column("row", "Row on the ComparisonUsage sheet", "integer"),
     Column("unit_cost_code", "Unit cost code", "text"),
     Column("agency", "Agency", "text"),
     Column("agency_no", "Agency #", "integer"),
@@ -59,14 +59,22 @@ TEAMS = (
 )
 
 
-def write_usage(t: Table, ctx: Context) -> None:
+def write_usage(t: Table, ctx: Context, used: Table) -> None:
+    """Each usage row costed; its unit value is looked up on Unit costs used, so a unit
+    cost changed on UnitCosts changes the costs avoided (the units used are values)."""
     u = ctx.usage
     keys(t, ctx, u)
     for key in ("group", "unit_cost_code", "agency"):
         t.texts(key, u[key])
     t.numbers("agency_no", agency_numbers(ctx, u))
-    for key in ("_row", "quantity", "v_base"):
-        t.numbers("row" if key == "_row" else key, u[key])
+    for key in ("sheet_row", "quantity"):
+        t.numbers("row" if key == "sheet_row" else key, u[key])
+    codes, values = used.range("code"), used.range("v_base")
+    t.formulas(
+        "v_base",
+        [f"INDEX({values},MATCH({t.at('unit_cost_code', i)},{codes},0))" for i in range(len(u))],
+        u["v_base"],
+    )
     t.formulas(
         "cost", [f"{t.at('quantity', i)}*{t.at('v_base', i)}" for i in range(len(u))], u["cost"]
     )

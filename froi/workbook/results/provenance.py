@@ -19,6 +19,7 @@ from calculator.reference import ReferenceData
 
 from .cells import Book, Column, Table
 from .context import KEY, Context
+from .live import Model
 
 #: The lists whose rows name a unit cost, in the order "used in" lists them.
 CODE_LISTS = ("outcomes", "costs", "intervention_usage", "comparison_usage", "case_outcomes")
@@ -152,9 +153,38 @@ def _fill(t: Table, frame: pd.DataFrame, skip: Sequence[str] = ()) -> None:
             t.numbers(column.key, frame[column.key])
 
 
-def write_unit_costs_used(t: Table, frame: pd.DataFrame) -> None:
-    _fill(t, frame, skip=("factor", "v_base"))
+def write_unit_costs_used(t: Table, frame: pd.DataFrame, model: Model) -> None:
+    """The unit costs the run used.  Value and price year are the UnitCosts sheet's when
+    it has the code (a local unit cost, added or overriding the table: change it there
+    and every figure follows), else the table's; the deflator indices, the rebasing
+    factor and the value at base-year prices are formulas."""
+    live = ("value", "price_year", "deflator_price_year", "deflator_base_year", "factor", "v_base")
+    _fill(t, frame, skip=live)
     rows = range(len(frame))
+    inputs = model.inputs
+    codes = inputs.column("UnitCosts", "code")
+
+    def local(field: str, fallback: list[str]) -> list[str | None]:
+        column = inputs.column("UnitCosts", field)
+        return [
+            f"IFERROR(INDEX({column},MATCH({t.at('code', i)},{codes},0)),{fallback[i]})"
+            for i in rows
+        ]
+
+    values = [repr(float(v)) for v in frame["value"]]
+    years = ['"' + str(y).replace('"', '""') + '"' for y in frame["price_year"]]
+    t.formulas("value", local("value", values), frame["value"])
+    t.formulas("price_year", local("price_year", years), frame["price_year"])
+    t.formulas(
+        "deflator_price_year",
+        [model.index_of(t.at("price_year", i)) for i in rows],
+        frame["deflator_price_year"],
+    )
+    t.formulas(
+        "deflator_base_year",
+        [model.index_of(inputs.setting("base_year")) for _ in rows],
+        frame["deflator_base_year"],
+    )
     t.formulas(
         "factor",
         [f"{t.at('deflator_base_year', i)}/{t.at('deflator_price_year', i)}" for i in rows],

@@ -134,8 +134,9 @@ def _appraisal(at: Callable[[str], str], d: Detail) -> dict[str, str]:
     costs, fiscal, econ = at("pv_costs"), at("pv_fiscal"), at("pv_economic")
 
     def payback(flag: str) -> str:
-        where = f"{y.range('no')},{no},{y.range(flag)},1"
-        return f'IF(COUNTIFS({where})=0,"",_xlfn.MINIFS({y.range("t")},{where}))'
+        # the year marked as the first paid back (Years), so no MINIFS (Excel 2019+)
+        where = f"{y.range('no')},{no},{y.range('first_' + flag)},1"
+        return f'IF(COUNTIFS({where})=0,"",SUMIFS({y.range("t")},{where}))'
 
     return {
         "pv_costs": f"SUMIFS({y.range('pv_costs')},{y.range('no')},{no})",

@@ -71,8 +71,9 @@ from .cells import Book, Table
 from .charts import CHART_LIMIT, charted_projects, write_agency_chart, write_payback_charts
 from .charts import SHEET as CHART_SHEET
 from .context import Context, context
-from .detail import Detail, plan_detail, write_detail
+from .detail import Detail, live_figures, plan_detail, write_detail
 from .inputs import InputsWriter, run_document
+from .live import REFERENCE_SHEETS, write_reference_sheets
 from .provenance import (
     DRAWS,
     TORNADO,
@@ -137,7 +138,13 @@ SHEET_NOTES = {
     "fewer in a large portfolio so the sheet stays within 100,000 rows): FROI and NPV of "
     "each draw, to chart or summarise.",
     "Unit costs used": "Every unit cost the run used: source, grade, price year, value, and "
-    "its rebasing to base-year prices as formulas.",
+    "its rebasing to base-year prices as formulas. A unit cost on the UnitCosts sheet "
+    "(added or overriding the table) gives its value and price year here.",
+    "Deflators": "The GDP deflator index the run used: values are rebased to base-year "
+    "prices by D(base) / D(price year).",
+    "Optimism bias": "Optimism bias by confidence grade, as the run used it.",
+    "Discount factors": "Discount rates and factors by schedule for each year of the run, "
+    "DF(t) = DF(t-1) / (1 + r(t)), as formulas.",
     "Provenance": "The run record: engine version, tables with versions and SHA-256 hashes, "
     "deflator index, optimism bias, discount schedules, settings, input file, times.",
     "Warnings": "Every warning the run raised, with its cell in the input workbook (when it "
@@ -200,7 +207,10 @@ def write_results_workbook(
     order = _sheet_order(summary, agencies, detail, used_table, (uncertainty, tornado, draws), ctx)
     for name in order:
         book.sheet(name)
-    write_detail(detail, ctx)
+    settings = ctx.run.settings
+    model = write_reference_sheets(book, reference, settings.appraisal_years, settings.base_year)
+    live = live_figures(ctx, reference, model, summary, used_table, [str(c) for c in used["code"]])
+    write_detail(detail, ctx, live)
     write_summary_warnings(summary, results.warnings)
     write_summary(summary, ctx, detail)
     if agencies is not None:
@@ -212,7 +222,7 @@ def write_results_workbook(
         write_uncertainty(uncertainty, tornado, ctx)
     if draws is not None and sample is not None:
         write_draws(draws, ctx, sample)
-    write_unit_costs_used(used_table, used)
+    write_unit_costs_used(used_table, used, model)
     write_provenance(book, ctx, reference, input_sha256, input_name)
     write_warnings(warnings, ctx)
     write_about(book, [(n, SHEET_NOTES[n]) for n in order if n in SHEET_NOTES], NOTES)
@@ -250,6 +260,6 @@ def _sheet_order(
         names.append(CHART_SHEET)
     names += [t.sheet for t in detail.tables()]
     names += [t.sheet for t in simulated if t is not None]
-    names += [used.sheet, "Provenance", "Warnings", "About"]
+    names += [used.sheet, *REFERENCE_SHEETS, "Provenance", "Warnings", "About"]
     assert set(names) <= set(RESULT_SHEETS) and set(ALWAYS_WRITTEN) <= set(names)
     return names
