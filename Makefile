@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/uncertainty.py
 	$(BIN)/python bench/workbook.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
