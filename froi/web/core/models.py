@@ -322,6 +322,45 @@ class Run(Base):
     upload: Mapped[Upload | None] = relationship()
 
 
+class ProjectSummary(Base):
+    """What a project's check and headline figures came to, kept so pages read them.
+
+    A page that lists problems (the project page) or figures (the portfolio) reads the
+    row for the project's current ``revision`` under a ``basis``: a digest of what the
+    figures depend on besides the project (the settings they were computed with, the
+    unit cost table's id and SHA-256, the engine version, the reference tables).  A row
+    of an older revision or another basis is simply not used, so only projects whose
+    inputs or tables changed are checked or computed again.  These rows are a cache of
+    pure functions of the project, not a record: runs are the record.
+    """
+
+    __tablename__ = "project_summary"
+    __table_args__ = (UniqueConstraint("project_id", "basis"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    basis: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    #: the engine's problems and warnings, each as ``Problem`` fields
+    problems: Mapped[list[Any]] = mapped_column(default=list)
+    #: whether the figures below were computed (False: the project has problems)
+    computed: Mapped[bool] = mapped_column(Boolean, default=False)
+    mode: Mapped[str] = mapped_column(String(20), default="")
+    pv_costs: Mapped[float | None] = mapped_column(Double)
+    pv_fiscal: Mapped[float | None] = mapped_column(Double)
+    froi: Mapped[float | None] = mapped_column(Double)
+    npv: Mapped[float | None] = mapped_column(Double)
+    payback: Mapped[float | None] = mapped_column(Double)
+    cashable: Mapped[float | None] = mapped_column(Double)
+    band: Mapped[str] = mapped_column(String(60), default="")
+    #: present value of fiscal benefits by outcome theme
+    themes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the themes as ``|Crime|Health|``, so a theme filter is a LIKE in the database
+    themes_text: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Upload(Base):
     """An uploaded input workbook: its bytes, as received, and how far it has got.
 

@@ -33,6 +33,7 @@ from ..core.forms import ErrorItem, FormField, form_fields, is_range, posted, su
 from ..core.reference import app_reference, like_pattern
 from ..core.running import check_input, problem_links
 from ..core.schemas import form_data, load, project_schema, settings_schema
+from ..core.summaries import project_problems
 from . import documents
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -260,7 +261,7 @@ def create() -> str | Response:
 def show(project_id: int) -> str:
     session = get_session()
     project = get_project(session, project_id)
-    problems = check_input(session, project.input_doc(), project.organisation_id)
+    problems = project_problems(session, project)  # stored per revision, checked once
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     scenarios = list(

@@ -1,7 +1,7 @@
 """Jobs through a task queue, with a lease: attempts, the lease's end, and the job's input.
 
 Revision ID: 0009_job_queue
-Revises: 0007_fast_pages
+Revises: 0007_fast_pages_summaries
 Create Date: 2026-12-02
 
 Background work now goes through huey (SQLite in the instance folder, or Redis), and a
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_job_queue"
-down_revision = "0007_fast_pages"
+down_revision = "0007_fast_pages_summaries"
 branch_labels = None
 depends_on = None
 
