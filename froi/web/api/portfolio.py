@@ -1,9 +1,10 @@
 """``GET /portfolio``: every project on one basis, with the portfolio page's filters.
 
-The projects are computed in one engine call and recorded as a run, reusing an
-identical earlier run, exactly as the portfolio page does (:mod:`froi.web.portfolio`);
-the rows are the page's rows, filtered by words, mode and theme, sorted by a column,
-a page at a time.  Projects whose inputs have problems are listed apart.
+Each project's stored summary under the basis is read, and only projects whose inputs
+or tables changed are computed, exactly as the portfolio page does
+(:mod:`froi.web.portfolio`); nothing is recorded as a run (``run`` is null).  The rows
+are the page's rows, filtered by words, mode and theme, sorted by a column, a page at a
+time, in the database.  Projects whose inputs have problems are listed apart.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from flask import request
 
 from ..accounts.access import current_organisation
 from ..core.db import get_session
-from ..core.summary import SORT_KEYS, parse_sort, sort_rows, theme_totals
-from ..portfolio.data import compute_portfolio, organisation_projects
-from ..portfolio.routes import _basis, _filtered, _rows
-from .common import ApiBlueprint, errors, paging, run_summary
+from ..core.summary import SORT_KEYS, parse_sort
+from ..portfolio.data import portfolio_summaries, summary_page
+from ..portfolio.routes import _basis
+from .common import ApiBlueprint, errors, paging
 from .problems import ApiProblem
 from .schemas import Portfolio, PortfolioArgs
 
@@ -53,17 +54,14 @@ def show_portfolio(**args: Any) -> Any:
         )
     session = get_session()
     org = current_organisation(session)
-    portfolio, _ = compute_portfolio(
-        session, org.id, organisation_projects(session, org.id), settings
-    )
-    session.commit()
+    portfolio = portfolio_summaries(session, org.id, settings)
     filters = {"q": args.get("q", ""), "mode": args.get("mode", ""), "theme": args.get("theme", "")}
     sort, descending = parse_sort(sort_text)
-    shown = sort_rows(_filtered(_rows(portfolio), filters), sort, descending)
     size, number = int(args["page_size"]), int(args["page"])
-    page = shown[(number - 1) * size : number * size]
+    shown = summary_page(session, org.id, portfolio, filters, sort, descending, number, size)
+    page = shown.rows if shown.page == number else []
     return {
-        "run": run_summary(portfolio.run) if portfolio.run is not None else None,
+        "run": None,
         "items": [
             {
                 "project_id": r.project_id,
@@ -82,13 +80,13 @@ def show_portfolio(**args: Any) -> Any:
             }
             for r in page
         ],
-        "paging": paging(number, size, len(shown)),
+        "paging": paging(number, size, shown.matching),
         "left_out": [
             {"project_id": p.project_ref, "project": p.id, "problems": words}
             for p, words in portfolio.left_out
         ],
         "general": portfolio.general,
-        "theme_totals": {theme: total for theme, total, _ in theme_totals(shown)},
+        "theme_totals": {theme: total for theme, total, _ in shown.theme_totals},
     }
 
 

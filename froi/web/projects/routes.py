@@ -33,6 +33,7 @@ from ..core.forms import ErrorItem, FormField, form_fields, posted, summary
 from ..core.reference import app_reference, current_table, engine_table, like_pattern
 from ..core.running import check_input, problem_links
 from ..core.schemas import form_data, load, project_schema, settings_schema
+from ..core.summaries import project_problems
 from ..core.words import field_label
 from . import documents, view
 
@@ -261,7 +262,7 @@ def create() -> str | Response:
 def show(project_id: int) -> str:
     session = get_session()
     project = get_project(session, project_id)
-    problems = check_input(session, project.input_doc(), project.organisation_id)
+    problems = project_problems(session, project)  # stored per revision, checked once
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     scenarios = list(
@@ -276,8 +277,8 @@ def show(project_id: int) -> str:
     except (TypeError, ValueError):
         years = 5
     table = engine_table(current_table(session, project.organisation_id))
-    facts = view.unit_cost_facts(table.rows, project.unit_costs)
     doc = project.doc
+    facts = view.unit_cost_facts(table.rows, project.unit_costs, view.codes_named(doc))
     lists = []
     for name in documents.lists_shown(doc):
         items = documents.rows(doc, name)

@@ -115,13 +115,16 @@ def cell(spec: Field, value: Any, facts: dict[str, UnitCostFacts] | None = None)
 
 
 def unit_cost_facts(
-    table_rows: Any, local: list[dict[str, Any]] | None
+    table_rows: Any, local: list[dict[str, Any]] | None, codes: set[str]
 ) -> dict[str, UnitCostFacts]:
-    """The unit costs a project can name, by code in lower case: the table's, then the
-    project's own local rows over them."""
+    """The unit costs the project names (``codes``, any case), by code in lower case: the
+    table's, then the project's own local rows over them.  Only those rows are read."""
+    wanted = {c.lower() for c in codes}
+    index = {str(code).lower(): code for code in table_rows.index if str(code).lower() in wanted}
     facts: dict[str, UnitCostFacts] = {}
-    for code, row in table_rows.iterrows():
-        facts[str(code).lower()] = UnitCostFacts(
+    for lower, code in index.items():
+        row = table_rows.loc[code]
+        facts[lower] = UnitCostFacts(
             str(code),
             str(row.get("name") or ""),
             str(row.get("unit") or ""),
@@ -130,7 +133,7 @@ def unit_cost_facts(
             str(row.get("agency") or ""),
         )
     for row in local or []:
-        if isinstance(row, dict) and row.get("code"):
+        if isinstance(row, dict) and str(row.get("code") or "").lower() in wanted:
             facts[str(row["code"]).lower()] = UnitCostFacts(
                 str(row["code"]),
                 str(row.get("name") or ""),
@@ -140,6 +143,16 @@ def unit_cost_facts(
                 str(row.get("agency") or ""),
             )
     return facts
+
+
+def codes_named(doc: dict[str, Any]) -> set[str]:
+    """Every unit cost code the project's lists name."""
+    return {
+        str(row["unit_cost_code"])
+        for name in PROJECT_LISTS
+        for row in documents.rows(doc, name)
+        if row.get("unit_cost_code")
+    }
 
 
 def _factor(reference: ReferenceData, price_year: str, base_year: str) -> float | None:
