@@ -23,6 +23,7 @@ from froi.workbook.results import write_results_workbook
 
 from ..core import models
 from ..core.reference import reference_for
+from . import limits
 from .problems import ApiProblem, items
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,9 +49,11 @@ class ApiBlueprint(flask_smorest.Blueprint):  # type: ignore[misc]
 
 
 def errors(blp: flask_smorest.Blueprint, *codes: int) -> Callable[[Any], Any]:
-    """Document the problem responses a view may give (401 and 429 on every one)."""
+    """Document the problem responses a view may give (401 and 429 on every one), and
+    name its operation after the view."""
 
     def decorate(view: Any) -> Any:
+        view = blp.doc(operationId=view.__name__)(view)  # names links and clients' calls
         for code in sorted({401, 429, *codes}, reverse=True):
             view = blp.alt_response(code, response=http.HTTPStatus(code).name)(view)
         return view
@@ -74,8 +77,10 @@ def read_json() -> Any:
             "Send the input as JSON, with 'Content-Type: application/json'"
             + (f"; got '{request.mimetype}'" if request.mimetype else ""),
         )
+    data = request.get_data(cache=False)
+    limits.check_body_size(len(data))  # a body sent without Content-Length, too
     try:
-        return parse_json(request.get_data(cache=False), "request body")
+        return parse_json(data, "request body")
     except InvalidInput as invalid:
         raise ApiProblem(
             400, "invalid-input", str(invalid.problems[0]), errors=items(invalid.problems)
@@ -181,3 +186,12 @@ def workbook_response(
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers.update(headers or {})
     return response
+
+
+def links(**targets: tuple[str, str, str]) -> dict[str, Any]:
+    """OpenAPI links from a response to the operations its ids open:
+    ``name=(operationId, parameter, where in the body)``."""
+    return {
+        name: {"operationId": operation, "parameters": {parameter: f"$response.body#{where}"}}
+        for name, (operation, parameter, where) in targets.items()
+    }
