@@ -18,11 +18,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Flask
 
 from . import audit_log, commands, first_start, organisations, signin, tokens, users
 from .access import ROLE_WORDS, has_role
+
+log = logging.getLogger(__name__)
 
 #: Registered by ``create_app``.
 blueprints = (signin.bp, users.bp, organisations.bp, audit_log.bp, tokens.bp)
@@ -38,8 +42,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens.create_token_command)
     lines = first_start.create_first_admin(app)
     # the first start's sign-in details are the start's output; the later reminder is a
-    # message on standard error, so a command's own output (create-token's token) is
-    # all that standard output carries
+    # warning in the log (standard error, JSON under make serve), so a command's own
+    # output (create-token's token) is all that standard output carries
     first = any(line.startswith("Created the ") for line in lines)
     for line in lines:
-        click.echo(line, err=not first)
+        if first:
+            click.echo(line)
+        else:
+            log.warning("%s", line)

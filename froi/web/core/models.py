@@ -388,9 +388,11 @@ class Job(Base):
     """Work done in the background (a large upload checked or computed), with progress.
 
     ``status`` is ``queued``, ``running``, ``done`` or ``failed``; ``stage`` says in words
-    what it is doing, ``done`` of ``total`` how far.  ``worker`` names the process that
-    runs it and ``heartbeat`` when it last reported, so a job whose process has gone is
-    marked failed rather than left running for ever.
+    what it is doing, ``done`` of ``total`` how far.  The row is also the lease on the
+    work (:mod:`froi.web.uploads.jobs`): ``worker`` names the claim that holds it,
+    ``lease_until`` when that claim lapses, ``attempts`` how many claims there have been,
+    so a job whose worker has gone is tried again or failed with a message, never left
+    running for ever and never saved twice.
     """
 
     __tablename__ = "job"
@@ -416,6 +418,13 @@ class Job(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
     #: where the result is shown, once done (a path of this service)
     result_url: Mapped[str] = mapped_column(String(300), default="")
+    #: how many workers have claimed it (a worker that stopped mid-job leaves it to the
+    #: next, up to ``JOB_MAX_ATTEMPTS``)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: when the current claim lapses unless its worker renews it (None while queued)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    #: what the work needs beside the row (the clash rule, who started it, ...)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 #: Roles, each allowed what the one before it may do and more (see
