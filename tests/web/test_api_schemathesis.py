@@ -22,13 +22,15 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import func, select
 
-from froi.web.core.models import SITE_ADMIN
+from froi.web.core.db import get_session
+from froi.web.core.models import SITE_ADMIN, Project, Run
 
 from .api_helpers import auth
 
 #: Examples per operation and mode: enough to reach every parameter, about a minute in all.
-EXAMPLES = 6
+EXAMPLES = 10
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -65,3 +67,40 @@ def test_the_api_keeps_its_document(app: Flask, backend: str, mode: str) -> None
         check()
         tried += 1
     assert tried >= 15  # every operation of the document
+
+
+def test_the_api_keeps_its_document_across_linked_calls(app: Flask, backend: str) -> None:
+    """Stateful: the document's links (a calculation's run, a new project's id) are
+    followed, so the operations on stored runs and projects get ids that exist."""
+    if backend != "sqlite":
+        pytest.skip("schemathesis runs on SQLite; the endpoints' tests cover PostgreSQL")
+    app.config["API_RATE_LIMIT"] = 1_000_000
+    app.config["API_MAX_SIMULATIONS"] = 1_000
+    app.config["API_MAX_SIMULATION_DRAWS"] = 2_000
+    headers = auth(app, SITE_ADMIN)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    machine = schema.as_state_machine()
+
+    class Workflow(machine):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    with app.app_context():  # the links were followed: calls made what others read
+        session = get_session()
+        made = session.scalar(select(func.count()).select_from(Run)) or 0
+        made += session.scalar(select(func.count()).select_from(Project)) or 0
+    assert made > 0

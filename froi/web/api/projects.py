@@ -33,11 +33,20 @@ from .common import (
     errors,
     invalid,
     json_response,
+    links,
     page_of,
     read_json,
 )
 from .problems import ApiProblem, items
-from .schemas import CalculationInput, ProjectDetail, ProjectList, Results, ResultsArgs, SearchArgs
+from .schemas import (
+    EXAMPLE_INPUT,
+    CalculationInput,
+    ProjectDetail,
+    ProjectList,
+    Results,
+    ResultsArgs,
+    SearchArgs,
+)
 
 blp = ApiBlueprint(
     "projects_api",
@@ -45,7 +54,10 @@ blp = ApiBlueprint(
     url_prefix="/api/v1",
     description="The organisation's projects, each as the input that computes it.",
 )
-BODY = {"required": True, "content": {"application/json": {"schema": CalculationInput}}}
+BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": CalculationInput, "example": EXAMPLE_INPUT}},
+}
 
 
 def get_project(session: Session, project_id: int) -> models.Project:
@@ -142,7 +154,20 @@ def list_projects(q: str, **args: Any) -> Any:
 
 
 @blp.route("/projects", methods=["POST"])
-@blp.doc(summary="Create a project from an input of one project", requestBody=BODY)
+@blp.doc(
+    summary="Create a project from an input of one project",
+    requestBody=BODY,
+    responses={
+        201: {
+            "links": links(
+                GetProject=("show_project", "project_id", "/id"),
+                ReplaceProject=("replace_project", "project_id", "/id"),
+                ProjectResults=("project_results", "project_id", "/id"),
+                DeleteProject=("delete_project", "project_id", "/id"),
+            )
+        }
+    },
+)
 @blp.response(201, ProjectDetail, description="Created; Location names it")
 @errors(blp, 400, 403, 409, 413, 415, 422)
 def create_project() -> Any:
