@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint typecheck bench install clean
+.PHONY: run serve worker test lint typecheck bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 # every setting from the environment (docs/deployment.md).
 serve: $(STAMP)
 	$(BIN)/gunicorn --config python:froi.web.serving app:app
+
+# Job queue workers (huey, FROI_JOB_WORKERS processes) for REDIS_URL; run on any machine.
+worker: $(STAMP)
+	$(BIN)/python -m froi.web.worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check calculator froi tests bench sample_workbooks docs app.py
@@ -48,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/uncertainty.py
 	$(BIN)/python bench/workbook.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

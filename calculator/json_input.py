@@ -65,7 +65,7 @@ def raw_tables(doc: Any) -> RawTables:
         lists[name], found = _unknown_row_keys(name, frame, records, labels)
         problems += found
     return RawTables(
-        settings=known_only(settings, SETTINGS_LEVEL),
+        settings=_scalars(known_only(settings, SETTINGS_LEVEL), "settings", problems),
         unit_costs=_unit_cost_rows(doc.get("unit_costs"), problems),
         projects=pframe,
         lists=lists,
@@ -74,6 +74,29 @@ def raw_tables(doc: Any) -> RawTables:
         agencies=_agencies(doc.get("agencies"), problems),
         json=True,
     )
+
+
+def _scalars(
+    item: dict[str, Any], path: str, problems: list[Problem], **where: Any
+) -> dict[str, Any]:
+    """``item`` without values that are lists or objects where one value belongs: each
+    is an error at its path (a field holds a number, text, true/false or null)."""
+    kept = {}
+    for key, value in item.items():
+        if isinstance(value, list | dict) and not key.startswith("_"):
+            kind = "a list" if isinstance(value, list) else "an object"
+            problems.append(
+                Problem(
+                    f"{key} must be one value (a number, text, true or false), not {kind}",
+                    field=str(key),
+                    path=f"{path}.{key}" if path else str(key),
+                    code="shape",
+                    **where,
+                )
+            )
+        else:
+            kept[key] = value
+    return kept
 
 
 def _object(value: Any, path: str, problems: list[Problem]) -> dict[str, Any]:
@@ -141,7 +164,8 @@ def _unit_cost_rows(value: Any, problems: list[Problem]) -> list[tuple[int, dict
             )
             continue
         problems += unknown_keys(row, UNIT_COST_ROW, at)
-        rows.append((i + 1, known_only(row, UNIT_COST_ROW)))
+        known = known_only(row, UNIT_COST_ROW)
+        rows.append((i + 1, _scalars(known, at, problems, list="unit_costs", row=i + 1)))
     return rows
 
 
@@ -165,7 +189,8 @@ def _flatten(
             projects.append({})
             continue
         problems += unknown_keys(project, PROJECT_LEVEL, at, project=label, project_path=at)
-        record = {k: v for k, v in project.items() if k in _FLAT_KEYS}
+        flat = {k: v for k, v in project.items() if k in _FLAT_KEYS}
+        record = _scalars(flat, at, problems, project=label)
         for nest, keys in NESTED.items():
             inner = project.get(nest)
             if inner is None:
@@ -184,7 +209,13 @@ def _flatten(
             problems += unknown_keys(
                 inner, NESTED_LEVELS[nest], f"{at}.{nest}", project=label, project_path=at
             )
-            record.update({flat_name(nest, key): inner[key] for key in keys if key in inner})
+            values = _scalars(
+                {key: inner[key] for key in keys if key in inner},
+                f"{at}.{nest}",
+                problems,
+                project=label,
+            )
+            record.update({flat_name(nest, key): value for key, value in values.items()})
         projects.append(record)
         for name in PROJECT_LISTS:
             _rows_of(project, name, p, label, lists[name], problems)
@@ -219,7 +250,9 @@ def _rows_of(
         return
     for row, item in enumerate(items, start=1):
         if isinstance(item, dict):
-            out.append({**item, "_p": p, "_row": row})
+            at = f"{_list_path(p, name)}[{row - 1}]"
+            kept = _scalars(item, at, problems, project=label, list=name, row=row)
+            out.append({**kept, "_p": p, "_row": row})
         else:
             problems.append(
                 Problem(

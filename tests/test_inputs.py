@@ -219,3 +219,19 @@ def test_price_years(text: object, year: str) -> None:
 def test_bad_price_years(text: object) -> None:
     with pytest.raises(Exception, match="is not a financial year"):
         parse_price_year(text)
+
+
+def test_a_list_or_object_where_one_value_belongs_is_an_error_at_its_path() -> None:
+    """Found by schemathesis: a list in a cell reached pandas and failed as TypeError."""
+    from calculator.errors import InvalidInput as Invalid
+    from calculator.inputs import read_input as read
+    from calculator.reference import load_reference as load
+
+    doc = {
+        "settings": {"seed": [1]},
+        "projects": [{"project_id": "a", "costs": [{"confidence_grade": []}], "name": {}}],
+    }
+    with pytest.raises(Invalid) as raised:
+        read(doc, load())
+    paths = {p.path for p in raised.value.problems if "must be one value" in p.message}
+    assert paths == {"settings.seed", "projects[0].costs[0].confidence_grade", "projects[0].name"}

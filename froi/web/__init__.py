@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, render_template
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from froi.workbook.limits import DEFAULT_LIMITS
 
-from .core import csrf, db, failures, formatting, observe, secret, security
+from .core import backup, csrf, db, failures, formatting, observe, retention, secret, security
 from .core.models import LOCAL_USER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +80,8 @@ def create_app(
     app.config.from_mapping(
         SECRET_KEY=secret.UNSET,  # made and kept in the instance folder unless configured
         DATABASE_URL=os.environ.get("DATABASE_URL"),
+        # the job queue: Redis when set, else SQLite in the instance folder (core/queue.py)
+        REDIS_URL=os.environ.get("REDIS_URL"),
         REFERENCE_DIR=None,
         RUN_USER=LOCAL_USER,
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
@@ -108,20 +110,18 @@ def create_app(
     except OSError as error:  # a read-only or missing instance folder: say so, no traceback
         raise failures.writable_folder_failure(app.instance_path, error) from None
     formatting.init_app(app)
+    for command in (backup.backup_command, backup.restore_command, retention.purge_command):
+        app.cli.add_command(command)
     csrf.init_app(app)
     security.init_app(app)
     failures.init_app(app)
 
-    from . import accounts, api, portfolio, projects, runs, unit_costs, uploads
+    from . import accounts, api, guide, portfolio, projects, runs, unit_costs, uploads
 
-    for feature in (accounts, projects, runs, unit_costs, uploads, portfolio):
+    for feature in (accounts, guide, projects, runs, unit_costs, uploads, portfolio):
         for blueprint in feature.blueprints:
             app.register_blueprint(blueprint)
     api.init_app(app)  # the JSON API under /api/v1, its document and its tokens
-
-    @app.get("/")
-    def index() -> Response:
-        return redirect(url_for("projects.index"))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | Response:

@@ -90,3 +90,14 @@ def on_starting(server: Any) -> None:
     app = create_app(queue_consumer=False)
     # the workers are forked from this process: they must not share its connections
     app.extensions["froi"]["db"].engine.dispose()
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """A worker stopping (a restart, a deploy) lets the jobs its queue threads are doing
+    finish within the graceful timeout; a job still going after that is swept and done
+    again by another worker (see froi/web/uploads/jobs.py)."""
+    from .core import queue
+
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        queue.stop_consumer(app, timeout=graceful_timeout)

@@ -223,6 +223,56 @@ def run_axe(page: Page, axe: Path) -> list[dict[str, Any]]:
     return violations
 
 
+#: The narrowest screen WCAG 1.4.10 (reflow) asks a page to fit: 1280 px at 400% zoom.
+NARROW = 320
+#: What a name from the code looks like: two or more lowercase words joined by "_".
+SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+#: Text a person reads as words on a page (labels, hints, errors, headings, legends,
+#: table headings, options, buttons): none may speak in field names from the code.
+#: A workbook column, the one place a code name helps, is shown as such in <code>.
+WORDS = (
+    "label, .hint, .error-message, .error-summary, legend, h1, h2, h3, th, dt, option,"
+    " button, .warning-text, .warning-banner, .problem-box, .inset, .banner, summary"
+)
+
+
+def page_problems(page: Page) -> list[str]:
+    """What fails a page beyond axe-core: sideways scroll at 320 CSS px (the page's own
+    width, not a table's, which scrolls in its box) and snake_case in visible words."""
+    problems = []
+    size = page.viewport_size or {"width": 1280, "height": 900}
+    page.set_viewport_size({"width": NARROW, "height": size["height"]})
+    try:
+        width = page.evaluate(
+            "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        )
+        if width > NARROW:
+            widest = page.evaluate(
+                """(narrow) => [...document.querySelectorAll('body *')]
+                     .filter(e => e.getBoundingClientRect().right > narrow + 1
+                                  && getComputedStyle(e).position !== 'fixed')
+                     .slice(0, 3).map(e => e.tagName.toLowerCase()
+                        + (e.className ? '.' + String(e.className).split(' ').join('.') : '')
+                        + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')""",
+                NARROW,
+            )
+            problems.append(f"the page is {width} px wide at {NARROW} px: {widest}")
+    finally:
+        page.set_viewport_size(size)
+    texts = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+             .filter(e => e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null)
+             .map(e => { const c = e.cloneNode(true);
+                         c.querySelectorAll('code, .code-name').forEach(x => x.remove());
+                         return c.textContent; })""",
+        WORDS,
+    )
+    names = sorted({m for text in texts for m in SNAKE_CASE.findall(text)})
+    if names:
+        problems.append(f"field names from the code in visible words: {names}")
+    return problems
+
+
 @pytest.fixture(scope="session")
 def checked_pages() -> list[str]:
     """Every page address axe-core checked in the session (for the coverage test)."""
@@ -242,6 +292,7 @@ def check_axe(axe_source: Path, checked_pages: list[str]) -> Iterator[Any]:
         violations = run_axe(page, axe_source)
         checked_pages.append(page.url)
         where = label or page.url
+        failures.extend(f"{where}: {problem}" for problem in page_problems(page))
         others = [v for v in violations if v["impact"] not in FAILING_IMPACTS]
         if others:
             print(f"\n{where}: axe findings below serious:\n{describe(others)}")
@@ -253,8 +304,8 @@ def check_axe(axe_source: Path, checked_pages: list[str]) -> Iterator[Any]:
     yield check
     if failures:
         pytest.fail(
-            "axe-core found serious or critical WCAG 2.2 AA violations:\n\n"
-            + "\n\n".join(failures),
+            "axe-core found serious or critical WCAG 2.2 AA violations, or a page"
+            " scrolls sideways at 320 px or speaks in field names:\n\n" + "\n\n".join(failures),
             pytrace=False,
         )
 

@@ -27,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import TestResponse
 
 from froi.web import create_app
+from froi.web.uploads.jobs import shutdown
 
 #: Chromium's flags on these machines (TESTING.md): without the networking ones it floods
 #: the closed network with refused connections.  --headless is Playwright's own option.
@@ -90,6 +91,7 @@ def serving(folder: Path, secret: str = "browser-tests") -> Iterator[LiveServer]
         yield running
     finally:
         running.stop()
+        shutdown(app)  # its job queue workers too
         app.extensions["froi"]["db"].engine.dispose()
 
 

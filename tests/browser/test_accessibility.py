@@ -10,6 +10,7 @@ the app routes was checked, so a new page cannot go unchecked.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from froi.web.core.db import get_session
 from froi.web.core.models import Job, Organisation, utcnow
 
-from .conftest import Samples, Visit, describe, run_axe
+from .conftest import WCAG_TAGS, Samples, Visit, describe, run_axe
 from .live import EMAIL, PASSWORD, LiveServer, add_user, sign_in_page
 from .workbooks import input_workbook
 
@@ -40,6 +41,8 @@ NOT_PAGES = {
     "portfolio.export",
     "jobs.result",  # redirects to what the job made
     "accounts.sign_out",  # a form's post, then the sign-in page
+    "health.healthz",  # JSON for a load balancer
+    "health.readyz",
 }
 
 LISTS = (
@@ -65,6 +68,8 @@ def press_button(page: Page, name: str) -> None:
 
 def test_lists_and_reference_pages(visit: Visit, check_axe: CheckAxe, samples: Samples) -> None:
     for path in (
+        "/",
+        "/glossary",
         "/projects/",
         "/projects/?q=edge",
         "/projects/?q=zzz",
@@ -287,6 +292,7 @@ def test_account_pages(
     sign_in_page(page, visit.base)
     for path in (
         "/account/password",
+        "/account/tokens/",
         "/accounts/users/",
         "/accounts/users/new",
         "/accounts/organisations/",
@@ -299,6 +305,13 @@ def test_account_pages(
     press_button(page, "Change password")
     assert page.title().startswith("Error:")
     check_axe(page, "change password with errors")
+
+    # an API token, shown once
+    visit.goto("/account/tokens/")
+    page.get_by_label("Name").fill("Axe check")
+    press_button(page, "Make a token")
+    assert page.locator("#new-token").inner_text().startswith("froi_")
+    check_axe(page, "a new API token")
 
     # a new user, their first password shown once, and their page
     visit.goto("/accounts/users/new")
@@ -326,6 +339,39 @@ def test_account_pages(
     sign_in_page(page, visit.base, "axe.reader@council.example", PASSWORD)
     visit.goto("/projects/new", status=403)
     check_axe(page, "403")
+
+
+def test_the_api_documentation_page(
+    visit: Visit, axe_source: Path, checked_pages: list[str]
+) -> None:
+    """/api-docs draws the OpenAPI document with the service's own Swagger UI files,
+    under the site's Content-Security-Policy (the fixture fails on any refusal, and on
+    any request off the server).  The page's own words and links are held to the site's
+    accessibility checks; Swagger UI's drawing of the document is its own markup, and
+    its findings are printed, not failed."""
+    page = visit.page
+    visit.goto("/api-docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    drawn = page.locator(".swagger-ui .opblock-summary-path").all_inner_texts()
+    assert any("/api/v1/calculations" in text for text in drawn), drawn
+    assert page.locator("footer a", has_text="API documentation").count() == 1
+    page.evaluate(axe_source.read_text(encoding="utf-8"))
+    found = json.loads(
+        page.evaluate(
+            """async (tags) => {
+                const r = await axe.run({exclude: [['#swagger-ui']]},
+                    {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+                return JSON.stringify(r.violations);
+            }""",
+            WCAG_TAGS,
+        )
+    )
+    checked_pages.append(page.url)
+    failing = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert failing == [], describe(failing)
+    drawing = [v for v in run_axe(page, axe_source) if v not in found]
+    if drawing:
+        print(f"\n/api-docs, Swagger UI's own markup:\n{describe(drawing)}")
 
 
 def test_the_checks_can_fail(visit: Visit, axe_source: Path) -> None:
@@ -377,9 +423,10 @@ def test_every_page_was_checked(
     pages = {
         rule.endpoint
         for rule in live_server.app.url_map.iter_rules()
-        if "GET" in (rule.methods or ()) and rule.endpoint not in NOT_PAGES
+        if "GET" in (rule.methods or ())
+        and rule.endpoint not in NOT_PAGES
+        and not rule.rule.startswith("/api/")  # the JSON API: documents, not pages
     }
-    pages -= {"index"}  # redirects to the projects list
     missing = sorted(pages - checked)
     assert missing == [], (
         f"pages no axe-core test visits: {missing}; add them to tests/browser/"

@@ -77,7 +77,17 @@ def test_create_a_project_add_rows_with_the_picker_and_read_its_froi_by_keyboard
     # a cost, costed from the unit cost table: the picker link, then its search button
     keys.tab_to('a[href$="/costs/new"]')
     keys.press("Enter", navigates=True)
-    keys.tab_to('a[href="#picker"]')
+    # "How is this cost worked out?": nothing is asked until a way is chosen, then only
+    # that way's questions show (GOV.UK radios with a conditional reveal, no script)
+    assert not page.locator("#field-amount").is_visible()
+    assert not page.locator("#field-unit_cost_code").is_visible()
+    keys.tab_to("#field-costing")
+    keys.press("ArrowDown")  # arrows move through radios and choose
+    assert page.locator("#field-costing-unit").is_checked()
+    assert page.locator("#field-unit_cost_code").is_visible()
+    assert not page.locator("#field-amount").is_visible()
+    assert not page.locator("#field-salary").is_visible()
+    keys.tab_to('#costing-unit a[href="#picker"]')
     keys.press("Enter")
     assert keys.tab_to("#field-search") == 1
     keys.type("social worker children")
@@ -90,7 +100,9 @@ def test_create_a_project_add_rows_with_the_picker_and_read_its_froi_by_keyboard
     # "Use" fills in the code and brings focus back to it
     assert page.evaluate("document.activeElement.id") == "field-unit_cost_code"
     assert page.locator("#field-unit_cost_code").input_value() == "SS18.2"
-    keys.tab_to("#field-quantity")
+    assert page.locator("#field-costing-unit").is_checked()  # the way chosen is kept
+    assert page.locator("#costing-unit").get_by_text("Chosen:").is_visible()
+    keys.tab_to("#field-unit-quantity")
     keys.type("1000")
     keys.tab_to('button[value="save"]')
     keys.press("Enter", navigates=True)

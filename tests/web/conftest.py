@@ -94,6 +94,7 @@ CLEAN_UP = (
     "DELETE FROM sign_in_failure",
     "DELETE FROM job",
     "DELETE FROM run",
+    "DELETE FROM project_summary",
     "DELETE FROM upload",
     "DELETE FROM project",
     "DELETE FROM unit_cost_choice",

@@ -131,3 +131,23 @@ def see_results(client: FlaskClient, location: str, simulations: str | None = No
     if response.status_code == 302:
         response = client.get(response.headers["Location"])
     return response  # type: ignore[no-any-return]
+
+
+#: The cost form's three ways and the inputs each way's panel holds under its own name.
+COST_SHARED = ("price_year", "agency", "quantity")
+
+
+def cost_form(data: dict[str, str]) -> dict[str, str]:
+    """A cost row's values as the cost form posts them: the way chosen with the
+    "How is this cost worked out?" radios, and the fields two ways share under that
+    way's name (``amount-agency``, ``staff-quantity``), as a browser sends them."""
+    if "salary" in data:
+        way = "staff"
+    elif "unit_cost_code" in data or ("quantity" in data and "amount" not in data):
+        way = "unit"
+    else:
+        way = "amount"
+    posted = {"costing": way}
+    for name, value in data.items():
+        posted[f"{way}-{name}" if name in COST_SHARED else name] = value
+    return posted

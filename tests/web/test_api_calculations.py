@@ -338,3 +338,33 @@ def test_bad_uploads_are_4xx(app: Flask, analyst: dict[str, str], tmp_path: Path
     assert extra["errors"][0]["field"] == "colour"
     problem(app.test_client().post("/api/v1/workbooks", json={}, headers=analyst), 415)
     problem(_upload(app, auth(app, VIEWER), WORKBOOK), 403)
+
+
+def test_a_full_disk_is_a_503_problem(app: Flask, analyst: dict[str, str], backend: str) -> None:
+    """A storage failure answers an API request as a problem document, not the page."""
+    if backend != "sqlite":
+        pytest.skip("a full disk is simulated with SQLite's page limit")
+    from sqlalchemy import event
+
+    database = app.extensions["froi"]["db"]
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("VACUUM")
+        pages = int(connection.exec_driver_sql("PRAGMA page_count").scalar() or 0)
+
+    def limit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    database.engine.dispose()
+    event.listen(database.engine, "connect", limit)
+    try:
+        client = app.test_client()
+        for _ in range(50):
+            response = client.post("/api/v1/calculations", json=sample(), headers=analyst)
+            if response.status_code == 503:
+                break
+    finally:
+        event.remove(database.engine, "connect", limit)
+        database.engine.dispose()
+    body = problem(response, 503)
+    assert "storage is full" in body["detail"]
+    assert response.headers["Retry-After"]

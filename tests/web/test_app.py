@@ -23,6 +23,7 @@ from froi.web.core.models import (
     UnitCostTable,
 )
 from froi.web.core.reference import current_table, engine_table
+from froi.web.uploads.jobs import shutdown
 
 
 def test_factory_takes_test_config(app: Flask) -> None:
@@ -32,6 +33,7 @@ def test_factory_takes_test_config(app: Flask) -> None:
     try:
         assert not other.testing
     finally:
+        shutdown(other)  # its job queue workers too
         other.extensions["froi"]["db"].engine.dispose()
 
 
@@ -144,7 +146,7 @@ def test_the_migrations_have_one_head() -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_heads() == ["0007_fast_pages"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0009_job_queue"]
 
 
 def test_an_existing_sqlite_database_keeps_its_links_and_never_reuses_an_id(

@@ -16,7 +16,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import AuditEvent, Project, Run, Upload, User
 
 from .conftest import OTHER, PASSWORD, SAMPLES, ClientAs, sign_in
-from .pages import page, see_results, submit
+from .pages import cost_form, page, see_results, submit
 from .test_batch import confirm, upload
 from .test_projects import create
 from .test_results import import_sample, latest_run
@@ -49,9 +49,15 @@ def test_every_kind_of_change_is_recorded(
     edit = page(client.get(f"{location}/edit"))
     typed = {c.name: c.value for c in edit.controls if c.type == "text" and c.name}
     submit(client, f"{location}/edit", {**typed, "name": "Audited again"})
-    submit(client, f"{location}/costs/new", {"amount": "100", "agency": "Police", "action": "save"})
     submit(
-        client, f"{location}/costs/1/edit", {"amount": "200", "agency": "Police", "action": "save"}
+        client,
+        f"{location}/costs/new",
+        cost_form({"amount": "100", "agency": "Police", "action": "save"}),
+    )
+    submit(
+        client,
+        f"{location}/costs/1/edit",
+        cost_form({"amount": "200", "agency": "Police", "action": "save"}),
     )
     submit(client, f"{location}/costs/1/delete", {})
     copy = submit(client, f"{location}/copy", {"project_id": "AUD-2", "name": "Copy"})

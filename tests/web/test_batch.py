@@ -379,23 +379,6 @@ def test_a_check_job_that_fails_leaves_the_upload_failed(
     assert "field-file" in shown.ids  # upload it again from here
 
 
-def test_jobs_left_running_by_a_dead_process_are_marked_failed(app: Flask) -> None:
-    with app.app_context():
-        session = get_session()
-        org = first_organisation(session).id
-        gone = Job(organisation_id=org, kind="check", status="running", heartbeat=utcnow())
-        gone.worker = f"{jobs.socket.gethostname()}:{2**22 + 12345}:old"
-        silent = Job(organisation_id=org, kind="check", status="queued", worker="elsewhere:1:x")
-        alive = Job(organisation_id=org, kind="check", status="running", heartbeat=utcnow())
-        alive.worker = jobs.worker_name()
-        session.add_all([gone, silent, alive])
-        session.commit()
-        assert jobs.fail_stale_jobs(session, stale_after=600) == 2
-        session.expire_all()
-        assert [gone.status, silent.status, alive.status] == ["failed", "failed", "running"]
-        assert gone.error == jobs.INTERRUPTED
-
-
 def test_results_are_turned_into_dicts_a_chunk_at_a_time_exactly() -> None:
     results = compute_workbook(PORTFOLIO, load_reference())
     whole = json.dumps(results.to_dict(), sort_keys=True)

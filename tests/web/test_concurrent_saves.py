@@ -26,7 +26,7 @@ from froi.web.core.models import ANALYST, AuditEvent, Project
 from froi.web.projects import routes
 
 from .conftest import ClientAs
-from .pages import page, submit
+from .pages import cost_form, page, submit
 
 SAVES = 6
 CHANGED = "This project changed since you opened it"
@@ -121,7 +121,8 @@ def test_simultaneous_rows_added_one_wins(
     forms = [page(c.get(new_cost)).hidden() for c in people]
 
     def post(i: int) -> Callable[[], TestResponse]:
-        data = {**forms[i], "amount": str(1000 + i), "agency": "Local Authority"}
+        typed = {"amount": str(1000 + i), "agency": "Local Authority"}
+        data = {**forms[i], **cost_form(typed)}
         return lambda: people[i].post(new_cost, data=data)
 
     responses = _at_once(monkeypatch, [post(i) for i in range(SAVES)])

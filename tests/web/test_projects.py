@@ -14,7 +14,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import Project, Run
 
 from .conftest import SAMPLES
-from .pages import page, see_results, submit
+from .pages import cost_form, page, see_results, submit
 
 
 def create(client: FlaskClient, **fields: str) -> str:
@@ -61,12 +61,14 @@ def test_errors_appear_beside_the_field_and_in_the_summary(client: FlaskClient) 
     )
     assert response.status_code == 200
     shown = page(response)
-    assert shown.field_errors["field-project_id"].startswith("project_id is required")
+    assert shown.field_errors["field-project_id"] == "Enter the project reference"
     assert shown.field_errors["field-participants"] == (
-        "participants must be a number from 0 to 100,000,000; got -3"
+        "People or families supported must be a number from 0 to 100,000,000; you typed -3"
     )
-    assert shown.field_errors["field-margin_of_error"].endswith("did you mean 45%?")
-    assert shown.field_errors["field-settings-seed"] == "seed must be a whole number; got 1.5"
+    assert shown.field_errors["field-margin_of_error"].endswith("Did you mean 45%?")
+    assert shown.field_errors["field-settings-seed"] == (
+        "Random seed must be a whole number; you typed 1.5"
+    )
     # the summary lists each error once, linking to its field, in the page's order
     assert [href for _, href in shown.summary_links] == [
         "#field-project_id",
@@ -110,7 +112,7 @@ def test_edit_details_keeps_the_lists(app: Flask, client: FlaskClient) -> None:
     submit(
         client,
         f"/projects/{project_id}/costs/new",
-        {"amount": "1000", "agency": "Local Authority", "action": "save"},
+        cost_form({"amount": "1000", "agency": "Local Authority", "action": "save"}),
     )
     response = submit(
         client,
@@ -138,7 +140,11 @@ def test_a_stale_form_does_not_overwrite_a_newer_save(app: Flask, client: FlaskC
 
 def test_copy_as_a_scenario(app: Flask, client: FlaskClient) -> None:
     location = create(client, project_id="BASE", name="Base case", participants="10")
-    submit(client, f"{location}/costs/new", {"amount": "500", "agency": "NHS", "action": "save"})
+    submit(
+        client,
+        f"{location}/costs/new",
+        cost_form({"amount": "500", "agency": "NHS", "action": "save"}),
+    )
     copy_page = page(client.get(f"{location}/copy"))
     assert copy_page.value("project_id") == "BASE-S1"
     response = submit(client, f"{location}/copy", {"project_id": "BASE-S1", "name": "Lean"})
@@ -151,7 +157,7 @@ def test_copy_as_a_scenario(app: Flask, client: FlaskClient) -> None:
     submit(
         client,
         f"/projects/{scenario.id}/costs/1/edit",
-        {"amount": "900", "agency": "NHS", "action": "save"},
+        cost_form({"amount": "900", "agency": "NHS", "action": "save"}),
     )
     base = project_in_db(app, "BASE")
     assert base is not None and base.doc["costs"] == [{"amount": 500, "agency": "NHS"}]
@@ -162,7 +168,11 @@ def test_copy_as_a_scenario(app: Flask, client: FlaskClient) -> None:
 
 def test_delete_asks_first_and_keeps_the_runs(app: Flask, client: FlaskClient) -> None:
     location = create(client, project_id="DEL-1")
-    submit(client, f"{location}/costs/new", {"amount": "100", "agency": "NHS", "action": "save"})
+    submit(
+        client,
+        f"{location}/costs/new",
+        cost_form({"amount": "100", "agency": "NHS", "action": "save"}),
+    )
     assert see_results(client, location).status_code == 200
     confirm = page(client.get(f"{location}/delete"))
     assert confirm.h1 == ["Are you sure you want to delete DEL-1?"]

@@ -19,7 +19,7 @@ from froi.web.core.formatting import money, ratio
 from froi.web.core.models import Run
 
 from .conftest import SAMPLES
-from .pages import page, see_results, submit
+from .pages import cost_form, page, see_results, submit
 from .test_projects import create
 
 
@@ -53,7 +53,7 @@ def test_froi_of_a_project_made_through_the_forms(app: Flask, client: FlaskClien
     submit(
         client,
         f"{location}/costs/new",
-        {"amount": "60000", "agency": "Local Authority", "action": "save"},
+        cost_form({"amount": "60000", "agency": "Local Authority", "action": "save"}),
     )
     submit(
         client,
@@ -159,12 +159,14 @@ def test_csv_text_cannot_run_as_a_formula(app: Flask, client: FlaskClient) -> No
         client,
         f"{location}/costs/new",
         # an agency must be one of the run's, so the hostile text is the cost's description
-        {
-            "amount": "100",
-            "agency": "Local Authority",
-            "description": '=HYPERLINK("http://x")',
-            "action": "save",
-        },
+        cost_form(
+            {
+                "amount": "100",
+                "agency": "Local Authority",
+                "description": '=HYPERLINK("http://x")',
+                "action": "save",
+            }
+        ),
     )
     see_results(client, location)
     body = client.get(f"/runs/{latest_run(app).id}/projects/0/costs.csv").get_data(as_text=True)
@@ -217,7 +219,7 @@ def test_uncertainty_from_the_query_or_the_settings(app: Flask, client: FlaskCli
     ):
         shown = page(response)
         assert shown.field_errors["field-simulations"].startswith(
-            "simulations must be a whole number"
+            "Number of simulations must be a whole number"
         )
     # more than the service computes at once is refused too, saying the limit
     app.config["MAX_SIMULATIONS"] = 1000
@@ -246,7 +248,7 @@ def test_engine_problems_are_summarised_with_a_link_to_the_field(client: FlaskCl
     shown = page(response)
     assert response.status_code == 200
     assert (
-        "field 'intervention_cases': a comparison project needs intervention_cases greater than 0",
+        "A comparison project needs ‘cases in the intervention group’ greater than 0",
         f"{location}/edit#field-intervention_cases",
     ) in shown.summary_links
     project_page = page(client.get(location))
@@ -282,7 +284,9 @@ def test_viewing_results_never_records_a_run_and_reuses_the_last(
         see_results(client, location)
     assert _runs(app) == 1
     # a change makes the stored run out of date: viewing says so, asking records a new one
-    submit(client, f"{location}/costs/new", {"amount": "5000", "agency": "Local Authority"})
+    submit(
+        client, f"{location}/costs/new", cost_form({"amount": "5000", "agency": "Local Authority"})
+    )
     assert "have not been calculated yet" in page(client.get(f"{location}/results")).text
     assert _runs(app) == 1
     changed = headline(see_results(client, location).get_data(as_text=True))

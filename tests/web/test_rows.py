@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from froi.web.core.db import get_session
 from froi.web.core.models import Project
 
-from .pages import page, submit
+from .pages import cost_form, page, submit
 from .test_projects import create
 
 
@@ -24,13 +24,15 @@ def test_add_a_cost_and_an_outcome(app: Flask, client: FlaskClient) -> None:
     response = submit(
         client,
         f"{location}/costs/new",
-        {
-            "description": "Two workers",
-            "amount": "£60,000",
-            "agency": "Local Authority",
-            "kind": "recurring",
-            "action": "save",
-        },
+        cost_form(
+            {
+                "description": "Two workers",
+                "amount": "£60,000",
+                "agency": "Local Authority",
+                "kind": "recurring",
+                "action": "save",
+            }
+        ),
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("#list-costs")
@@ -86,16 +88,17 @@ def test_engine_problems_with_the_row_appear_beside_its_field(
     shown = page(response)
     assert response.status_code == 200
     assert shown.field_errors["field-unit_cost_code"].startswith(
-        "unit cost code 'NOPE' is not in table"
+        "Unit cost code 'NOPE' is not in table"
     )
+    assert "froi unit-costs" not in shown.field_errors["field-unit_cost_code"]
     assert shown.summary_links[0][1] == "#field-unit_cost_code"
     response = submit(
         client,
         f"{location}/costs/new",
-        {"amount": "10", "agency": "NHS", "year": "3", "action": "save"},
+        cost_form({"amount": "10", "agency": "NHS", "year": "3", "action": "save"}),
     )
     assert page(response).field_errors["field-year"] == (
-        "year 3 is outside the appraisal period of 3 years (0 to 2)"
+        "Year 3 is outside the appraisal period of 3 years (0 to 2)"
     )
     assert "costs" not in stored_doc(app, location) and "outcomes" not in stored_doc(app, location)
 
@@ -104,11 +107,17 @@ def test_change_and_delete_a_row(app: Flask, client: FlaskClient) -> None:
     location = create(client, project_id="DEL-ROW")
     for amount in ("100", "200", "300"):
         submit(
-            client, f"{location}/costs/new", {"amount": amount, "agency": "NHS", "action": "save"}
+            client,
+            f"{location}/costs/new",
+            cost_form({"amount": amount, "agency": "NHS", "action": "save"}),
         )
     edit = page(client.get(f"{location}/costs/2/edit"))
     assert edit.value("amount") == "200"
-    submit(client, f"{location}/costs/2/edit", {"amount": "250", "agency": "NHS", "action": "save"})
+    submit(
+        client,
+        f"{location}/costs/2/edit",
+        cost_form({"amount": "250", "agency": "NHS", "action": "save"}),
+    )
     confirm = page(client.get(f"{location}/costs/1/delete"))
     assert confirm.h1 == ["Are you sure you want to delete cost 1?"]
     assert submit(client, f"{location}/costs/1/delete", {}).status_code == 302
@@ -127,7 +136,12 @@ def test_enter_in_the_search_box_searches_and_save_then_saves(
     location = create(client, project_id="ENTER-1")
     url = f"{location}/costs/new"
     hidden = page(client.get(url)).hidden()
-    typed = {"description": "Social worker time", "quantity": "400", "kind": "recurring"}
+    typed = {
+        "description": "Social worker time",
+        "costing": "unit",
+        "unit-quantity": "400",
+        "kind": "recurring",
+    }
     shown = page(client.post(url, data={**hidden, **typed, "search": "SS18.2", "action": "save"}))
     assert "SS18.2" in [c.value for c in shown.controls if c.name == "pick"]
     assert "costs" not in stored_doc(app, location)
@@ -162,7 +176,7 @@ def test_agency_is_chosen_from_the_runs_list(app: Flask, client: FlaskClient) ->
 
     location = create(client, project_id="AG-1")
     html = unescape(client.get(f"{location}/costs/new").get_data(as_text=True))
-    select = re.search(r'<select class="select" id="field-agency".*?</select>', html, re.S)
+    select = re.search(r'<select class="select" id="field-amount-agency".*?</select>', html, re.S)
     assert select, "agency is not a choice"
     options = re.findall(r'<option value="([^"]*)"', select.group(0))
     assert options[0] == "" and {"Local Authority", "NHS", "Police", "DWP"} <= set(options)
@@ -170,7 +184,7 @@ def test_agency_is_chosen_from_the_runs_list(app: Flask, client: FlaskClient) ->
     response = submit(
         client,
         f"{location}/costs/new",
-        {"description": "x", "amount": "100", "agency": "LA", "action": "save"},
+        cost_form({"description": "x", "amount": "100", "agency": "LA", "action": "save"}),
     )
     # a spelling outside the list (posted by hand) is an alias the engine reads as Local
     # Authority with a warning, so the row saves; its form keeps the spelling as an option

@@ -18,11 +18,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Flask
 
 from . import audit_log, commands, first_start, organisations, signin, tokens, users
 from .access import ROLE_WORDS, has_role
+
+log = logging.getLogger(__name__)
 
 #: Registered by ``create_app``.
 blueprints = (signin.bp, users.bp, organisations.bp, audit_log.bp, tokens.bp)
@@ -36,5 +40,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["audit_detail"] = audit_log.detail
     app.cli.add_command(commands.create_user_command)
     app.cli.add_command(tokens.create_token_command)
-    for line in first_start.create_first_admin(app):
-        click.echo(line)
+    lines = first_start.create_first_admin(app)
+    # the first start's sign-in details are the start's output; the later reminder is a
+    # warning in the log (standard error, JSON under make serve), so a command's own
+    # output (create-token's token) is all that standard output carries
+    first = any(line.startswith("Created the ") for line in lines)
+    for line in lines:
+        if first:
+            click.echo(line)
+        else:
+            log.warning("%s", line)

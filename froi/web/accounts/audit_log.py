@@ -19,6 +19,7 @@ from ..core import models
 from ..core.audit import ACTIONS, OBJECT_TYPES
 from ..core.db import get_session
 from ..core.forms import ErrorItem
+from ..core.words import field_label, plain_text
 from .access import current_organisation, has_role, require_role
 
 bp = Blueprint("audit", __name__, url_prefix="/accounts/audit")
@@ -134,7 +135,10 @@ def index() -> str:
 
 
 def detail(value: dict[str, Any] | None) -> str:
-    """Before or after values as short text: ``field: value; ...``."""
+    """Before or after values as short text: ``Label: value; ...``, each field said as
+    its label on the pages ("Project reference", not ``project_id``)."""
     if not value:
         return ""
-    return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return "; ".join(
+        f"{field_label(str(k).rsplit('.', 1)[-1])}: {plain_text(str(v))}" for k, v in value.items()
+    )

@@ -26,8 +26,9 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..core.failures import Failure
 from . import auth, limits
-from .problems import PROBLEM_JSON, ApiProblem, from_http_exception, from_problem
+from .problems import PROBLEM_JSON, ApiProblem, from_http_exception, from_problem, respond
 from .schemas import ProblemDocument
 
 VERSION = "1"
@@ -106,18 +107,27 @@ def init_app(app: Flask) -> None:
     )
     api = FroiApi(app)
     app.extensions["froi"]["api"] = api
-    from . import calculations, runs
+    from . import calculations, portfolio, projects, runs, unit_costs
 
-    for feature in (calculations, runs):
+    for feature in (calculations, runs, projects, unit_costs, portfolio):
         api.register_blueprint(feature.blp)
     app.register_blueprint(docs_bp)
     app.register_error_handler(ApiProblem, from_problem)
+    app.extensions["froi"]["failure_answer"] = storage_failure
 
     @app.before_request
     def api_authentication() -> None:
         if auth.is_api_request():
             auth.authenticate()
             limits.check_request_size()
+
+
+def storage_failure(failure: Failure) -> Response | None:
+    """A storage failure of an API request as a 503 problem document (the pages show
+    their 503 page): what happened and what to do, in the page's words."""
+    if not auth.is_api_request():
+        return None
+    return respond(503, "unavailable", f"{failure.title}. {failure.advice}")
 
 
 def handle_http_exception(error: HTTPException) -> Response | None:

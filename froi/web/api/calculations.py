@@ -35,6 +35,7 @@ from .common import (
     errors,
     invalid,
     json_response,
+    links,
     read_json,
     results_workbook,
     run_results,
@@ -43,7 +44,7 @@ from .common import (
     workbook_response,
 )
 from .problems import ApiProblem
-from .schemas import CalculationArgs, CalculationInput, Results
+from .schemas import EXAMPLE_INPUT, CalculationArgs, CalculationInput, Results
 
 blp = ApiBlueprint(
     "calculations",
@@ -55,6 +56,10 @@ blp = ApiBlueprint(
 #: What the role check says the analyst role is needed for.
 COMPUTE = "compute and record runs"
 ACCEPTED = (".xlsx", ".xlsm")
+#: What a computed run's id opens.
+RUN_LINKS = links(
+    GetRun=("show_run", "run_id", "/run/id"), RerunRun=("rerun_run", "run_id", "/run/id")
+)
 RESULTS_CONTENT = {
     JSON: {"schema": Results},
     XLSX: {"schema": {"type": "string", "format": "binary"}},
@@ -80,7 +85,11 @@ def _overridden(doc: Any, overrides: dict[str, Any]) -> Any:
         "`run`. `?simulations` and `?seed` override the input's settings. Checked by the "
         "engine: every problem is listed with its JSON path."
     ),
-    requestBody={"required": True, "content": {JSON: {"schema": CalculationInput}}},
+    requestBody={
+        "required": True,
+        "content": {JSON: {"schema": CalculationInput, "example": EXAMPLE_INPUT}},
+    },
+    responses={201: {"links": RUN_LINKS}},
 )
 @blp.response(201, Results, description="Computed and recorded; Location names the run")
 @errors(blp, 400, 403, 413, 415, 422)

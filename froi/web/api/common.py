@@ -48,9 +48,11 @@ class ApiBlueprint(flask_smorest.Blueprint):  # type: ignore[misc]
 
 
 def errors(blp: flask_smorest.Blueprint, *codes: int) -> Callable[[Any], Any]:
-    """Document the problem responses a view may give (401 and 429 on every one)."""
+    """Document the problem responses a view may give (401 and 429 on every one), and
+    name its operation after the view."""
 
     def decorate(view: Any) -> Any:
+        view = blp.doc(operationId=view.__name__)(view)  # names links and clients' calls
         for code in sorted({401, 429, *codes}, reverse=True):
             view = blp.alt_response(code, response=http.HTTPStatus(code).name)(view)
         return view
@@ -181,3 +183,12 @@ def workbook_response(
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers.update(headers or {})
     return response
+
+
+def links(**targets: tuple[str, str, str]) -> dict[str, Any]:
+    """OpenAPI links from a response to the operations its ids open:
+    ``name=(operationId, parameter, where in the body)``."""
+    return {
+        name: {"operationId": operation, "parameters": {parameter: f"$response.body#{where}"}}
+        for name, (operation, parameter, where) in targets.items()
+    }

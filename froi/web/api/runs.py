@@ -28,6 +28,7 @@ from .common import (
     errors,
     invalid,
     json_response,
+    links,
     page_of,
     results_workbook,
     run_results,
@@ -117,7 +118,10 @@ def show_run(run_id: int) -> Any:
 @blp.route("/runs/<int:run_id>/rerun", methods=["POST"])
 @blp.arguments(RerunArgs, location="query", as_kwargs=True)
 @blp.response(201, RunDetail, description="The re-run, recorded; Location names it")
-@blp.doc(summary="Re-run a run, on its stored tables or on the tables now in use")
+@blp.doc(
+    summary="Re-run a run, on its stored tables or on the tables now in use",
+    responses={201: {"links": links(GetRerun=("show_run", "run_id", "/id"))}},
+)
 @errors(blp, 403, 404, 422)
 def rerun_run(run_id: int, tables: str) -> Any:
     need(models.ANALYST, RERUN)

@@ -90,6 +90,39 @@ UnitCostRowInput = type("UnitCostRowInput", (schema_for(UNIT_COST_FIELDS),), {})
 Project = _project_schema()
 
 
+#: A small input that computes: the documentation's example, and Schemathesis's first
+#: request of each operation that takes an input (so a run and a project exist to follow).
+EXAMPLE_INPUT: dict[str, Any] = {
+    "settings": {"appraisal_years": 5, "discount": "standard"},
+    "projects": [
+        {
+            "project_id": "EXAMPLE-1",
+            "name": "Edge of care hub",
+            "costs": [
+                {
+                    "description": "Hub team",
+                    "year": 0,
+                    "end_year": 4,
+                    "amount": 150000,
+                    "agency": "Local Authority",
+                    "kind": "recurring",
+                }
+            ],
+            "outcomes": [
+                {
+                    "description": "Entries to residential care avoided",
+                    "unit_cost_code": "SS3.0",
+                    "cohort": 24,
+                    "success": 0.12,
+                    "deadweight": 0.35,
+                    "quantity": 26,
+                }
+            ],
+        }
+    ],
+}
+
+
 class CalculationInput(ma.Schema):
     """The canonical input (METHOD 6): what ``froi compute`` reads."""
 

@@ -51,6 +51,7 @@ ACTIONS = {
     "row.deleted": "Row of a project deleted",
     "upload.received": "Workbook uploaded",
     "upload.confirmed": "Upload confirmed and computed",
+    "upload.deleted": "Upload deleted after the retention period",
     "run.recorded": "Run recorded",
     "run.rerun": "Run re-run",
     "table.uploaded": "Unit cost table uploaded",

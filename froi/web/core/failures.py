@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from flask import Flask, g
 from sqlalchemy.exc import DBAPIError
+from werkzeug.wrappers import Response
 
 log = logging.getLogger("froi.storage")
 
@@ -150,7 +151,7 @@ def startup_failure(app: Flask, error: OSError | DBAPIError) -> StartupFailure:
 def init_app(app: Flask) -> None:
     """Answer storage failures with the 503 page and log why."""
 
-    def unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+    def unavailable(error: Exception) -> tuple[str, int, dict[str, str]] | Response:
         failure = classify(error)
         if failure is None:
             raise error
@@ -162,6 +163,12 @@ def init_app(app: Flask) -> None:
             except Exception:  # the connection may be the thing that failed
                 log.debug("rollback after a storage failure failed too", exc_info=True)
         log.error("storage failure (%s): %s", failure.kind, error)
+        # a feature may answer in its own format (the JSON API: a problem document)
+        answer = app.extensions["froi"].get("failure_answer")
+        answered: Response | None = answer(failure) if answer is not None else None
+        if answered is not None:
+            answered.headers["Retry-After"] = str(RETRY_AFTER)
+            return answered
         # drawn without the context processors: they may ask the failed database for the
         # signed-in user
         page = app.jinja_env.get_template("unavailable.html").render(failure=failure)

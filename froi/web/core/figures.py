@@ -19,6 +19,7 @@ from calculator.checks import FIRST as HEADLINE
 from . import charts
 from .formatting import money, number, payback, percent, ratio
 from .tables import Column, Table
+from .words import plain_text
 
 #: Bars in the tornado chart: the inputs that move FROI most.
 TORNADO_BARS = 12
@@ -61,7 +62,8 @@ class ProjectFigures:
 
     @staticmethod
     def _text(warning: dict[str, Any]) -> str:
-        return str(warning.get("text") or warning.get("message"))
+        """A warning in a page's words: fields said as their labels, not their names."""
+        return plain_text(str(warning.get("text") or warning.get("message")))
 
 
 def vfm_bands_in_words() -> str:

@@ -158,6 +158,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date, "date")
     app.add_template_filter(date_time)
     app.add_template_filter(payback)
-    app.add_template_filter(label)
+    # a page's words for a field: "Unit cost", not the name; any text with field names
+    from .words import field_label, plain_text
+
+    app.add_template_filter(field_label, "label")
+    app.add_template_filter(plain_text, "words")
     app.add_template_filter(plain)
     app.add_template_filter(singular)

@@ -14,7 +14,7 @@ from typing import Any
 
 from calculator.fields import Field
 
-from .formatting import label
+from .words import choice_words, field_hint, field_label, plain_message
 
 
 def shown(value: Any) -> str:
@@ -41,6 +41,16 @@ class FormField:
     #: a closed list of answers for a text field (the agencies a run knows), drawn as a
     #: select; a stored value outside it is kept as an option, so nothing is lost
     answers: tuple[str, ...] | None = None
+    #: the set the field belongs to (``project``, ``settings``, ``costs``...), for its words
+    group: str = ""
+    #: required in context (a cost's agency when the cost is an amount), over the
+    #: declaration's own rule; None: as declared
+    needed: bool | None = None
+    #: the words of each answer of ``answers`` where they differ from the answer itself
+    answer_words: tuple[tuple[str, str], ...] = ()
+    #: a label of the form's own, over the field's usual one
+    label_text: str | None = None
+    hint_text: str | None = None
 
     @property
     def name(self) -> str:
@@ -51,20 +61,22 @@ class FormField:
         return f"field-{self.name}"
 
     @property
+    def required(self) -> bool:
+        return self.spec.required if self.needed is None else self.needed
+
+    @property
     def label(self) -> str:
-        return label(self.spec.name) + ("" if self.spec.required else " (optional)")
+        text = self.label_text or field_label(self.spec.name, self.group)
+        return text + ("" if self.required else " (optional)")
 
     @property
     def hint(self) -> str:
-        spec = self.spec
-        parts = [spec.help.rstrip(".") + "."]
-        if spec.kind not in ("text", "choice", "bool", "code"):
-            parts.append(f"Give {spec.accepted()}.")
-        if spec.unit:
-            parts.append(f"Unit: {spec.unit}.")
-        if spec.default is not None and not spec.required:
-            parts.append(f"If left blank: {shown(spec.default) or 'none'}.")
-        return " ".join(parts)
+        return self.hint_text if self.hint_text is not None else field_hint(self.spec, self.group)
+
+    @property
+    def message(self) -> str | None:
+        """The error in the form's words (the field's label, never its name)."""
+        return None if self.error is None else plain_message(self.error, self.spec, self.group)
 
     @property
     def control(self) -> str:
@@ -84,15 +96,17 @@ class FormField:
     @property
     def options(self) -> list[tuple[str, str]]:
         default = shown(self.spec.default)
-        blank = f"Not given (default: {default.replace('_', ' ')})" if default else "Not given"
+        blank = f"Not given (usually {default.replace('_', ' ')})" if default else "Not given"
         if self.answers is not None:
-            known = [(a, a) for a in self.answers]
+            words = dict(self.answer_words)
+            known = [(a, words.get(a, a)) for a in self.answers]
             if self.value and self.value not in self.answers:
                 known.insert(0, (self.value, f"{self.value} (not in the list)"))
-            return [("", "Not given"), *known]
+            return [("", "Choose one" if self.required else "Not given"), *known]
         if self.spec.kind == "bool":
+            blank = f"Not given (usually {'yes' if self.spec.default else 'no'})"
             return [("", blank), ("true", "Yes"), ("false", "No")]
-        return [("", blank)] + [(c, c.replace("_", " ")) for c in self.spec.choices]
+        return [("", blank)] + [(c, choice_words(c)) for c in self.spec.choices]
 
     @property
     def width(self) -> str:
@@ -108,11 +122,17 @@ def form_fields(
     errors: Mapping[str, str] | None = None,
     prefix: str = "",
     answers: Mapping[str, tuple[str, ...]] | None = None,
+    group: str = "",
+    needed: Mapping[str, bool] | None = None,
+    answer_words: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
 ) -> list[FormField]:
     """One FormField per declaration, in declaration order; ``answers`` gives a text field
-    its closed list of answers (by field name)."""
+    its closed list of answers (by field name), ``group`` the set whose words it takes
+    (:mod:`.words`) and ``needed`` what is required in the form's context."""
     errors = errors or {}
     answers = answers or {}
+    needed = needed or {}
+    answer_words = answer_words or {}
     return [
         FormField(
             spec,
@@ -120,6 +140,9 @@ def form_fields(
             errors.get(spec.name),
             prefix,
             answers.get(spec.name),
+            group,
+            needed.get(spec.name),
+            answer_words.get(spec.name, ()),
         )
         for spec in fields
     ]
@@ -145,4 +168,4 @@ class ErrorItem:
 
 def summary(fields: Iterable[FormField]) -> list[ErrorItem]:
     """The error summary of a form: each field's error, linking to the field."""
-    return [ErrorItem(f.error, f"#{f.id}") for f in fields if f.error]
+    return [ErrorItem(f.message, f"#{f.id}") for f in fields if f.message]

@@ -322,6 +322,45 @@ class Run(Base):
     upload: Mapped[Upload | None] = relationship()
 
 
+class ProjectSummary(Base):
+    """What a project's check and headline figures came to, kept so pages read them.
+
+    A page that lists problems (the project page) or figures (the portfolio) reads the
+    row for the project's current ``revision`` under a ``basis``: a digest of what the
+    figures depend on besides the project (the settings they were computed with, the
+    unit cost table's id and SHA-256, the engine version, the reference tables).  A row
+    of an older revision or another basis is simply not used, so only projects whose
+    inputs or tables changed are checked or computed again.  These rows are a cache of
+    pure functions of the project, not a record: runs are the record.
+    """
+
+    __tablename__ = "project_summary"
+    __table_args__ = (UniqueConstraint("project_id", "basis"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    basis: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    #: the engine's problems and warnings, each as ``Problem`` fields
+    problems: Mapped[list[Any]] = mapped_column(default=list)
+    #: whether the figures below were computed (False: the project has problems)
+    computed: Mapped[bool] = mapped_column(Boolean, default=False)
+    mode: Mapped[str] = mapped_column(String(20), default="")
+    pv_costs: Mapped[float | None] = mapped_column(Double)
+    pv_fiscal: Mapped[float | None] = mapped_column(Double)
+    froi: Mapped[float | None] = mapped_column(Double)
+    npv: Mapped[float | None] = mapped_column(Double)
+    payback: Mapped[float | None] = mapped_column(Double)
+    cashable: Mapped[float | None] = mapped_column(Double)
+    band: Mapped[str] = mapped_column(String(60), default="")
+    #: present value of fiscal benefits by outcome theme
+    themes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the themes as ``|Crime|Health|``, so a theme filter is a LIKE in the database
+    themes_text: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Upload(Base):
     """An uploaded input workbook: its bytes, as received, and how far it has got.
 
@@ -349,9 +388,11 @@ class Job(Base):
     """Work done in the background (a large upload checked or computed), with progress.
 
     ``status`` is ``queued``, ``running``, ``done`` or ``failed``; ``stage`` says in words
-    what it is doing, ``done`` of ``total`` how far.  ``worker`` names the process that
-    runs it and ``heartbeat`` when it last reported, so a job whose process has gone is
-    marked failed rather than left running for ever.
+    what it is doing, ``done`` of ``total`` how far.  The row is also the lease on the
+    work (:mod:`froi.web.uploads.jobs`): ``worker`` names the claim that holds it,
+    ``lease_until`` when that claim lapses, ``attempts`` how many claims there have been,
+    so a job whose worker has gone is tried again or failed with a message, never left
+    running for ever and never saved twice.
     """
 
     __tablename__ = "job"
@@ -377,6 +418,13 @@ class Job(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"))
     #: where the result is shown, once done (a path of this service)
     result_url: Mapped[str] = mapped_column(String(300), default="")
+    #: how many workers have claimed it (a worker that stopped mid-job leaves it to the
+    #: next, up to ``JOB_MAX_ATTEMPTS``)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: when the current claim lapses unless its worker renews it (None while queued)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    #: what the work needs beside the row (the clash rule, who started it, ...)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 #: Roles, each allowed what the one before it may do and more (see

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from calculator import unit_costs as uc
@@ -234,6 +234,10 @@ def theme_of(group_name: str) -> str:
     return group_name.split(" / ", 1)[0].strip()
 
 
+#: Words too common to narrow a search ("cost of a week in care" searches "cost week care").
+STOP_WORDS = frozenset({"a", "an", "and", "the", "of", "for", "in", "to", "per", "on", "or"})
+
+
 def search_rows(
     session: Session,
     table: models.UnitCostTable,
@@ -243,11 +247,12 @@ def search_rows(
     filters: dict[str, str] | None = None,
     offset: int = 0,
 ) -> tuple[list[models.UnitCostRow], int]:
-    """Rows of ``table`` whose code, name, agency or unit contain ``text`` (any case).
+    """Rows of ``table`` whose code, name, agency or unit contain any word of ``text``
+    (any case), those holding most of the words first, then in code order.
 
     ``filters`` narrow by agency, category, grade (a number, or ``none``), price year or
-    theme (see :data:`FILTERS`; blank means any).  Returns ``limit`` rows in code order
-    from ``offset`` and how many matched in all.
+    theme (see :data:`FILTERS`; blank means any).  Returns ``limit`` rows from ``offset``
+    and how many matched in all.
     """
     Row = models.UnitCostRow
     query = effective_rows(table)
@@ -272,19 +277,25 @@ def search_rows(
                 Row.group_name.like(like_pattern(theme + " / ")[1:], escape="\\"),
             )
         )
-    words = text.split()
-    for word in words:  # every word must appear somewhere: "foster week" finds both
-        pattern = like_pattern(word)
-        query = query.where(
+    # any of the words may match, so "residential care entry" finds "Entry to residential
+    # care" and also rows with only some of the words; rows with more of them come first
+    words = [w for w in text.split() if w.lower() not in STOP_WORDS] or text.split()
+    order: list[Any] = [Row.code]
+    if words:
+        hits = [
             or_(
-                Row.code.ilike(pattern, escape="\\"),
-                Row.name.ilike(pattern, escape="\\"),
-                Row.agency.ilike(pattern, escape="\\"),
-                Row.unit.ilike(pattern, escape="\\"),
+                Row.code.ilike(like_pattern(word), escape="\\"),
+                Row.name.ilike(like_pattern(word), escape="\\"),
+                Row.agency.ilike(like_pattern(word), escape="\\"),
+                Row.unit.ilike(like_pattern(word), escape="\\"),
             )
-        )
+            for word in words
+        ]
+        score = sum((case((hit, 1), else_=0) for hit in hits), start=literal(0))
+        query = query.where(or_(*hits))
+        order = [score.desc(), Row.code]
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(session.scalars(query.order_by(Row.code).offset(offset).limit(limit)))
+    rows = list(session.scalars(query.order_by(*order).offset(offset).limit(limit)))
     return rows, int(total)
 
 

@@ -28,8 +28,10 @@ from calculator.inputs import read_input
 
 from . import models
 from .audit import Actor, current_actor, record
+from .formatting import singular
 from .forms import ErrorItem
 from .reference import current_table, reference_for
+from .words import field_label, plain_message
 
 #: Relative (and, near zero, absolute) tolerance within which a re-run reproduces a figure.
 TOLERANCE = 1e-9
@@ -357,12 +359,21 @@ def problem_links(project_id: int, problems: list[Problem]) -> list[ErrorItem]:
 
 
 def _plain_location(problem: Problem) -> str:
-    """The problem without the project name (the page is already about the project)."""
+    """The problem in a page's words, without the project name (the page is already about
+    the project): "Cost 2, who pays: ...", never a list's or a field's name from the code."""
+    group = problem.list if problem.list in PROJECT_LISTS else "project"
+    fields = {f.name: f for f in PROJECT_LISTS.get(problem.list or "", PROJECT + SETTINGS)}
+    spec = fields.get(problem.field or "")
     parts = []
     if problem.list:
-        row = f" row {problem.row}" if problem.row is not None else ""
-        parts.append(f"{problem.list.replace('_', ' ')}{row}".capitalize())
-    if problem.field:
-        parts.append(f"field '{problem.field}'")
+        if problem.row is not None:
+            parts.append(f"{singular(problem.list).capitalize()} {problem.row}")
+        else:
+            parts.append(field_label(problem.list).capitalize())
+    message = plain_message(problem.message, spec, group)
+    named = field_label(problem.field or "", group).lower()
+    if problem.field and spec is not None and named not in message.lower():
+        parts.append(named)
     where = ", ".join(parts)
-    return f"{where}: {problem.message}" if where else problem.message
+    where = where[:1].upper() + where[1:]
+    return f"{where}: {message}" if where else message

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, load_only
 
 from calculator.engine import Results, compute_run, input_hash
 from calculator.errors import InvalidInput, Problem
@@ -37,13 +38,17 @@ from calculator.inputs import RunInput, read_input
 from calculator.reference import ReferenceData
 
 from ..core import models
-from ..core.reference import current_table, reference_for
+from ..core.reference import current_table, like_pattern, reference_for
 from ..core.result_chunks import results_dict
 from ..core.running import audit_run, new_run, user_name
+from ..core.summaries import basis_key, store_summaries
+from ..core.summary import BAND_ORDER, SummaryRow, summary_rows
 
 LABEL = "Portfolio"
 #: Rounds of setting aside projects with problems before giving up.
 ROUNDS = 3
+#: Projects checked and computed together when many are out of date (one engine call each).
+CHUNK = 500
 
 
 @dataclass
@@ -200,6 +205,248 @@ def compute_portfolio(
     session.flush()
     audit_run(session, portfolio.run)
     return portfolio, results
+
+
+@dataclass
+class PortfolioBasis:
+    """The portfolio's basis and where its stored summaries are found."""
+
+    key: str
+    table: models.UnitCostTable
+    reference: ReferenceData
+    settings: dict[str, Any]
+    #: projects with problems, each with its problems in words
+    left_out: list[tuple[models.Project, list[str]]] = field(default_factory=list)
+    #: problems no single project can be blamed for
+    general: list[str] = field(default_factory=list)
+    #: how many projects were checked or computed for this view (0: all were stored)
+    computed_now: int = 0
+
+
+def portfolio_summaries(
+    session: Session, organisation_id: int, settings: dict[str, Any]
+) -> PortfolioBasis:
+    """Make sure every project of the organisation has a stored summary under the
+    portfolio's basis, computing only those whose inputs or tables changed (in one
+    engine call per :data:`CHUNK`), and return the basis to read them by."""
+    table = current_table(session, organisation_id)
+    reference = reference_for(table)
+    key = basis_key(table, reference, settings, "portfolio")
+    basis = PortfolioBasis(key, table, reference, settings)
+    Project, Summary = models.Project, models.ProjectSummary
+    current = session.execute(
+        select(Project.id, Project.revision, Summary.revision)
+        .outerjoin(Summary, (Summary.project_id == Project.id) & (Summary.basis == key))
+        .where(Project.organisation_id == organisation_id)
+    ).all()
+    stale = [pid for pid, revision, stored in current if stored != revision]
+    for start in range(0, len(stale), CHUNK):
+        ids = stale[start : start + CHUNK]
+        projects = list(
+            session.scalars(select(Project).where(Project.id.in_(ids)).order_by(Project.id))
+        )
+        basis.computed_now += len(projects)
+        basis.general += _compute_and_store(projects, basis)
+    basis.left_out = _left_out(session, organisation_id, key)
+    return basis
+
+
+def _compute_and_store(projects: list[models.Project], basis: PortfolioBasis) -> list[str]:
+    """Check and compute the projects together and store each one's summary (or its
+    problems); returns problems that no single project can be blamed for."""
+    checked, doc, set_aside, general = check(projects, basis.settings, basis.reference)
+    by_ref = {p.project_ref: p for p in projects}
+    rows: list[dict[str, Any]] = []
+
+    def row(project: models.Project, **values: Any) -> dict[str, Any]:
+        return {
+            "project_id": project.id,
+            "organisation_id": project.organisation_id,
+            "basis": basis.key,
+            "revision": project.revision,
+            **values,
+        }
+
+    for ref, problems in set_aside.items():
+        if ref in by_ref:
+            rows.append(row(by_ref[ref], problems=[{"message": m} for m in problems]))
+    if checked is not None:
+        doc = json.loads(json.dumps(doc))
+        results = compute_run(checked, basis.reference, input_sha256=input_hash(doc))
+        computed = summary_rows(results_dict(results), basis.reference)
+        kept = [p for p in projects if p.project_ref not in set_aside]
+        for project, figures in zip(kept, computed, strict=True):
+            rows.append(row(project, computed=True, **_figures(figures)))
+    store_summaries(rows)
+    return general
+
+
+def _figures(row: SummaryRow) -> dict[str, Any]:
+    return {
+        "mode": row.mode[:20],
+        "pv_costs": row.pv_costs,
+        "pv_fiscal": row.pv_fiscal,
+        "froi": row.froi,
+        "npv": row.npv,
+        "payback": row.payback,
+        "cashable": row.cashable,
+        "band": row.band[:60],
+        "themes": row.themes,
+        "themes_text": "".join(f"|{t}" for t in sorted(row.themes)) + "|" if row.themes else "",
+    }
+
+
+def _left_out(
+    session: Session, organisation_id: int, key: str
+) -> list[tuple[models.Project, list[str]]]:
+    Project, Summary = models.Project, models.ProjectSummary
+    found = session.execute(
+        select(Project, Summary.problems)
+        .options(load_only(Project.id, Project.project_ref, Project.name, Project.revision))
+        .join(Summary, (Summary.project_id == Project.id) & (Summary.basis == key))
+        .where(
+            Project.organisation_id == organisation_id,
+            Summary.revision == Project.revision,
+            Summary.computed.is_(False),
+        )
+        .order_by(Project.project_ref)
+    ).all()
+    return [(project, [str(p.get("message")) for p in problems]) for project, problems in found]
+
+
+#: Rows of the portfolio's table on one page.
+PAGE_SIZE = 100
+
+
+def _band_order() -> Any:
+    """Bands in order of value (as :data:`~..core.summary.BAND_ORDER`), for ORDER BY."""
+    Summary = models.ProjectSummary
+    return case(
+        *[(func.lower(Summary.band) == band.casefold(), i) for band, i in BAND_ORDER.items()],
+        else_=None,
+    )
+
+
+def _sort_column(key: str) -> Any:
+    Project, Summary = models.Project, models.ProjectSummary
+    columns: dict[str, Any] = {
+        "project": func.lower(Project.project_ref),
+        "mode": Summary.mode,
+        "themes": func.lower(Summary.themes_text),
+        "pv_costs": Summary.pv_costs,
+        "pv_fiscal": Summary.pv_fiscal,
+        "froi": Summary.froi,
+        "npv": Summary.npv,
+        "payback": Summary.payback,
+        "band": _band_order(),
+        "cashable": Summary.cashable,
+    }
+    return columns.get(key, columns["project"])
+
+
+@dataclass
+class SummaryPage:
+    """One page of the portfolio's table, with what the page says about all of it."""
+
+    rows: list[SummaryRow]
+    #: projects matching the filters (all pages), and computed projects in all
+    matching: int
+    total: int
+    page: int
+    pages: int
+    #: every theme of the computed projects, for the filter
+    themes: list[str]
+    #: fiscal benefits by theme over every matching project: (theme, total, projects)
+    theme_totals: list[tuple[str, float, int]]
+
+
+def summary_page(
+    session: Session,
+    organisation_id: int,
+    basis: PortfolioBasis,
+    filters: dict[str, str],
+    sort: str,
+    descending: bool,
+    page: int,
+    page_size: int | None = None,
+) -> SummaryPage:
+    """The stored summaries under ``basis``: filtered, sorted and paged in the database
+    (missing figures last whichever way)."""
+    Project, Summary = models.Project, models.ProjectSummary
+    computed = (
+        select(Project, Summary)
+        .options(
+            load_only(Project.id, Project.project_ref, Project.name, Project.organisation_name)
+        )
+        .join(Summary, (Summary.project_id == Project.id) & (Summary.basis == basis.key))
+        .where(
+            Project.organisation_id == organisation_id,
+            Summary.revision == Project.revision,
+            Summary.computed.is_(True),
+        )
+    )
+    total = session.scalar(select(func.count()).select_from(computed.subquery())) or 0
+    query = computed
+    for word in filters.get("q", "").split():
+        pattern = like_pattern(word)
+        query = query.where(
+            or_(
+                Project.project_ref.ilike(pattern, escape="\\"),
+                Project.name.ilike(pattern, escape="\\"),
+                Project.organisation_name.ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.get("mode"):
+        query = query.where(Summary.mode == filters["mode"])
+    if filters.get("theme"):
+        query = query.where(
+            Summary.themes_text.like(like_pattern(f"|{filters['theme']}|"), escape="\\")
+        )
+    matching = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page_size = page_size or PAGE_SIZE
+    pages = max(1, math.ceil(matching / page_size))
+    page = min(max(page, 1), pages)
+    column = _sort_column(sort)
+    ordered = query.order_by(
+        column.is_(None), column.desc() if descending else column.asc(), Project.id
+    )
+    found = session.execute(ordered.limit(page_size).offset((page - 1) * page_size)).all()
+    rows = [_row(i, project, summary) for i, (project, summary) in enumerate(found)]
+    # the themes: narrow columns only, never the projects' documents
+    themes_of_matching = session.scalars(
+        query.with_only_columns(Summary.themes).order_by(None)
+    ).all()
+    all_themes = session.scalars(computed.with_only_columns(Summary.themes_text)).all()
+    themes = sorted({t for text in all_themes for t in text.split("|") if t})
+    totals: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for by_theme in themes_of_matching:
+        for theme, value in (by_theme or {}).items():
+            totals[theme] = totals.get(theme, 0.0) + float(value or 0.0)
+            counts[theme] = counts.get(theme, 0) + 1
+    theme_totals = sorted(
+        ((t, v, counts[t]) for t, v in totals.items()), key=lambda item: (-item[1], item[0])
+    )
+    return SummaryPage(rows, matching, total, page, pages, themes, theme_totals)
+
+
+def _row(index: int, project: models.Project, summary: models.ProjectSummary) -> SummaryRow:
+    return SummaryRow(
+        index=index,
+        project_id=project.project_ref,
+        name=project.name,
+        mode=summary.mode or "appraisal",
+        pv_costs=summary.pv_costs,
+        pv_fiscal=summary.pv_fiscal,
+        froi=summary.froi,
+        npv=summary.npv,
+        payback=summary.payback,
+        band=summary.band,
+        cashable=summary.cashable,
+        themes=dict(summary.themes or {}),
+        project_pk=project.id,
+        organisation=project.organisation_name,
+    )
 
 
 def organisation_projects(session: Session, organisation_id: int) -> list[models.Project]:

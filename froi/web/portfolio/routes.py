@@ -26,14 +26,15 @@ from ..accounts.access import current_organisation
 from ..core.db import get_session
 from ..core.forms import ErrorItem
 from ..core.reference import app_reference
-from ..core.summary import COLUMNS, SummaryRow, parse_sort, sort_rows, summary_rows, theme_totals
+from ..core.summary import COLUMNS, parse_sort
 from ..uploads.batch import XLSX
 from .data import (
     LABEL,
-    Portfolio,
     basis_settings,
     compute_portfolio,
     organisation_projects,
+    portfolio_summaries,
+    summary_page,
 )
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
@@ -75,68 +76,54 @@ def _filters(args: MultiDict[str, str]) -> dict[str, str]:
     }
 
 
-def _rows(portfolio: Portfolio) -> list[SummaryRow]:
-    if portfolio.run is None:
-        return []
-    rows = summary_rows(portfolio.run.results, portfolio.reference)
-    for row in rows:
-        project = portfolio.projects.get(row.project_id)
-        row.project_pk = project.id if project is not None else None
-    return rows
-
-
-def _filtered(rows: list[SummaryRow], filters: dict[str, str]) -> list[SummaryRow]:
-    words = filters["q"].split()
-    return [
-        r
-        for r in rows
-        if r.matches(words)
-        and (not filters["mode"] or r.mode == filters["mode"])
-        and (not filters["theme"] or filters["theme"] in r.themes)
-    ]
-
-
-def _compute(args: MultiDict[str, str], label: str = LABEL) -> tuple[Portfolio, dict[str, str]]:
-    session = get_session()
-    org = current_organisation(session)
-    settings, errors = _basis(args)
-    portfolio, _ = compute_portfolio(
-        session, org.id, organisation_projects(session, org.id), settings, label=label
-    )
-    session.commit()
-    return portfolio, errors
-
-
 @bp.get("/")
 def index() -> str:
-    portfolio, basis_errors = _compute(request.args)
+    """The portfolio from each project's stored summary under the chosen basis: only
+    projects whose inputs or tables changed are computed, nothing is recorded as a run,
+    and the table is filtered, sorted and paged in the database."""
+    session = get_session()
+    org = current_organisation(session)
+    settings, basis_errors = _basis(request.args)
+    basis = portfolio_summaries(session, org.id, settings)
     filters = _filters(request.args)
     view = request.args.get("view", "projects")
     view = view if view in VIEWS else "projects"
     sort, descending = parse_sort(request.args.get("sort"))
-    rows = _rows(portfolio)
-    shown = sort_rows(_filtered(rows, filters), sort, descending)
-    themes = sorted({t for r in rows for t in r.themes})
-    kept = {k: v for k, v in request.args.items() if k != "sort" and v}
+    shown = summary_page(
+        session,
+        org.id,
+        basis,
+        filters,
+        sort,
+        descending,
+        request.args.get("page", 1, type=int) or 1,
+    )
+    kept = {k: v for k, v in request.args.items() if k not in ("sort", "page") and v}
     errors = [ErrorItem(text, f"#field-{name}") for name, text in basis_errors.items()]
+    reference = app_reference()
     return render_template(
         "portfolio/index.html",
-        portfolio=portfolio,
-        run=portfolio.run,
-        rows=shown,
-        total=len(rows),
+        portfolio=basis,
+        table=basis.table,
+        basis={
+            "base_year": settings.get("base_year") or reference.deflators.latest_year,
+            "appraisal_years": settings.get("appraisal_years") or YEARS.default,
+        },
+        rows=shown.rows,
+        shown=shown,
+        total=shown.total,
         filters=filters,
         view=view,
         sort=sort,
         descending=descending,
         columns=COLUMNS,
-        themes=themes,
-        theme_totals=theme_totals(shown),
+        themes=shown.themes,
+        theme_totals=shown.theme_totals,
         modes=MODES,
         kept=kept,
         errors=errors,
         basis_errors=basis_errors,
-        base_years=list(app_reference().deflators.index),
+        base_years=list(reference.deflators.index),
         args=request.args,
         export_url=_export_url({k: v for k, v in kept.items() if k != "view"}),
     )
@@ -149,11 +136,15 @@ def _export_url(args: dict[str, Any]) -> str:
 @bp.get("/results.xlsx")
 def export() -> Response:
     """The standard results workbook of the projects the filters show, on the same basis."""
-    portfolio, _ = _compute(request.args)
-    chosen = {r.project_id for r in _filtered(_rows(portfolio), _filters(request.args))}
     session = get_session()
     org = current_organisation(session)
     settings, _ = _basis(request.args)
+    basis = portfolio_summaries(session, org.id, settings)
+    sort, descending = parse_sort(request.args.get("sort"))
+    matching = summary_page(
+        session, org.id, basis, _filters(request.args), sort, descending, 1, page_size=10**9
+    )
+    chosen = {r.project_id for r in matching.rows}
     projects = [p for p in organisation_projects(session, org.id) if p.project_ref in chosen]
     subset, results = compute_portfolio(
         session, org.id, projects, settings, label=f"{LABEL} export"

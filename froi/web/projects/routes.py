@@ -33,6 +33,7 @@ from ..core.forms import ErrorItem, FormField, form_fields, is_range, posted, su
 from ..core.reference import app_reference, like_pattern
 from ..core.running import check_input, problem_links
 from ..core.schemas import form_data, load, project_schema, settings_schema
+from ..core.summaries import project_problems
 from . import documents
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -172,8 +173,8 @@ def _details_form(
     settings_errors: dict[str, str] | None = None,
 ) -> tuple[list[FormField], list[FormField]]:
     return (
-        form_fields(PROJECT, values, errors),
-        form_fields(SETTINGS, settings, settings_errors, prefix=SETTINGS_PREFIX),
+        form_fields(PROJECT, values, errors, group="project"),
+        form_fields(SETTINGS, settings, settings_errors, prefix=SETTINGS_PREFIX, group="settings"),
     )
 
 
@@ -190,7 +191,7 @@ def _read_details(
     reference = values.get("project_id")
     if reference and _reference_taken(session, reference, project):
         errors["project_id"] = (
-            f"project_id '{reference}' is already used by another project; give a new one"
+            f"The reference {reference} is already used by another project; give a new one"
         )
     fields = _details_form(typed_project, typed_settings, errors, settings_errors)
     return values, settings, *fields
@@ -260,7 +261,7 @@ def create() -> str | Response:
 def show(project_id: int) -> str:
     session = get_session()
     project = get_project(session, project_id)
-    problems = check_input(session, project.input_doc(), project.organisation_id)
+    problems = project_problems(session, project)  # stored per revision, checked once
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     scenarios = list(
@@ -344,16 +345,18 @@ def copy(project_id: int) -> str | Response:
             "name": f"{original.name or original.project_ref} (scenario {count})",
         }
         return render_template(
-            "projects/copy.html", project=original, fields=form_fields(names, suggested)
+            "projects/copy.html",
+            project=original,
+            fields=form_fields(names, suggested, group="project"),
         )
     typed = posted(names, request.form)
     values, errors = load(project_schema(schedules()), form_data(names, typed))
     if values.get("project_id") and _reference_taken(session, values["project_id"], None):
         errors["project_id"] = (
-            f"project_id '{values['project_id']}' is already used by another project; "
+            f"The reference {values['project_id']} is already used by another project; "
             "give a new one"
         )
-    fields = form_fields(names, typed, errors)
+    fields = form_fields(names, typed, errors, group="project")
     if summary(fields):
         return render_template(
             "projects/copy.html", project=original, fields=fields, errors=summary(fields)
@@ -428,7 +431,9 @@ def import_json() -> str | Response:
         for item in doc["projects"]:
             if _reference_taken(session, str(item.get("project_id")), None):
                 problems.append(
-                    ErrorItem(f"project_id '{item.get('project_id')}' is already used here")
+                    ErrorItem(
+                        f"The project reference {item.get('project_id')} is already used here"
+                    )
                 )
     if problems:
         return render_template("projects/import.html", errors=problems)
@@ -461,7 +466,7 @@ def import_json() -> str | Response:
         session.rollback()
         return render_template(
             "projects/import.html",
-            errors=[ErrorItem("A project_id in the file was taken meanwhile; import again")],
+            errors=[ErrorItem("A project reference in the file was taken meanwhile; import again")],
         )
     flash(f"Imported {len(created)} project(s): {', '.join(p.project_ref for p in created)}.")
     if len(created) == 1:

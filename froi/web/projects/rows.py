@@ -27,8 +27,8 @@ from ..accounts.access import require_role
 from ..core import models
 from ..core.audit import changed_fields, record
 from ..core.db import get_session
-from ..core.formatting import singular
-from ..core.forms import ErrorItem, form_fields, is_range, posted, summary
+from ..core.formatting import percent, singular
+from ..core.forms import ErrorItem, FormField, form_fields, is_range, posted, shown, summary
 from ..core.reference import (
     app_reference,
     current_table,
@@ -38,6 +38,7 @@ from ..core.reference import (
 )
 from ..core.running import check_input
 from ..core.schemas import form_data, load, row_schema
+from ..core.words import plain_message
 from . import documents
 from .routes import (
     CHANGE,
@@ -53,6 +54,130 @@ bp = Blueprint("rows", __name__, url_prefix="/projects/<int:project_id>")
 
 #: Unit costs listed at most by the picker; a narrower search finds the rest.
 PICKER_LIMIT = 25
+
+#: The three ways a cost is worked out (METHOD 2.1), as the cost form offers them, and
+#: the fields each way asks for.  Fields of the other ways are not shown, not sent on.
+COSTING: tuple[tuple[str, str, str], ...] = (
+    ("amount", "An amount", "A sum of money, for example £85,000 a year for a contract."),
+    (
+        "unit",
+        "Units of a unit cost",
+        "A number of units of a cost in the unit cost table, for example 40 weeks of "
+        "foster care. The unit cost's value, prices and agency are used.",
+    ),
+    (
+        "staff",
+        "A staff post (salary, on-costs, overheads)",
+        "Built up from a salary, with the employer's on-costs and overheads.",
+    ),
+)
+COSTING_FIELDS: dict[str, tuple[str, ...]] = {
+    "amount": ("amount", "price_year", "agency"),
+    "unit": ("unit_cost_code", "quantity"),
+    "staff": (
+        "salary",
+        "on_costs",
+        "overheads",
+        "quantity",
+        "productive_hours",
+        "price_year",
+        "agency",
+    ),
+}
+#: Fields two ways ask for: each way's input has a name of its own (``staff-agency``).
+SHARED = frozenset({"price_year", "agency", "quantity"})
+#: What each way requires beyond the declarations (the engine's rules, said up front).
+COSTING_NEEDS: dict[str, dict[str, bool]] = {
+    "amount": {"amount": True, "agency": True},
+    "unit": {"unit_cost_code": True},
+    "staff": {"salary": True, "agency": True},
+}
+#: Labels and hints a way gives a shared field.
+COSTING_WORDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("unit", "quantity"): (
+        "Number of units each year",
+        "For example 52 for a week's care every week of the year. Leave blank for 1.",
+    ),
+    ("staff", "quantity"): (
+        "Number of posts (full-time equivalent)",
+        "For example 2, or 0.5 for a half-time post. Leave blank for 1. If you give "
+        "productive hours below, give the number of hours instead.",
+    ),
+    ("staff", "price_year"): (
+        "Price year of the salary",
+        "The financial year of the salary's prices, for example 2024-25. Leave blank if "
+        "it is at base-year prices.",
+    ),
+}
+COSTING_NAMES = {name for fields in COSTING_FIELDS.values() for name in fields}
+
+
+def costing_of(row: dict[str, Any]) -> str | None:
+    """The way a stored cost row is worked out, or None if it names none yet."""
+    if row.get("salary") not in (None, ""):
+        return "staff"
+    if row.get("unit_cost_code") not in (None, ""):
+        return "unit"
+    if row.get("amount") not in (None, ""):
+        return "amount"
+    return None
+
+
+def financial_year(base_year: str, offset: int) -> str:
+    """The financial year ``offset`` years after ``base_year``: 2024-25 + 2 -> 2026-27."""
+    start = int(base_year[:4]) + offset
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _base_year(project: models.Project) -> str:
+    reference = app_reference()
+    base_year = str(project.settings.get("base_year") or reference.deflators.latest_year)
+    return base_year if base_year in reference.deflators.index else reference.deflators.latest_year
+
+
+def _years(project: models.Project) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The appraisal's years as a form offers them: 0, 1... with their financial years."""
+    try:
+        count = int(project.settings.get("appraisal_years") or 5)
+    except (TypeError, ValueError):
+        count = 5
+    base = _base_year(project)
+    years = tuple(str(t) for t in range(max(1, min(count, 100))))
+    words = tuple(
+        (
+            y,
+            f"Year {int(y) + 1}: {financial_year(base, int(y))}"
+            + (" (the first year)" if y == "0" else ""),
+        )
+        for y in years
+    )
+    return years, words
+
+
+def _themes() -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    themes = app_reference().outcome_themes
+    return tuple(str(n) for n in themes), tuple((str(n), name) for n, name in themes.items())
+
+
+#: What each confidence grade means (unit_costs/optimism_bias.csv, METHOD 1.3).
+GRADE_MEANINGS = {
+    1: "recent official statistics or audited local data",
+    2: "official or peer-reviewed data, older or national rather than local",
+    3: "reputable published estimate, some assumptions",
+    4: "estimate built from several sources or proxies",
+    5: "dated, indirect or unverified figure",
+    6: "expert judgement, no local evidence",
+}
+
+
+def _grades() -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Grades 1 to 6 in words, each with the optimism bias it adds."""
+    bias = app_reference().optimism_bias.by_grade
+    words = tuple(
+        (str(g), f"{g}: {meaning} (optimism bias {percent(bias.get(g, 0.0))})")
+        for g, meaning in GRADE_MEANINGS.items()
+    )
+    return tuple(w[0] for w in words), words
 
 
 def _fields(list_name: str) -> tuple[Field, ...]:
@@ -100,6 +225,56 @@ def _row_problems(
     ]
 
 
+def _typed_cost(fields: tuple[Field, ...], form: Any) -> tuple[dict[str, Any], str | None]:
+    """What a cost form posted: the fields every way shares, and the chosen way's own
+    (each shared field read from that way's input)."""
+    costing = form.get("costing") or None
+    if costing not in COSTING_FIELDS:
+        costing = None
+    common = [f for f in fields if f.name not in COSTING_NAMES]
+    typed: dict[str, Any] = posted(common, form)
+    for name in COSTING_FIELDS.get(costing or "", ()):
+        typed[name] = form.get(f"{costing}-{name}" if name in SHARED else name, "")
+    return typed, costing
+
+
+def _cost_panels(
+    fields: tuple[Field, ...],
+    typed: dict[str, Any],
+    errors: dict[str, str],
+    costing: str | None,
+    answers: dict[str, tuple[str, ...]],
+    answer_words: dict[str, tuple[tuple[str, str], ...]],
+) -> list[dict[str, Any]]:
+    """The radios of the three ways, each with the fields it reveals; only the chosen
+    way's fields carry what was typed and its errors."""
+    by_name = {f.name: f for f in fields}
+    panels = []
+    for way, text, hint in COSTING:
+        chosen = way == costing
+        panel_fields = []
+        for name in COSTING_FIELDS[way]:
+            words = COSTING_WORDS.get((way, name))
+            panel_fields.append(
+                FormField(
+                    by_name[name],
+                    shown(typed.get(name)) if chosen else "",
+                    errors.get(name) if chosen else None,
+                    prefix=f"{way}-" if name in SHARED else "",
+                    answers=answers.get(name),
+                    group="costs",
+                    needed=COSTING_NEEDS[way].get(name, False),
+                    answer_words=answer_words.get(name, ()),
+                    label_text=words[0] if words else None,
+                    hint_text=words[1] if words else None,
+                )
+            )
+        panels.append(
+            {"value": way, "text": text, "hint": hint, "chosen": chosen, "fields": panel_fields}
+        )
+    return panels
+
+
 def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
     """The add and change form: GET draws it, POST searches, picks or saves."""
     session = get_session()
@@ -109,12 +284,19 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
     if row is not None and not 1 <= row <= len(items):
         abort(404, description="That row does not exist; it may have been deleted.")
     has_code = any(f.name == "unit_cost_code" for f in fields)
-    typed: dict[str, Any] = items[row - 1] if row is not None else {}
+    is_cost = list_name == "costs"
+    typed: dict[str, Any] = dict(items[row - 1]) if row is not None else {}
+    costing = costing_of(typed) if is_cost else None
+    if is_cost and row is None:
+        typed.setdefault("year", 0)
     errors: dict[str, str] = {}
     extra: list[ErrorItem] = []
     action = "show"
     if request.method == "POST":
-        typed = posted(fields, request.form)
+        if is_cost:
+            typed, costing = _typed_cost(fields, request.form)
+        else:
+            typed = posted(fields, request.form)
         action = request.form.get("action", "save")
         search = request.form.get("search", "").strip()
         if action == "save" and search and search != request.form.get("searched", ""):
@@ -123,9 +305,13 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
             action = "search"
         if "pick" in request.form:
             typed["unit_cost_code"] = request.form["pick"]
+            if is_cost:
+                costing = "unit"
             action = "pick"
         if is_stale(project):
             extra += stale_errors(session, project, seen_revision())
+        elif action == "save" and is_cost and costing is None:
+            extra.append(ErrorItem("Choose how the cost is worked out", "#field-costing"))
         elif action == "save":
             values, errors = load(row_schema(list_name, schedules()), form_data(fields, typed))
             if not errors:
@@ -136,7 +322,11 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
                 )
                 names = {f.name for f in fields}
                 errors = {p.field: p.message for p in found if p.field in names}
-                extra += [ErrorItem(p.message) for p in found if p.field not in names]
+                extra += [
+                    ErrorItem(plain_message(p.message, None, list_name))
+                    for p in found
+                    if p.field not in names
+                ]
                 if not found:
                     project.set_doc(doc)
                     _audit_row(project, list_name, where, items[row - 1] if row else None, values)
@@ -148,8 +338,31 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
     picker = None
     if has_code and action == "search":
         picker = _picker(project, request.form.get("search", "").strip())
-    answers = {"agency": _agencies(project)} if any(f.name == "agency" for f in fields) else {}
-    form = form_fields(fields, typed, errors, answers=answers)
+    answers: dict[str, tuple[str, ...]] = {}
+    answer_words: dict[str, tuple[tuple[str, str], ...]] = {}
+    names = {f.name for f in fields}
+    if "agency" in names:
+        answers["agency"] = _agencies(project)
+    if "confidence_grade" in names:
+        answers["confidence_grade"], answer_words["confidence_grade"] = _grades()
+    if "outcome_theme" in names:
+        answers["outcome_theme"], answer_words["outcome_theme"] = _themes()
+    if is_cost:
+        for name in ("year", "end_year"):
+            answers[name], answer_words[name] = _years(project)
+    needed = {"year": True} if is_cost else {}
+    shown_fields = [f for f in fields if not (is_cost and f.name in COSTING_NAMES)]
+    form = form_fields(
+        shown_fields,
+        typed,
+        errors,
+        answers=answers,
+        group=list_name,
+        needed=needed,
+        answer_words=answer_words,
+    )
+    panels = _cost_panels(fields, typed, errors, costing, answers, answer_words) if is_cost else []
+    panel_fields = [f for p in panels for f in p["fields"]]
     return render_template(
         "rows/form.html",
         project=project,
@@ -158,10 +371,28 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
         heading=singular(list_name),
         fields=[f for f in form if not is_range(f.spec)],
         range_fields=[f for f in form if is_range(f.spec)],
+        panels=panels,
+        costing=costing,
+        code_name=_code_name(project, typed.get("unit_cost_code")),
         has_code=has_code,
         picker=picker,
-        errors=extra + summary(form),
+        errors=extra + summary(form) + summary(panel_fields),
     )
+
+
+def _code_name(project: models.Project, code: Any) -> str | None:
+    """The name of the unit cost a row names, to show beside its code."""
+    if not code:
+        return None
+    for local in project.unit_costs or []:
+        if isinstance(local, dict) and str(local.get("code", "")).lower() == str(code).lower():
+            return str(local.get("name") or "")
+    session = get_session()
+    found, _ = search_rows(session, current_table(session, project.organisation_id), str(code), 50)
+    for found_row in found:
+        if found_row.code.lower() == str(code).lower():
+            return f"{found_row.name} ({found_row.unit})" if found_row.unit else found_row.name
+    return None
 
 
 def _audit_row(

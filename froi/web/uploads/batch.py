@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from functools import partial
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ from ..core.reference import current_table, reference_for
 from ..core.running import user_name
 from ..core.summary import COLUMNS, parse_sort, sort_rows, summary_rows
 from . import jobs
-from .result_files import store, workbook_bytes
+from .result_files import workbook_bytes
 from .work import (
     CHECKED,
     CHECKING,
@@ -171,21 +171,47 @@ def upload() -> BaseResponse | tuple[str, int]:
         stored.status = CHECKING
         job = models.Job(organisation_id=org.id, kind="check", upload_id=stored.id)
         job.stage, job.user_name = f"Waiting to check {stored.file_name}", user_name()
-        upload_id, url = stored.id, url_for("batch.show", upload_id=stored.id)
-
-        def work(session: Session, progress: jobs.Progress) -> str:
-            try:
-                check_upload(session, get_or_fail(session, upload_id), progress)
-            except BaseException:
-                session.rollback()
-                _mark(session, upload_id, FAILED)
-                raise
-            return url
-
-        jobs.start(session, job, work)
+        jobs.start(session, job, result_url=url_for("batch.show", upload_id=stored.id))
         return redirect(url_for("jobs.show", job_id=job.id))
     check_upload(session, stored)
     return redirect(url_for("batch.show", upload_id=stored.id))
+
+
+@jobs.kind("check")
+def check_job(session: Session, job: models.Job, progress: jobs.Progress) -> str:
+    """Check a large upload in the background.  An upload no longer being checked was
+    checked by an earlier attempt whose worker stopped before it could say so."""
+    upload_id, url = int(job.upload_id or 0), str(job.params["result_url"])
+    upload = get_or_fail(session, upload_id)
+    if upload.status != CHECKING:
+        return url
+    try:
+        check_upload(session, upload, progress)
+    except jobs.LeaseLost:
+        raise  # another worker has the job now: leave the upload to it
+    except BaseException:
+        session.rollback()
+        _mark(session, upload_id, FAILED)
+        raise
+    return url
+
+
+@jobs.kind("compute")
+def compute_job(session: Session, job: models.Job, progress: jobs.Progress) -> str:
+    """Compute a large upload in the background.  An upload already computed was saved
+    by an earlier attempt whose worker stopped before it could say so: not again."""
+    upload_id, params = int(job.upload_id or 0), job.params
+    upload = get_or_fail(session, upload_id)
+    if upload.status == COMPUTED:
+        return str(params["result_url"])
+    if upload.status != COMPUTING:
+        raise jobs.JobFailed(
+            "The upload is no longer waiting to be computed (it was changed or computed "
+            "elsewhere). Nothing was saved by this job."
+        )
+    actor = Actor(**params["actor"])
+    _compute(session, upload, str(params["rule"]), progress, actor)
+    return str(params["result_url"])
 
 
 def get_or_fail(session: Session, upload_id: int) -> models.Upload:
@@ -261,12 +287,7 @@ def confirm(upload_id: int) -> BaseResponse:
             organisation_id=upload.organisation_id, kind="compute", upload_id=upload_id
         )
         job.stage, job.user_name = f"Waiting to compute {projects:,} projects", user_name()
-
-        def work(session: Session, progress: jobs.Progress) -> str:
-            _compute(session, get_or_fail(session, upload_id), rule, progress, actor)
-            return results_url
-
-        jobs.start(session, job, work)
+        jobs.start(session, job, rule=rule, actor=asdict(actor), result_url=results_url)
         return redirect(url_for("jobs.show", job_id=job.id))
     try:
         _compute(session, upload, rule, no_progress, actor)
@@ -296,11 +317,13 @@ def _compute(
     """Compute and save, or leave nothing saved and the upload as it was checked."""
     upload_id = upload.id
     try:
-        run, computed = compute_upload(session, upload, rule, actor, progress)
+        run, _results = compute_upload(session, upload, rule, actor, progress)
     except InvalidInput:
         session.rollback()
         check_upload(session, session.get(models.Upload, upload_id) or upload)
         raise jobs.JobFailed(STALE_CHECK) from None
+    except jobs.LeaseLost:
+        raise  # another worker has the job now: its upload is that worker's to mark
     except StaleDataError:
         # an update is conditional on the revision the confirm read: another save won
         session.rollback()
@@ -311,7 +334,7 @@ def _compute(
         _mark(session, upload_id, CHECKED)  # nothing was saved: it can be confirmed again
         raise
     # the results are ready; the workbook (seconds for 1,000 projects) is written after
-    jobs.after(partial(store, run.id, upload_id, computed))
+    jobs.after("results_workbook", run.id, upload_id)
 
 
 def _mark(session: Session, upload_id: int, status: str) -> None:

@@ -1,20 +1,42 @@
-"""Background jobs: long work run on a thread pool owned by the app, with real progress.
+"""Background jobs: long work put on the task queue, with real progress and a lease.
 
 A request that would take too long (checking or computing a large workbook) creates a
-:class:`~froi.web.core.models.Job` row and hands a function to the app's
-``concurrent.futures.ThreadPoolExecutor`` (``app.extensions["froi"]["executor"]``); the
-request returns at once with a link to the job's page, which shows ``<progress>`` and
-the stage in words and refreshes itself every two seconds (``<meta http-equiv=refresh>``,
-no JavaScript) until the job is done or has failed.
+:class:`~froi.web.core.models.Job` row naming the *kind* of work and its parameters,
+commits it, and puts one huey task on the queue (:mod:`froi.web.core.queue`): "run job
+42".  The request returns at once with a link to the job's page, which shows
+``<progress>`` and the stage in words until the job is done or has failed.  The same
+task runs in the web process's own worker threads on the embedded default and in
+``make worker`` processes when ``REDIS_URL`` is set: one code path.
 
-Each job runs in an app context with **its own database session**: the work's changes
-commit together or not at all, and the job's progress is written through a second,
-short-lived session so that a page polling the job sees it while the work is still
-uncommitted.  A job records the process running it (``worker``) and a ``heartbeat`` at
-every report.  On start the app marks failed every job left ``queued`` or ``running``
-by a process of this machine that no longer exists, and any job anywhere whose
-heartbeat is older than ``JOB_STALE_AFTER`` seconds, so a restart never leaves a job
-"running" for ever.
+**The row is the lease.**  A queue hands a task to a worker; it cannot tell whether the
+worker finished.  So:
+
+- *Claim.*  A worker starts a job only by ``UPDATE job SET status='running',
+  worker=<its claim>, attempts=attempts+1, lease_until=now+JOB_LEASE WHERE id=:id AND
+  status='queued'``: of two deliveries of one task, one claims it and the other finds
+  nothing to do.
+- *Heartbeat.*  While it works, a thread renews ``lease_until`` every third of
+  ``JOB_LEASE`` (only while ``worker`` is still its claim); progress reports renew it too.
+- *Fenced save.*  Every commit the work makes first renews the lease in the same
+  transaction, conditional on the claim: a worker whose lease lapsed and was given to
+  another can no longer save anything (its commit is refused and rolled back), and the
+  job is marked done or failed only by the claim that holds it.  Each kind of work also
+  starts by looking at what is already saved (an upload already computed is not computed
+  again), so a worker killed between saving and marking the job done leaves nothing to
+  save twice.
+- *Sweeper.*  A periodic task (every minute), each worker's start and each view of a job
+  page look for running jobs whose lease has lapsed (or whose process on this machine
+  has certainly ended): each is queued again, up to ``JOB_MAX_ATTEMPTS`` claims, and
+  after that marked failed with a message.  A queued job whose task went missing (the
+  queue was emptied) is sent again after ``JOB_STALE_AFTER`` seconds.
+
+So a worker killed mid-job leaves its job tried again safely, or failed with a message;
+never lost, never saved twice.
+
+Each job runs in an app context with **its own database session** (the work's changes
+commit together or not at all); progress is written through short sessions of its own so
+a page polling the job sees it while the work is still uncommitted.  Work that only makes
+something ready sooner (a results workbook to cache) is a plain task (:func:`after`).
 """
 
 from __future__ import annotations
@@ -26,29 +48,30 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template
-from sqlalchemy import select
+from huey import crontab
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from ..accounts.access import owned
-from ..core import models, observe
+from ..core import failures, models, observe, queue, retention
 from ..core.db import Database, get_session
 
 log = logging.getLogger(__name__)
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-#: What a person is told about a job whose process went away.
+#: What a person is told about a job whose workers kept stopping.
 INTERRUPTED = (
-    "The service was restarted while this work was in progress, so it did not finish. "
-    "Nothing was saved. Upload the workbook again."
+    "The work was interrupted (the service was restarted or a worker stopped) {times}, "
+    "so it did not finish. Nothing was saved. Upload the workbook again; if it happens "
+    "again, tell the service team (job {id})."
 )
 #: What a person is told when a job fails for a reason that is not theirs to fix.
 UNEXPECTED = (
@@ -57,8 +80,25 @@ UNEXPECTED = (
 )
 
 
+def interrupted(attempts: int, job_id: int) -> str:
+    """The message of a job given up on after ``attempts`` interrupted claims."""
+    times = {1: "once", 2: "twice"}.get(attempts, f"{attempts} times")
+    return INTERRUPTED.format(times=times, id=job_id)
+
+
+#: ... and when it failed because the service's storage did (a full disk, say).
+STORAGE = (
+    "The work did not finish: {title} ({kind}). Nothing was saved. Try again in a few "
+    "minutes; if it keeps happening, tell whoever runs the service (job {id})."
+)
+
+
 class JobFailed(Exception):
     """A job's work failed with a message meant for the person who started it."""
+
+
+class LeaseLost(Exception):
+    """This worker's claim on a job lapsed and went to another: it must stop, saving nothing."""
 
 
 #: Tells this process from an earlier one that had the same process id.
@@ -69,138 +109,276 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{BOOT}"
 
 
+def _settings(app: Flask) -> tuple[float, int, float]:
+    """``JOB_LEASE`` seconds, ``JOB_MAX_ATTEMPTS``, ``JOB_STALE_AFTER`` seconds."""
+    return (
+        float(app.config["JOB_LEASE"]),
+        int(app.config["JOB_MAX_ATTEMPTS"]),
+        float(app.config["JOB_STALE_AFTER"]),
+    )
+
+
+def _held(job_id: int, claim: str) -> Any:
+    """The condition that ``claim`` still holds job ``job_id``."""
+    return (models.Job.id == job_id) & (models.Job.worker == claim) & (models.Job.status == RUNNING)
+
+
+def _renew(session: Session, job_id: int, claim: str, lease: float, **values: Any) -> bool:
+    """Renew the lease (and set ``values``) if ``claim`` still holds it; whether it did."""
+    now = models.utcnow()
+    result = session.execute(
+        update(models.Job)
+        .where(_held(job_id, claim))
+        .values(heartbeat=now, lease_until=now + timedelta(seconds=lease), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 @dataclass
 class Progress:
-    """What a job's work calls to report its stage and how far it has got."""
+    """What a job's work calls to report its stage and how far it has got.
+
+    Each report renews the lease; a report that finds the lease gone raises
+    :class:`LeaseLost`, so the work stops at once.  A report that cannot be written for
+    another reason (the database busy) never stops the work.
+    """
 
     job_id: int
     sessions: sessionmaker[Session]
-    #: the latest report, kept so tests and logs can see the stages in order
+    claim: str = ""
+    lease: float = 300.0
+    #: the reports in order, so tests and logs can see the stages
     stages: list[str] = field(default_factory=list)
 
     def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
-        """Record the stage; a report that cannot be written never stops the work."""
         self.stages.append(stage)
         try:
             with self.sessions() as session:
-                job = session.get(models.Job, self.job_id)
-                if job is None:
-                    return
-                job.stage, job.done, job.total = stage[:300], done, total
-                job.heartbeat = models.utcnow()
+                held = _renew(
+                    session,
+                    self.job_id,
+                    self.claim,
+                    self.lease,
+                    stage=stage[:300],
+                    done=done,
+                    total=total,
+                )
                 session.commit()
         except SQLAlchemyError:
             log.warning("job %s: progress '%s' not recorded", self.job_id, stage, exc_info=True)
+            return
+        if not held:
+            raise LeaseLost(f"job {self.job_id}: the lease of {self.claim} has gone")
 
 
-#: The work of a job: given its own session and a progress reporter, it does the work,
-#: commits it, and returns the address of the page that shows the result.
-Work = Callable[[Session, Progress], str]
+#: The work of a kind of job: given its own session, the job and a progress reporter, it
+#: does the work, commits it, and returns the address of the page that shows the result.
+Work = Callable[[Session, models.Job, Progress], str]
+#: Every kind of job, by name (the feature that does the work registers it with :func:`kind`).
+KINDS: dict[str, Work] = {}
+#: Tasks with no job page (:func:`after`), by name.
+AFTER: dict[str, Callable[..., None]] = {}
 
 
-def executor(app: Flask) -> ThreadPoolExecutor:
-    pool: ThreadPoolExecutor = app.extensions["froi"]["executor"]
-    return pool
+def kind(name: str) -> Callable[[Work], Work]:
+    """Register ``work`` as the kind of job called ``name``."""
+
+    def register(work: Work) -> Work:
+        KINDS[name] = work
+        return work
+
+    return register
 
 
-def pending(app: Flask) -> set[Future[None]]:
-    futures: set[Future[None]] = app.extensions["froi"]["job_futures"]
-    return futures
+def after_task(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a task with no job page, run by :func:`after`."""
+
+    def register(task: Callable[..., None]) -> Callable[..., None]:
+        AFTER[name] = task
+        return task
+
+    return register
 
 
-def start(session: Session, job: models.Job, work: Work) -> models.Job:
-    """Record ``job`` (committing the request's session) and run ``work`` in the pool."""
+def _app() -> Flask:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    job.status, job.worker = QUEUED, worker_name()
+    return app
+
+
+def start(session: Session, job: models.Job, **params: Any) -> models.Job:
+    """Record ``job`` with ``params`` (committing the request's session) and queue it.
+
+    ``job.kind`` must be a registered kind; ``params`` must be JSON.
+    """
+    if job.kind not in KINDS:
+        raise ValueError(f"no kind of job is called {job.kind!r}")
+    job.status, job.worker, job.params = QUEUED, "", params
     job.heartbeat = models.utcnow()
     session.add(job)
     session.commit()
-    _submit(app, _run, app, job.id, work)
+    _send(_app(), job.id)
     return job
 
 
-def after(task: Callable[[], None]) -> None:
-    """Run ``task`` in the pool, in an app context, with no job page (work that only
+def after(name: str, *args: Any) -> None:
+    """Run the task ``name`` with ``args`` on the queue, with no job page (work that only
     makes something ready sooner, such as a file a download would otherwise write)."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if name not in AFTER:
+        raise ValueError(f"no task is called {name!r}")
+    app = _app()
+    _enqueue(app, app.extensions["froi"]["tasks"]["after"], name, *args)
 
-    def run() -> None:
-        with app.app_context():
+
+def _send(app: Flask, job_id: int) -> None:
+    """Put "run job ``job_id``" on the queue.  A queue that cannot be reached leaves the
+    job queued: the sweeper sends it again (and ``/readyz`` says the queue is down)."""
+    try:
+        _enqueue(app, app.extensions["froi"]["tasks"]["run_job"], job_id)
+    except Exception:
+        log.error(
+            "job %s could not be queued; the sweeper will send it again", job_id, exc_info=True
+        )
+
+
+def _enqueue(app: Flask, task: Any, *args: Any) -> None:
+    froi = app.extensions["froi"]
+    if froi["consumer_allowed"]:
+        with froi["job_lock"]:
+            if "consumer" not in froi:  # tests start workers only when they queue work
+                queue.start_consumer(app, int(app.config["JOB_WORKERS"]))
+    message = task.s(*args)
+    with froi["job_lock"]:  # counted before it can run (and be counted off)
+        froi["job_pending"].add(message.id)
+    try:
+        queue.huey_of(app).enqueue(message)
+    except BaseException:
+        _done_with(app, message.id)
+        raise
+
+
+def _done_with(app: Flask, task_id: str | None) -> None:
+    with app.extensions["froi"]["job_lock"]:
+        app.extensions["froi"]["job_pending"].discard(task_id)
+
+
+def claim(sessions: sessionmaker[Session], job_id: int, lease: float) -> str | None:
+    """Claim a queued job for this worker; the claim's name, or None if it is not queued."""
+    name = f"{worker_name()}:{secrets.token_hex(4)}"
+    now = models.utcnow()
+    with sessions() as session:
+        result = session.execute(
+            update(models.Job)
+            .where(models.Job.id == job_id, models.Job.status == QUEUED)
+            .values(
+                status=RUNNING,
+                worker=name,
+                attempts=models.Job.attempts + 1,
+                started_at=func.coalesce(models.Job.started_at, now),
+                heartbeat=now,
+                lease_until=now + timedelta(seconds=lease),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    return name if getattr(result, "rowcount", 0) == 1 else None
+
+
+def _fence(session: Session, job_id: int, claim: str, lease: float) -> None:
+    """Every commit of the work's session first renews the lease, in its transaction:
+    a commit by a worker that no longer holds the lease is refused."""
+
+    @event.listens_for(session, "before_commit")
+    def fenced(_session: Session) -> None:
+        if not _renew(session, job_id, claim, lease):
+            raise LeaseLost(f"job {job_id}: the lease of {claim} has gone; nothing saved")
+
+
+class Heartbeat(threading.Thread):
+    """Renews a claim's lease every third of the lease until stopped (or the lease is gone)."""
+
+    def __init__(self, sessions: sessionmaker[Session], job_id: int, claim: str, lease: float):
+        super().__init__(name=f"froi-heartbeat-{job_id}", daemon=True)
+        self.sessions, self.job_id, self.claim, self.lease = sessions, job_id, claim, lease
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.lease / 3):
             try:
-                task()
-            except Exception:
-                log.warning("background task failed", exc_info=True)
-
-    _submit(app, run)
-
-
-def _submit(app: Flask, fn: Callable[..., None], *args: Any) -> None:
-    future = executor(app).submit(fn, *args)
-    with app.extensions["froi"]["job_lock"]:
-        pending(app).add(future)
-    future.add_done_callback(lambda done: _forget(app, done))
+                with self.sessions() as session:
+                    held = _renew(session, self.job_id, self.claim, self.lease)
+                    session.commit()
+            except SQLAlchemyError:
+                log.warning("job %s: heartbeat not recorded", self.job_id, exc_info=True)
+                continue
+            if not held:
+                return
 
 
-def _forget(app: Flask, future: Future[None]) -> None:
-    with app.extensions["froi"]["job_lock"]:
-        pending(app).discard(future)
-
-
-def _run(app: Flask, job_id: int, work: Work) -> None:
+def run_job(app: Flask, job_id: int) -> None:
+    """The task: claim job ``job_id``, do its work under the lease, record the outcome."""
     db: Database = app.extensions["froi"]["db"]
-    with app.app_context():
-        _set(db.sessions, job_id, status=RUNNING, started_at=models.utcnow())
-        progress = Progress(job_id, db.sessions)
+    lease, _attempts, _stale = _settings(app)
+    with app.app_context(), observe.job_context(job_id):
+        claimed = claim(db.sessions, job_id, lease)
+        if claimed is None:
+            log.info("job %s is not queued (done, failed or claimed by another)", job_id)
+            return
+        heartbeat = Heartbeat(db.sessions, job_id, claimed, lease)
+        heartbeat.start()
+        progress = Progress(job_id, db.sessions, claimed, lease)
         try:
             with db.sessions() as session:
-                result_url = work(session, progress)
+                _fence(session, job_id, claimed, lease)
+                job = session.get(models.Job, job_id)
+                if job is None:
+                    return
+                work = KINDS.get(job.kind)
+                if work is None:
+                    raise RuntimeError(f"no kind of job is called {job.kind!r}")
+                result_url = work(session, job, progress)
+        except LeaseLost as lost:
+            log.warning("%s", lost)
         except JobFailed as failed:
-            _set(db.sessions, job_id, status=FAILED, error=str(failed))
-        except Exception:
+            _finish(db.sessions, job_id, claimed, status=FAILED, error=str(failed))
+        except Exception as error:
             log.exception("job %s failed", job_id)
-            _set(db.sessions, job_id, status=FAILED, error=UNEXPECTED.format(id=job_id))
+            _finish(db.sessions, job_id, claimed, status=FAILED, error=_message(error, job_id))
         else:
-            _set(db.sessions, job_id, status=DONE, stage="Done", result_url=result_url)
+            _finish(db.sessions, job_id, claimed, status=DONE, stage="Done", result_url=result_url)
+        finally:
+            heartbeat.stopped.set()
 
 
-def _set(sessions: sessionmaker[Session], job_id: int, **values: Any) -> None:
+def _message(error: Exception, job_id: int) -> str:
+    """What the person is told about a job that failed for a reason not theirs to fix: the
+    storage failure it was (a full disk, a database gone), or that something went wrong."""
+    failure = failures.classify(error)
+    if failure is None:
+        return UNEXPECTED.format(id=job_id)
+    return STORAGE.format(title=failure.title, kind=failure.kind, id=job_id)
+
+
+def _finish(sessions: sessionmaker[Session], job_id: int, claim: str, **values: Any) -> None:
+    """Record the outcome, only if ``claim`` still holds the job."""
+    now = models.utcnow()
     with sessions() as session:
-        job = session.get(models.Job, job_id)
-        if job is None:
-            return
-        for name, value in values.items():
-            setattr(job, name, value)
-        now = models.utcnow()
-        job.heartbeat = now
-        if values.get("status") in (DONE, FAILED):
-            job.finished_at = now
+        result = session.execute(
+            update(models.Job)
+            .where(_held(job_id, claim))
+            .values(heartbeat=now, finished_at=now, lease_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
-
-
-def wait_for_jobs(app: Flask, timeout: float = 60) -> None:
-    """Wait until no job or task is left, including those started by other jobs (tests,
-    and shutting down)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with app.extensions["froi"]["job_lock"]:
-            futures = set(pending(app))
-        left = deadline - time.monotonic()
-        if not futures or left <= 0:
-            return
-        wait(futures, timeout=left)
-
-
-def shutdown(app: Flask, timeout: float = 60) -> None:
-    """Let the jobs under way finish, then stop the pool."""
-    wait_for_jobs(app, timeout)
-    executor(app).shutdown(wait=True)
+    if getattr(result, "rowcount", 0) != 1:
+        log.warning("job %s: outcome of %s not recorded, its lease had gone", job_id, claim)
 
 
 def _process_gone(worker: str) -> bool:
-    """Whether the process named by ``worker`` (host:pid:boot) has certainly ended."""
+    """Whether the process named by ``worker`` (host:pid:boot...) has certainly ended."""
     host, pid, boot = ([*worker.split(":"), "", ""])[:3]
     if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine's process: only its heartbeat can tell
+        return False  # another machine's process: only its lease can tell
     if int(pid) == os.getpid():
         return boot != BOOT  # an earlier process that had this process's id
     try:
@@ -212,23 +390,123 @@ def _process_gone(worker: str) -> bool:
     return False
 
 
-def fail_stale_jobs(session: Session, stale_after: float) -> int:
-    """Mark failed the unfinished jobs whose process has gone (see the module's notes)."""
-    cutoff = models.utcnow() - timedelta(seconds=stale_after)
-    unfinished = session.scalars(select(models.Job).where(models.Job.status.in_((QUEUED, RUNNING))))
-    count = 0
-    for job in unfinished:
-        silent = job.heartbeat is None or job.heartbeat < cutoff
-        if _process_gone(job.worker) or silent:
-            job.status, job.error = FAILED, INTERRUPTED
-            job.finished_at = models.utcnow()
-            if job.upload_id is not None:
-                upload = session.get(models.Upload, job.upload_id)
-                if upload is not None and upload.status in ("checking", "computing"):
-                    upload.status = "failed"
-            count += 1
-    session.commit()
-    return count
+@dataclass
+class Swept:
+    """What a sweep did: jobs queued again, failed for good, and queued jobs sent again."""
+
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    resent: list[int] = field(default_factory=list)
+
+
+def sweep(app: Flask) -> Swept:
+    """Queue again (or fail) the running jobs whose lease has lapsed; send again the
+    queued jobs whose task went missing.  Every change is conditional on the row being as
+    it was read, so sweepers running at once on several machines do each thing once."""
+    db: Database = app.extensions["froi"]["db"]
+    _lease, max_attempts, stale_after = _settings(app)
+    now = models.utcnow()
+    swept = Swept()
+    with db.sessions() as session:
+        unfinished = session.scalars(
+            select(models.Job).where(models.Job.status.in_((QUEUED, RUNNING)))
+        ).all()
+        for job in unfinished:
+            seen: tuple[Any, ...] = (models.Job.id == job.id, models.Job.status == job.status)
+            if job.status == QUEUED:
+                last = job.heartbeat or job.created_at
+                if last + timedelta(seconds=stale_after) < now:
+                    _conditional(session, (*seen, models.Job.heartbeat == last), heartbeat=now)
+                    swept.resent.append(job.id)
+                continue
+            ends = job.lease_until or (job.heartbeat or job.created_at) + timedelta(
+                seconds=stale_after
+            )
+            if ends >= now and not _process_gone(job.worker):
+                continue
+            seen = (*seen, models.Job.worker == job.worker)
+            if job.attempts >= max_attempts:
+                message = interrupted(job.attempts, job.id)
+                if _conditional(
+                    session, seen, status=FAILED, error=message, finished_at=now, lease_until=None
+                ):
+                    _give_up_upload(session, job)
+                    swept.failed.append(job.id)
+            elif _conditional(
+                session,
+                seen,
+                status=QUEUED,
+                worker="",
+                lease_until=None,
+                heartbeat=now,
+                stage=f"Waiting to try again (attempt {job.attempts + 1} of {max_attempts})",
+            ):
+                swept.retried.append(job.id)
+        session.commit()
+    for job_id in swept.retried + swept.resent:
+        _send(app, job_id)
+    if swept.retried or swept.failed or swept.resent:
+        log.warning(
+            "sweep: queued again %s, failed %s, sent again %s",
+            swept.retried,
+            swept.failed,
+            swept.resent,
+        )
+    return swept
+
+
+def _conditional(session: Session, where: tuple[Any, ...], **values: Any) -> bool:
+    result = session.execute(
+        update(models.Job)
+        .where(*where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _give_up_upload(session: Session, job: models.Job) -> None:
+    """The upload of a job given up on: a check leaves it failed (upload it again); a
+    compute saved nothing, so it is checked and can be confirmed again."""
+    if job.upload_id is None:
+        return
+    upload = session.get(models.Upload, job.upload_id)
+    if upload is not None and upload.status in ("checking", "computing"):
+        upload.status = "failed" if upload.status == "checking" else "checked"
+
+
+def pending_tasks(app: Flask) -> int:
+    with app.extensions["froi"]["job_lock"]:
+        return len(app.extensions["froi"]["job_pending"])
+
+
+def wait_for_jobs(app: Flask, timeout: float = 60) -> None:
+    """Wait until every task this process queued has run, including those queued by other
+    tasks (tests, and shutting down).  With Redis the tasks run elsewhere: wait until no
+    job is queued or running."""
+    deadline = time.monotonic() + timeout
+    db: Database = app.extensions["froi"]["db"]
+    while time.monotonic() < deadline:
+        if queue.embedded(app):
+            if not pending_tasks(app):
+                return
+        else:
+            with db.sessions() as session:
+                left = session.scalar(
+                    select(func.count())
+                    .select_from(models.Job)
+                    .where(models.Job.status.in_((QUEUED, RUNNING)))
+                )
+            if not left:
+                return
+        time.sleep(0.05)
+
+
+def shutdown(app: Flask, timeout: float = 60) -> None:
+    """Let the jobs under way finish, then stop this process's workers."""
+    if "consumer" in app.extensions["froi"]:
+        wait_for_jobs(app, timeout)
+    queue.stop_consumer(app, timeout)
 
 
 def get_job(session: Session, job_id: int) -> models.Job:
@@ -239,9 +517,10 @@ def get_job(session: Session, job_id: int) -> models.Job:
 def show(job_id: int) -> str | Response:
     session = get_session()
     job = get_job(session, job_id)
-    stale = float(current_app.config["JOB_STALE_AFTER"])
-    if job.status in (QUEUED, RUNNING) and fail_stale_jobs(session, stale):
-        session.refresh(job)
+    if job.status in (QUEUED, RUNNING):
+        swept = sweep(_app())
+        if job.id in swept.retried + swept.failed:
+            session.refresh(job)
     if job.status == DONE and job.result_url:
         return redirect(job.result_url)
     return render_template(
@@ -270,22 +549,59 @@ def result(job_id: int) -> Response:
     return redirect(job.result_url)
 
 
-def _pool_open(app: Flask) -> None:
-    if executor(app)._shutdown:
-        raise RuntimeError("the job pool is shut down")
+def _register_tasks(app: Flask) -> None:
+    """The queue's tasks, bound to ``app`` (the same names in every process)."""
+    huey = queue.huey_of(app)
+
+    def run_job_task(job_id: int, task: Any = None) -> None:
+        try:
+            run_job(app, job_id)
+        finally:
+            _done_with(app, getattr(task, "id", None))
+
+    def after_task_(name: str, *args: Any, task: Any = None) -> None:
+        try:
+            with app.app_context():
+                AFTER[name](*args)
+        except Exception:
+            log.warning("background task %s failed", name, exc_info=True)
+        finally:
+            _done_with(app, getattr(task, "id", None))
+
+    def sweep_task() -> None:
+        sweep(app)
+
+    def purge_task() -> None:
+        retention.purge(app)
+
+    def sweep_on_start() -> None:
+        try:
+            sweep(app)
+        except SQLAlchemyError:
+            log.warning("sweep on start failed", exc_info=True)
+
+    app.extensions["froi"]["tasks"] = {
+        "run_job": huey.task(name="froi.run_job", context=True)(run_job_task),
+        "after": huey.task(name="froi.after", context=True)(after_task_),
+        "sweep": huey.periodic_task(crontab(minute="*"), name="froi.sweep")(sweep_task),
+        "purge": huey.periodic_task(crontab(minute="17", hour="3"), name="froi.purge")(purge_task),
+    }
+    huey.on_startup(name="froi.sweep_on_start")(sweep_on_start)
 
 
 def init_app(app: Flask, consumer: bool = True) -> None:
-    """The app's pool, and the jobs a previous process left unfinished marked failed."""
+    """The queue, its tasks and, on the embedded default, this process's workers (with
+    ``TESTING``, only once the app first queues something)."""
     app.config.setdefault("JOB_WORKERS", 2)
+    app.config.setdefault("JOB_LEASE", 60)
+    app.config.setdefault("JOB_MAX_ATTEMPTS", 3)
     app.config.setdefault("JOB_STALE_AFTER", 15 * 60)
     froi = app.extensions.setdefault("froi", {})
-    froi["executor"] = ThreadPoolExecutor(
-        max_workers=int(app.config["JOB_WORKERS"]), thread_name_prefix="froi-job"
-    )
-    froi["job_futures"] = set()
+    froi["huey"] = queue.make_huey(app)
+    froi["job_pending"] = set()
     froi["job_lock"] = threading.Lock()
-    observe.add_readiness_check(app, "queue", _pool_open)
-    db: Database = froi["db"]
-    with db.sessions() as session:
-        fail_stale_jobs(session, float(app.config["JOB_STALE_AFTER"]))
+    _register_tasks(app)
+    observe.add_readiness_check(app, "queue", queue.reachable)
+    froi["consumer_allowed"] = consumer and queue.embedded(app)
+    if froi["consumer_allowed"] and not app.testing:
+        queue.start_consumer(app, int(app.config["JOB_WORKERS"]))

@@ -2,7 +2,7 @@
 
 Writing the standard results workbook of 1,000 projects takes about ten seconds, so
 once an upload is computed (and its results page can be shown) the workbook is written
-in the background (:func:`.jobs.after`) into ``<instance>/results/``, and the download
+on the job queue (:func:`.jobs.after`) into ``<instance>/results/``, and the download
 serves that file.  It is a
 cache, not a record: the run holds everything, and a file that is missing (another
 machine, a cleared folder) is written again from the run's stored input, on its stored
@@ -26,6 +26,7 @@ from froi.workbook.results import write_results_workbook
 from ..core import models
 from ..core.db import database
 from ..core.reference import reference_for
+from . import jobs
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,12 @@ def _keep(path: Path, body: bytes) -> None:
         log.warning("results workbook %s not cached", path, exc_info=True)
 
 
-def store(run_id: int, upload_id: int, results: Results) -> None:
-    """Write and keep the workbook of a run just computed (its engine results in hand).
+@jobs.after_task("results_workbook")
+def store(run_id: int, upload_id: int) -> None:
+    """Write and keep the workbook of a run just computed.
 
-    Runs in the background, so it reads the run and upload in a session of its own.
+    A task on the queue (any worker, any machine), so it reads the run and upload in a
+    session of its own and computes the results again from the run's stored input.
     """
     with database().sessions() as session:
         run = session.get(models.Run, run_id)
@@ -80,7 +83,7 @@ def store(run_id: int, upload_id: int, results: Results) -> None:
             return
         path = cache_path(run, upload)
         if not path.is_file():
-            _keep(path, _write(run, upload, results))
+            _keep(path, _write(run, upload, None))
 
 
 def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:

@@ -1,0 +1,213 @@
+"""The job queue on the embedded default (huey on SQLite, workers in the web process) and
+the lease on each job row: claim, fenced save, sweeper, nothing saved twice."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from froi.web.core import queue
+from froi.web.core.db import Database, get_session
+from froi.web.core.models import Job, Project, Run, Upload, utcnow
+from froi.web.uploads import jobs
+
+from .conftest import first_organisation
+from .test_batch import PORTFOLIO, confirm, count, upload
+
+
+def _job(app: Flask, **values: object) -> int:
+    with app.app_context():
+        session = get_session()
+        job = Job(organisation_id=first_organisation(session).id, kind="check", **values)
+        session.add(job)
+        session.commit()
+        return job.id
+
+
+def _row(app: Flask, job_id: int) -> Job:
+    with app.app_context():
+        job = get_session().get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def test_the_embedded_queue_is_huey_on_sqlite_in_the_instance_folder(app: Flask) -> None:
+    huey = queue.huey_of(app)
+    assert type(huey).__name__ == "SqliteHuey"
+    assert huey.storage.filename == f"{app.instance_path}/queue.sqlite"
+    assert queue.embedded(app)
+    # tasks of one name in every process: a web process and make worker agree
+    names = {key.removeprefix("froi.web.uploads.jobs.") for key in huey._registry._registry}
+    assert {"froi.run_job", "froi.after", "froi.sweep"} <= names
+
+
+def test_background_jobs_go_through_the_queue_once_each(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A confirm in the background: one task, one claim, one run; the same task
+    delivered again (as a queue may) finds the job done and saves nothing."""
+    app.config["BATCH_BACKGROUND_ABOVE_PROJECTS"] = 0
+    checked = upload(client, PORTFOLIO)
+    job_url = confirm(client, checked.headers["Location"]).headers["Location"]
+    job_id = int(job_url.rsplit("/", 1)[1])
+    jobs.wait_for_jobs(app, timeout=120)
+    job = _row(app, job_id)
+    assert (job.status, job.attempts, job.lease_until) == ("done", 1, None)
+    assert job.params["rule"] == "suffix" and job.params["actor"]["email"]
+    assert re.fullmatch(r".+:\d+:[0-9a-f]{8}:[0-9a-f]{8}", job.worker)  # host:pid:boot:claim
+    jobs._send(app, job_id)  # delivered twice
+    jobs.wait_for_jobs(app, timeout=60)
+    assert _row(app, job_id).attempts == 1  # not claimed again
+    assert count(app, Run) == 1 and count(app, Project) == 50
+
+
+def _claimed(app: Flask, job_id: int, lease: float = 60) -> str:
+    db: Database = app.extensions["froi"]["db"]
+    claim = jobs.claim(db.sessions, job_id, lease)
+    assert claim is not None
+    return claim
+
+
+def test_a_job_is_claimed_by_one_worker_only(app: Flask) -> None:
+    job_id = _job(app, status="queued")
+    first = _claimed(app, job_id)
+    db: Database = app.extensions["froi"]["db"]
+    assert jobs.claim(db.sessions, job_id, 60) is None
+    job = _row(app, job_id)
+    assert (job.status, job.worker, job.attempts) == ("running", first, 1)
+    assert job.lease_until is not None and job.lease_until > utcnow() + timedelta(seconds=50)
+
+
+def test_a_worker_whose_lease_went_to_another_saves_nothing(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fence: a slow worker's commit after its lease lapsed and the job was claimed
+    again is refused in its own transaction; the outcome is the new claim's to record."""
+    sent: list[int] = []
+    monkeypatch.setattr(jobs, "_send", lambda _app, job_id: sent.append(job_id))
+    job_id = _job(app, status="queued")
+    db: Database = app.extensions["froi"]["db"]
+    slow = _claimed(app, job_id, lease=60)
+    session = db.sessions()
+    jobs._fence(session, job_id, slow, 60)
+    org = first_organisation(session).id
+    session.add(Project(organisation_id=org, project_ref="SLOW", doc={}))  # not yet flushed
+    # its lease lapses (a long pause), the sweeper queues the job again, another claims it
+    with db.sessions() as other:
+        job = other.get(Job, job_id)
+        assert job is not None
+        job.lease_until = utcnow() - timedelta(seconds=1)
+        other.commit()
+    swept = jobs.sweep(app)
+    assert swept.retried == [job_id] and sent == [job_id]
+    assert _row(app, job_id).stage == "Waiting to try again (attempt 2 of 3)"
+    fresh = _claimed(app, job_id)
+    with pytest.raises(jobs.LeaseLost):
+        session.commit()
+    session.rollback()
+    session.close()
+    assert count(app, Project) == 0
+    # nor can the slow worker report progress or record an outcome
+    with pytest.raises(jobs.LeaseLost):
+        jobs.Progress(job_id, db.sessions, slow, 60)("Still going", 1, 2)
+    jobs._finish(db.sessions, job_id, slow, status="done", result_url="/slow")
+    job = _row(app, job_id)
+    assert (job.status, job.worker, job.attempts, job.result_url) == ("running", fresh, 2, "")
+    jobs.Progress(job_id, db.sessions, fresh, 60)("Checking", 1, 2)
+    jobs._finish(db.sessions, job_id, fresh, status="done", result_url="/fresh")
+    job = _row(app, job_id)
+    assert (job.status, job.stage, job.done, job.result_url) == ("done", "Checking", 1, "/fresh")
+
+
+def test_the_sweeper_retries_up_to_the_limit_then_fails_with_a_message(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[int] = []
+    monkeypatch.setattr(jobs, "_send", lambda _app, job_id: sent.append(job_id))
+    now = utcnow()
+    dead = "localhost-not-this:1:x"  # another machine: only its lease can tell
+    gone_here = f"{jobs.socket.gethostname()}:{2**22 + 12345}:old:c"  # a pid that is not
+    lapsed = _job(app, status="running", worker=dead, attempts=1, lease_until=now - timedelta(1))
+    ended = _job(
+        app, status="running", worker=gone_here, attempts=2, lease_until=now + timedelta(1)
+    )
+    spent = _job(app, status="running", worker=dead, attempts=3, lease_until=now - timedelta(1))
+    alive = _job(app, status="running", worker=f"{jobs.worker_name()}:c", attempts=1,
+                 lease_until=now + timedelta(minutes=1))  # fmt: skip
+    lost = _job(app, status="queued", heartbeat=now - timedelta(hours=1))
+    waiting = _job(app, status="queued", heartbeat=now)
+    old = _job(app, status="running", worker=dead, heartbeat=now - timedelta(hours=1))
+    with app.app_context():
+        spent_upload = Upload(
+            organisation_id=first_organisation(get_session()).id, file_name="f.xlsx",
+            sha256="x", size=1, content=b"x", user_name="u", status="computing", report={},
+        )  # fmt: skip
+        get_session().add(spent_upload)
+        get_session().commit()
+        get_session().get(Job, spent).upload_id = spent_upload.id  # type: ignore[union-attr]
+        get_session().commit()
+    swept = jobs.sweep(app)
+    assert sorted(swept.retried) == sorted([lapsed, ended, old])
+    assert swept.failed == [spent] and swept.resent == [lost]
+    assert sorted(sent) == sorted([lapsed, ended, old, lost])
+    assert [_row(app, i).status for i in (lapsed, ended, old, lost, waiting, alive)] == [
+        "queued", "queued", "queued", "queued", "queued", "running",
+    ]  # fmt: skip
+    failed = _row(app, spent)
+    assert failed.status == "failed" and failed.finished_at is not None
+    assert failed.error == jobs.interrupted(3, spent)
+    assert "Nothing was saved" in failed.error
+    with app.app_context():  # a compute given up on saved nothing: it can be confirmed again
+        assert get_session().get(Upload, spent_upload.id).status == "checked"  # type: ignore[union-attr]
+    # a second sweep finds nothing more to do
+    again = jobs.sweep(app)
+    assert (again.retried, again.failed, again.resent) == ([], [], [])
+
+
+def test_a_failed_job_page_says_why_and_the_queue_is_in_readyz(
+    app: Flask, client: FlaskClient
+) -> None:
+    dead = "localhost-not-this:1:x"
+    spent = _job(
+        app, status="running", worker=dead, attempts=3, lease_until=utcnow() - timedelta(1)
+    )
+    shown = client.get(f"/jobs/{spent}").get_data(as_text=True)  # the page sweeps
+    assert "interrupted (the service was restarted or a worker stopped) 3 times" in shown
+    assert _row(app, spent).status == "failed"
+    assert client.get("/readyz").get_json()["checked"] == ["database", "queue"]
+
+
+def test_readyz_is_503_while_the_queue_is_unreachable(app: Flask) -> None:
+    good = app.extensions["froi"]["huey"]
+    app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens on port 9
+    app.extensions["froi"]["huey"] = queue.make_huey(app)
+    try:
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 503
+        assert response.get_json()["failed"] == {"queue": "unreachable"}
+    finally:
+        app.config["REDIS_URL"] = None
+        app.extensions["froi"]["huey"] = good
+    assert app.test_client().get("/readyz").status_code == 200
+
+
+def test_workers_start_only_when_asked(app: Flask) -> None:
+    """A process that only prepares the database (gunicorn's master) runs no workers."""
+    from froi.web import create_app
+
+    quiet = create_app(
+        {**app.config, "TESTING": False, "LOG_FORMAT": ""},
+        instance_path=app.instance_path,
+        queue_consumer=False,
+    )
+    try:
+        assert "consumer" not in quiet.extensions["froi"]
+    finally:
+        quiet.extensions["froi"]["db"].engine.dispose()
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(Job)) == 0
