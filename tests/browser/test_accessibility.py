@@ -41,7 +41,7 @@ NOT_PAGES = {
     "portfolio.export",
     "jobs.result",  # redirects to what the job made
     "accounts.sign_out",  # a form's post, then the sign-in page
-    "health.healthz",  # JSON for a load balancer
+    "health.healthz",  # JSON for a load balancer (docs/deployment.md)
     "health.readyz",
 }
 

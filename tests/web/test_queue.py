@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from froi.web.core import queue
 from froi.web.core.db import Database, get_session
-from froi.web.core.models import Job, Project, Run, Upload, utcnow
+from froi.web.core.models import AuditEvent, Job, Project, Run, Upload, utcnow
 from froi.web.uploads import jobs
 
-from .conftest import first_organisation
-from .test_batch import PORTFOLIO, confirm, count, upload
+from .conftest import SAMPLES, first_organisation
+from .pages import page
+from .test_batch import PORTFOLIO, confirm, count, upload, upload_and_confirm
 
 
 def _job(app: Flask, **values: object) -> int:
@@ -211,3 +212,43 @@ def test_workers_start_only_when_asked(app: Flask) -> None:
         quiet.extensions["froi"]["db"].engine.dispose()
     with app.app_context():
         assert get_session().scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_a_large_re_run_goes_through_the_queue_as_the_person_who_asked(
+    app: Flask, client: FlaskClient
+) -> None:
+    upload_and_confirm(client, SAMPLES / "edge_of_care_appraisal.xlsx")
+    with app.app_context():
+        original = get_session().scalars(select(Run)).one()
+        original_id = original.id
+    app.config["BATCH_BACKGROUND_ABOVE_PROJECTS"] = 0  # any run is "large"
+    for action, current in (("rerun", False), ("rerun-current", True)):
+        form = page(client.get(f"/runs/{original_id}")).hidden()
+        started = client.post(f"/runs/{original_id}/{action}", data=form)
+        assert re.fullmatch(r"/jobs/\d+", started.headers["Location"]), action
+        job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+        shown = page(client.get(started.headers["Location"]))
+        assert shown.h1 == [f"Re-running run {original_id}"] or "/runs/" in shown.text
+        jobs.wait_for_jobs(app, timeout=120)
+        job = _row(app, job_id)
+        assert (job.status, job.params["current"], job.attempts) == ("done", current, 1)
+        done = client.get(f"/jobs/{job_id}")
+        assert done.headers["Location"] == f"/runs/{job.run_id}"
+        with app.app_context():
+            again = get_session().get(Run, job.run_id)
+            assert again is not None
+            assert (again.rerun_of_id, again.reproduced) == (original_id, True)
+            assert again.user_name == "analyst@la.example"  # who asked, not the worker
+            event = (
+                get_session()
+                .scalars(
+                    select(AuditEvent).where(
+                        AuditEvent.action == "run.rerun", AuditEvent.object_id == again.id
+                    )
+                )
+                .one()
+            )
+            assert event.user_email == "analyst@la.example"
+        jobs._send(app, job_id)  # delivered again: nothing recorded twice
+        jobs.wait_for_jobs(app, timeout=60)
+    assert count(app, Run) == 3

@@ -15,6 +15,9 @@ document (the runs keep the documents they computed).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,8 +91,27 @@ class Actor:
     address: str = ""
 
 
+#: Who a background job acts for (the person who started it), while it runs.
+_acting: ContextVar[Actor | None] = ContextVar("froi_acting", default=None)
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    """Inside, :func:`current_actor` is ``actor``: a job's runs and audit events name the
+    person who started it, not the worker."""
+    token = _acting.set(actor)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
 def current_actor() -> Actor:
-    """The signed-in user, or the configured ``RUN_USER`` outside a signed-in request."""
+    """The signed-in user (or the person a background job acts for), or the configured
+    ``RUN_USER`` outside a signed-in request."""
+    acting = _acting.get()
+    if acting is not None:
+        return acting
     address = (request.remote_addr or "")[:64] if has_request_context() else ""
     if has_request_context() and current_user.is_authenticated:
         user: models.User = current_user

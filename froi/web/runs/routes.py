@@ -16,19 +16,34 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import asdict
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from calculator.errors import InvalidInput
 
 from ..accounts.access import current_organisation, owned, require_role
 from ..core import models
+from ..core.audit import current_actor
 from ..core.db import get_session
 from ..core.figures import project_figures, project_tables
 from ..core.reference import current_table
-from ..core.running import rerun, rerun_current, rerun_differences
+from ..core.running import rerun, rerun_current, rerun_differences, user_name
+from ..uploads import jobs
+from .differences import in_words
 from .rerun_reasons import rerun_reasons
 
 bp = Blueprint("runs", __name__, url_prefix="/runs")
@@ -110,7 +125,7 @@ def show(run_id: int) -> str:
         in_use=current_table(get_session(), run.organisation_id),
         figures=project_figures(run.results, chart_prefix=f"run-{run.id}", only=shown),
         paging={"page": page, "pages": pages, "shown": shown, "count": count},
-        differences=changed,
+        differences=in_words(changed, unlike.results) if unlike is not None else [],
         input_text=json.dumps(run.input_doc, indent=2, ensure_ascii=False),
     )
 
@@ -118,11 +133,65 @@ def show(run_id: int) -> str:
 RERUN = "re-run runs"
 
 
+#: What a re-run on the current tables that cannot compute says (nothing is recorded).
+CANNOT_RERUN = (
+    "This run cannot be re-run on {table}, version {version}, the table now in use: "
+    "{reasons}{more}. Nothing was recorded."
+)
+
+
+def _cannot(session: Session, run: models.Run, invalid: InvalidInput) -> str:
+    table = current_table(session, run.organisation_id)
+    reasons = list(dict.fromkeys(p.message for p in invalid.problems))
+    more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+    return CANNOT_RERUN.format(
+        table=table.name, version=table.version, reasons="; ".join(reasons[:3]), more=more
+    )
+
+
+def _in_background(run: models.Run, current: bool) -> BaseResponse | None:
+    """A re-run of more projects than ``BATCH_BACKGROUND_ABOVE_PROJECTS`` goes to the job
+    queue (its page shows the progress, then the new run); None for one done here."""
+    projects = len((run.input_doc or {}).get("projects") or [])
+    if projects <= int(current_app.config["BATCH_BACKGROUND_ABOVE_PROJECTS"]):
+        return None
+    session = get_session()
+    job = models.Job(organisation_id=run.organisation_id, kind="rerun")
+    job.stage = f"Waiting to re-run {projects:,} projects"
+    job.user_name = user_name()
+    jobs.start(session, job, run_id=run.id, current=current, actor=asdict(current_actor()))
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@jobs.kind("rerun")
+def rerun_job(session: Session, job: models.Job, progress: jobs.Progress) -> str:
+    """Re-run a large run in the background.  The new run is recorded with the job's
+    ``run_id`` in one transaction, so an attempt after a worker that stopped finds it."""
+    if job.run_id is not None:
+        return f"/runs/{job.run_id}"
+    run = session.get(models.Run, int(job.params["run_id"]))
+    if run is None:
+        raise jobs.JobFailed("The run was deleted before it could be re-run. Nothing was saved.")
+    projects = len((run.input_doc or {}).get("projects") or [])
+    progress(f"Re-running run {run.id}: computing {projects:,} projects", 0, projects)
+    try:
+        again = rerun_current(session, run) if job.params.get("current") else rerun(session, run)
+    except InvalidInput as invalid:
+        session.rollback()
+        raise jobs.JobFailed(_cannot(session, run, invalid)) from None
+    job.run_id = again.id
+    session.commit()
+    return f"/runs/{again.id}"
+
+
 @bp.post("/<int:run_id>/rerun")
 @require_role(models.ANALYST, RERUN)
 def rerun_view(run_id: int) -> BaseResponse:
     session = get_session()
     run = get_run(run_id)
+    background = _in_background(run, current=False)
+    if background is not None:
+        return background
     again = rerun(session, run)
     session.commit()
     return redirect(url_for("runs.show", run_id=again.id))
@@ -134,18 +203,15 @@ def rerun_current_view(run_id: int) -> BaseResponse:
     """Recompute the stored input on the tables now in use, linked to this run."""
     session = get_session()
     run = get_run(run_id)
+    background = _in_background(run, current=True)
+    if background is not None:
+        return background
     try:
         again = rerun_current(session, run)
     except InvalidInput as invalid:
         # the table in use may lack a code the run used: say so, record nothing
         session.rollback()
-        table = current_table(session, run.organisation_id)
-        reasons = list(dict.fromkeys(p.message for p in invalid.problems))
-        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
-        flash(
-            f"This run cannot be re-run on {table.name}, version {table.version}, the "
-            f"table now in use: {'; '.join(reasons[:3])}{more}. Nothing was recorded."
-        )
+        flash(_cannot(session, run, invalid))
         return redirect(url_for("runs.show", run_id=run.id))
     session.commit()
     return redirect(url_for("runs.show", run_id=again.id))

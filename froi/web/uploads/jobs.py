@@ -48,6 +48,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -60,7 +61,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from ..accounts.access import owned
-from ..core import failures, models, observe, queue, retention
+from ..core import audit, failures, models, observe, queue, retention
 from ..core.db import Database, get_session
 
 log = logging.getLogger(__name__)
@@ -336,7 +337,9 @@ def run_job(app: Flask, job_id: int) -> None:
                 work = KINDS.get(job.kind)
                 if work is None:
                     raise RuntimeError(f"no kind of job is called {job.kind!r}")
-                result_url = work(session, job, progress)
+                actor = job.params.get("actor")
+                with audit.acting_as(audit.Actor(**actor)) if actor else nullcontext():
+                    result_url = work(session, job, progress)
         except LeaseLost as lost:
             log.warning("%s", lost)
         except JobFailed as failed:
@@ -531,14 +534,19 @@ def show(job_id: int) -> str | Response:
     )
 
 
-#: Titles of job pages by kind, with the file they work on.
-TITLES = {"check": "Checking {file}", "compute": "Computing the projects of {file}"}
+#: Titles of job pages by kind, with the file or run they work on.
+TITLES = {
+    "check": "Checking {file}",
+    "compute": "Computing the projects of {file}",
+    "rerun": "Re-running run {run}",
+}
 
 
 def job_title(session: Session, job: models.Job) -> str:
     upload = session.get(models.Upload, job.upload_id) if job.upload_id else None
     file = upload.file_name if upload is not None else "the upload"
-    return TITLES.get(job.kind, "Working").format(file=file)
+    run = (job.params or {}).get("run_id", "")
+    return TITLES.get(job.kind, "Working").format(file=file, run=run)
 
 
 @bp.get("/<int:job_id>/result")
