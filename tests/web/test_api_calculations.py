@@ -229,6 +229,11 @@ def test_limits_are_413_and_422(app: Flask, analyst: dict[str, str]) -> None:
             client.post("/api/v1/calculations?simulations=6", json=doc, headers=analyst), 422
         )["detail"]
     )
+    app.config["API_MAX_SIMULATION_DRAWS"] = 5_000_000
+    app.config["API_MAX_BOOTSTRAP_DRAWS"] = 1000
+    case_level = json.loads((SAMPLES / "enfield_case_level.json").read_text())
+    over = problem(client.post("/api/v1/calculations", json=case_level, headers=analyst), 422)
+    assert over["errors"][0]["path"] == "settings.bootstrap_resamples"
     bad = problem(
         client.post(
             "/api/v1/calculations?simulations=-1&seed=x&extra=1", json=sample(), headers=analyst
@@ -368,3 +373,35 @@ def test_a_full_disk_is_a_503_problem(app: Flask, analyst: dict[str, str], backe
     body = problem(response, 503)
     assert "storage is full" in body["detail"]
     assert response.headers["Retry-After"]
+
+
+def test_the_rate_limit_is_shared_by_every_process(app: Flask, analyst: dict[str, str]) -> None:
+    """Two apps on one database (two gunicorn workers) count against the same limit."""
+    from froi.web import create_app
+
+    app.config["API_RATE_LIMIT"] = 4
+    other = create_app(
+        {**app.config, "DATABASE_URL": app.config["DATABASE_URL"]},
+        instance_path=app.instance_path,
+    )
+    other.config["API_RATE_LIMIT"] = 4
+    try:
+        clients = (app.test_client(), other.test_client())
+        answers = [
+            clients[i % 2].get("/api/v1/runs", headers=analyst).status_code for i in range(6)
+        ]
+    finally:
+        other.extensions["froi"]["db"].engine.dispose()
+    assert answers == [200, 200, 200, 200, 429, 429]
+
+
+def test_a_body_without_a_length_is_held_to_the_limit(app: Flask, analyst: dict[str, str]) -> None:
+    app.config["API_MAX_JSON_BYTES"] = 1000
+    body = json.dumps({"projects": [{"name": "x" * 5000}]}).encode()
+    response = app.test_client().post(
+        "/api/v1/calculations",
+        input_stream=io.BytesIO(body),
+        headers={**analyst, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # as a server reading chunks says
+    )
+    assert "at most 1,000 bytes" in problem(response, 413)["detail"]

@@ -23,7 +23,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
 
 def test_the_pool_is_sized_from_the_settings(app: Flask, backend: str) -> None:
     settings = PoolSettings.from_config({"WEB_THREADS": "8", "SQLITE_BUSY_TIMEOUT": "3"})
-    assert (settings.pool_size, settings.max_overflow, settings.busy_timeout) == (10, 8, 3.0)
+    assert (settings.pool_size, settings.max_overflow, settings.busy_timeout) == (10, 16, 3.0)
     given = PoolSettings.from_config({"DATABASE_POOL_SIZE": "3", "DATABASE_MAX_OVERFLOW": "1"})
     assert (given.pool_size, given.max_overflow) == (3, 1)
     db: Database = app.extensions["froi"]["db"]
@@ -32,3 +32,11 @@ def test_the_pool_is_sized_from_the_settings(app: Flask, backend: str) -> None:
     else:
         with db.engine.connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_a_pool_with_every_connection_busy_is_the_busy_page() -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from froi.web.core.failures import BUSY, classify
+
+    assert classify(PoolTimeout("QueuePool limit of size 6 overflow 16 reached")) is BUSY

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 
+from froi.web.core.formatting import ratio
 from froi.web.core.models import Run
 from froi.web.core.running import differences
 from froi.web.runs.rerun_reasons import rerun_reasons
@@ -52,10 +55,20 @@ def test_rerun_on_a_published_changed_table_names_the_changed_unit_cost(
     changed = differences(original.results, again.results)
     assert any(d.path == "projects[0].froi" for d in changed)
     text = tight(shown.get_data(as_text=True))
-    assert "Figures changed" in text and "instead of version 2026.2" in text
+    old_table = f"{original.unit_cost_table_name}, version {original.unit_cost_table_version}"
+    assert "Figures changed" in text and f"instead of {old_table}, which run" in text
     assert '<th scope="row">SS3.0</th>' in text
     assert '<td class="numeric">£2,995.00</td><td class="numeric">£1,234.50</td>' in text
-    assert "<code>projects[0].froi</code>" in text
+    # what differs, in words and rounded money: no JSON paths, no 15-digit numbers
+    ref = original.results["projects"][0]["project_id"]
+    froi = original.results["projects"][0]["froi"], again.results["projects"][0]["froi"]
+    assert (
+        f'<th scope="row">Project {ref}, FROI</th><td class="numeric">{ratio(froi[0])}</td>'
+        f'<td class="numeric">{ratio(froi[1])}</td>'
+    ) in text
+    assert f'<th scope="row">Project {ref}, fiscal benefits by agency, ' in text
+    assert "projects[0]" not in text and "fiscal_by_agency" not in text
+    assert not re.search(r">-?\d+\.\d{6,}<", text)  # no long unrounded numbers
     # only the code that changed, among the codes the run used, is named
     assert "CR4.0</th>" not in text and "SS2.0</th>" not in text
     # the engine, deflators and base year did not change, so they are not given as reasons

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from flask import Flask
@@ -19,7 +20,7 @@ from froi.web.core.models import Run
 from froi.web.core.reference import current_table
 from froi.web.core.running import differences
 
-from .pages import page, see_results, submit
+from .pages import cost_form, page, see_results, submit
 from .test_projects import create
 from .test_results import import_sample, latest_run
 
@@ -80,7 +81,11 @@ def test_a_rerun_that_differs_names_the_figures(app: Flask, client: FlaskClient)
     again = latest_run(app)
     assert again.reproduced is False
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Not reproduced" in html and "projects[0].froi" in html
+    ref = results["projects"][0]["project_id"]
+    assert "Not reproduced" in html and f'<th scope="row">Project {ref}, FROI</th>' in html
+    # a change smaller than the rounding is shown to nine significant figures
+    shown = re.findall(r"Project [^<]*, FROI</th><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)<", html)
+    assert shown and shown[0][0] != shown[0][1] and len(shown[0][0]) < 14, shown
 
 
 def test_differences_are_within_a_relative_1e_9() -> None:
@@ -125,9 +130,15 @@ def test_the_runs_list_pages_in_the_database_and_names_the_table(
 
     monkeypatch.setattr(routes, "PAGE_SIZE", 2)
     location = create(client, project_id="LIST-1", name="Listed")
-    submit(client, f"{location}/costs/new", {"amount": "100", "agency": "Local Authority"})
+    submit(
+        client, f"{location}/costs/new", cost_form({"amount": "100", "agency": "Local Authority"})
+    )
     for amount in ("200", "300"):  # each change, then asking, records a run
-        submit(client, f"{location}/costs/1/edit", {"amount": amount, "agency": "Local Authority"})
+        submit(
+            client,
+            f"{location}/costs/1/edit",
+            cost_form({"amount": amount, "agency": "Local Authority"}),
+        )
         see_results(client, location)
     see_results(client, location)  # nothing changed: no new run
     first = page(client.get("/runs/"))
@@ -138,7 +149,11 @@ def test_the_runs_list_pages_in_the_database_and_names_the_table(
     assert table.count(f"{in_use.name}, version {in_use.version} (national)") == 2, table
     assert "not available" not in table  # the FROI comes from the run's own column
     # a third run: the second page holds the oldest
-    submit(client, f"{location}/costs/1/edit", {"amount": "400", "agency": "Local Authority"})
+    submit(
+        client,
+        f"{location}/costs/1/edit",
+        cost_form({"amount": "400", "agency": "Local Authority"}),
+    )
     see_results(client, location)
     second = page(client.get("/runs/?page=2"))
     assert "Runs 3 to 3 of 3" in second.text and 'aria-current="page">Page 2' in second.text
@@ -146,3 +161,37 @@ def test_the_runs_list_pages_in_the_database_and_names_the_table(
         oldest = get_session().scalars(select(Run).order_by(Run.id)).first()
         assert oldest is not None and f"/runs/{oldest.id}" in second.text
         assert oldest.project_count == 1 and oldest.froi == oldest.results["projects"][0]["froi"]
+
+
+def test_what_differs_is_said_in_words_with_rounded_money() -> None:
+    from froi.web.runs.differences import in_words
+
+    stored = {
+        "run": {"engine_version": "1.0"},
+        "projects": [
+            {
+                "project_id": "EOC-01",
+                "froi": 1.8412345678901,
+                "fiscal_by_agency": {"Local Authority": 1810344.447087125},
+                "outcomes": [{"description": "Fewer care entries", "pv_fiscal": 1000.123456}],
+                "years": [{"t": 0, "costs": 5.5}, {"t": 1, "costs": 12.25}],
+            }
+        ],
+    }
+    now = copy.deepcopy(stored)
+    now["run"]["engine_version"] = "1.1"
+    p = now["projects"][0]
+    p["froi"], p["fiscal_by_agency"]["Local Authority"] = 1.79, 1790120.4
+    p["outcomes"][0]["pv_fiscal"], p["years"][1]["costs"] = 990.6, 13.0
+    words = [(c.figure, c.before, c.now) for c in in_words(differences(stored, now), stored)]
+    assert words == [
+        ("Project EOC-01, fiscal benefits by agency, Local Authority", "£1,810,344", "£1,790,120"),
+        ("Project EOC-01, FROI", "£1.84 per £1", "£1.79 per £1"),
+        (
+            "Project EOC-01, outcome 1 (Fewer care entries), present value of fiscal benefits",
+            "£1,000",
+            "£991",
+        ),
+        ("Project EOC-01, year 1, costs", "£12", "£13"),
+        ("The run's record, calculator version", "1.0", "1.1"),
+    ]

@@ -23,6 +23,7 @@ from froi.workbook.results import write_results_workbook
 
 from ..core import models
 from ..core.reference import reference_for
+from . import limits
 from .problems import ApiProblem, items
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,8 +77,10 @@ def read_json() -> Any:
             "Send the input as JSON, with 'Content-Type: application/json'"
             + (f"; got '{request.mimetype}'" if request.mimetype else ""),
         )
+    data = request.get_data(cache=False)
+    limits.check_body_size(len(data))  # a body sent without Content-Length, too
     try:
-        return parse_json(request.get_data(cache=False), "request body")
+        return parse_json(data, "request body")
     except InvalidInput as invalid:
         raise ApiProblem(
             400, "invalid-input", str(invalid.problems[0]), errors=items(invalid.problems)

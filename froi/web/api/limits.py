@@ -9,7 +9,9 @@ document that names the limit and what was sent:
 - ``API_MAX_ROWS`` (50,000): projects and rows of their lists, with the input's own unit
   cost rows, in one input; more is 422;
 - ``API_MAX_SIMULATIONS`` (100,000) Monte Carlo simulations in one run, and
-  ``API_MAX_SIMULATION_DRAWS`` (5,000,000) simulations times projects; more is 422;
+  ``API_MAX_SIMULATION_DRAWS`` (5,000,000) simulations times projects, and
+  ``API_MAX_BOOTSTRAP_DRAWS`` (250,000,000) bootstrap resamples times cases (about
+  2.5 s of computing here); more is 422;
 - ``API_RATE_LIMIT`` (120) requests per token per ``API_RATE_WINDOW`` (60) seconds;
   more is 429 with ``Retry-After`` (:mod:`.auth`).
 """
@@ -20,7 +22,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from calculator.fields import PROJECT_LISTS
+from calculator.fields import PROJECT_LISTS, SETTINGS, by_name
 from calculator.jsonpath import NESTED_LISTS
 from froi.workbook.limits import DEFAULT_LIMITS, MB
 
@@ -31,9 +33,12 @@ DEFAULTS = {
     "API_MAX_ROWS": 50_000,
     "API_MAX_SIMULATIONS": 100_000,
     "API_MAX_SIMULATION_DRAWS": 5_000_000,
+    "API_MAX_BOOTSTRAP_DRAWS": 250_000_000,
     "API_RATE_LIMIT": 120,
     "API_RATE_WINDOW": 60,
 }
+#: Bootstrap resamples when the input does not say (the declaration's default).
+DEFAULT_RESAMPLES = int(by_name(SETTINGS)["bootstrap_resamples"].default or 0)
 #: A workbook may be as large as the workbook reader takes.
 MAX_WORKBOOK_BYTES = DEFAULT_LIMITS.max_bytes
 
@@ -55,6 +60,7 @@ def describe() -> dict[str, int]:
         "rows": limit("API_MAX_ROWS"),
         "simulations": limit("API_MAX_SIMULATIONS"),
         "simulation_draws": limit("API_MAX_SIMULATION_DRAWS"),
+        "bootstrap_draws": limit("API_MAX_BOOTSTRAP_DRAWS"),
         "rate": limit("API_RATE_LIMIT"),
         "rate_window": limit("API_RATE_WINDOW"),
     }
@@ -66,9 +72,12 @@ def _megabytes(size: int) -> str:
 
 def check_request_size() -> None:
     """Before an API request is read: 413 if its declared length is over its limit."""
-    length = request.content_length
-    if length is None:
-        return
+    if request.content_length is not None:
+        check_body_size(request.content_length)
+
+
+def check_body_size(length: int) -> None:
+    """413 if a body of ``length`` bytes is over the limit of its kind."""
     multipart = request.mimetype == "multipart/form-data"
     most = MAX_WORKBOOK_BYTES + 1024 * 1024 if multipart else limit("API_MAX_JSON_BYTES")
     if length > most:
@@ -114,6 +123,7 @@ def check_input_size(doc: Any) -> None:
             "in one request. Send the projects in several requests.",
         )
     settings = doc.get("settings") if isinstance(doc, dict) else None
+    _check_bootstrap(doc, settings)
     simulations = settings.get("simulations") if isinstance(settings, dict) else None
     if isinstance(simulations, bool) or not isinstance(simulations, int | float):
         return  # none asked for, or not a number: the engine's check says what is wrong
@@ -141,6 +151,30 @@ def check_input_size(doc: Any) -> None:
             f"runs at most {most:,} in one request. Ask for fewer simulations or send "
             "fewer projects.",
             errors=[_item("settings.simulations", f"{draws:,} draws is over {most:,}")],
+        )
+
+
+def _check_bootstrap(doc: Any, settings: Any) -> None:
+    """422 if bootstrap resamples times the case-level projects' cases is over the limit."""
+    resamples = settings.get("bootstrap_resamples") if isinstance(settings, dict) else None
+    if isinstance(resamples, bool) or not isinstance(resamples, int | float):
+        resamples = DEFAULT_RESAMPLES  # the declared default (or the engine refuses it)
+    projects = doc.get("projects") if isinstance(doc, dict) else None
+    cases = sum(
+        len(p["cases"])
+        for p in (projects if isinstance(projects, list) else [])
+        if isinstance(p, dict) and isinstance(p.get("cases"), list)
+    )
+    draws = int(resamples) * cases
+    most = limit("API_MAX_BOOTSTRAP_DRAWS")
+    if draws > most:
+        raise ApiProblem(
+            422,
+            "over-limit",
+            f"{int(resamples):,} bootstrap resamples of {cases:,} cases is {draws:,} draws; "
+            f"the API runs at most {most:,} in one request. Ask for fewer resamples "
+            "(settings.bootstrap_resamples) or send fewer cases.",
+            errors=[_item("settings.bootstrap_resamples", f"{draws:,} draws is over {most:,}")],
         )
 
 

@@ -217,7 +217,8 @@ def replace_project(project_id: int) -> Any:
     session = get_session()
     project = get_project(session, project_id)
     wanted = request.headers.get("If-Match")
-    if wanted is not None and wanted.strip().strip('"') != str(project.revision):
+    given = (wanted or "").strip().removeprefix("W/").strip('"')
+    if wanted is not None and given != str(project.revision):
         raise ApiProblem(
             412,
             "precondition-failed",

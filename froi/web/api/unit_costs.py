@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from calculator import unit_costs as uc
 
@@ -24,7 +24,14 @@ from ..accounts.access import current_organisation, need
 from ..core import models
 from ..core.audit import record
 from ..core.db import get_session
-from ..core.reference import app_reference, current_table, engine_table, search_rows, value_at_base
+from ..core.reference import (
+    app_reference,
+    current_table,
+    effective_rows,
+    engine_table,
+    search_rows,
+    value_at_base,
+)
 from ..unit_costs.edit import STEWARD, check_meta
 from ..unit_costs.files import check_table
 from ..unit_costs.store import META_FORM_FIELDS, VersionTaken, new_version, publish, visible_tables
@@ -185,8 +192,9 @@ def list_codes(name: str, version: str, q: str, **args: Any) -> Any:
 @errors(blp, 404)
 def show_code(name: str, version: str, code: str) -> Any:
     table = find_version(name, version)
-    rows, _ = search_rows(get_session(), table, "", 10_000_000)
-    found = next((r for r in rows if r.code.casefold() == code.casefold()), None)
+    Row = models.UnitCostRow
+    query = effective_rows(table).where(func.lower(Row.code) == code.lower())
+    found = get_session().scalars(query.limit(1)).first()  # codes match regardless of case
     if found is None:
         raise ApiProblem(404, "not-found", f"Unit cost table '{table.label}' has no code '{code}'.")
     return json_response(row_json(found, table))

@@ -63,6 +63,9 @@ def database_url(app: Flask) -> str:
 #: How long a SQLite connection waits for another's write to finish, in seconds
 #: (``SQLITE_BUSY_TIMEOUT``); writes are short, so a wait this long means something is wrong.
 SQLITE_BUSY_TIMEOUT = 15.0
+#: Connections a process may open beyond its pool under a burst: enough for the
+#: development server, which starts a thread for every request (gunicorn bounds them).
+OVERFLOW = 16
 #: Connections each process keeps open to PostgreSQL beyond its threads (``DATABASE_POOL_SIZE``
 #: defaults to the threads a worker serves with, plus these for its background jobs).
 POOL_HEADROOM = 2
@@ -93,7 +96,7 @@ class PoolSettings:
         return cls(
             busy_timeout=float(config.get("SQLITE_BUSY_TIMEOUT") or SQLITE_BUSY_TIMEOUT),
             pool_size=int(config.get("DATABASE_POOL_SIZE") or threads + POOL_HEADROOM),
-            max_overflow=int(config.get("DATABASE_MAX_OVERFLOW") or threads),
+            max_overflow=int(config.get("DATABASE_MAX_OVERFLOW") or OVERFLOW),
             pool_timeout=float(config.get("DATABASE_POOL_TIMEOUT") or 10.0),
         )
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from flask import Flask, g
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.wrappers import Response
 
 log = logging.getLogger("froi.storage")
@@ -104,6 +105,8 @@ def classify(error: BaseException) -> Failure | None:
         if error.errno == errno.EROFS:
             return READ_ONLY
         return None
+    if isinstance(error, PoolTimeout):  # every connection of the pool busy for too long
+        return BUSY
     if not isinstance(error, DBAPIError):
         return None
     code = getattr(error.orig, "sqlstate", None)
@@ -175,4 +178,5 @@ def init_app(app: Flask) -> None:
         return page, 503, {"Retry-After": str(RETRY_AFTER)}
 
     app.register_error_handler(DBAPIError, unavailable)
+    app.register_error_handler(PoolTimeout, unavailable)
     app.register_error_handler(OSError, unavailable)

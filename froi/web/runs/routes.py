@@ -43,6 +43,7 @@ from ..core.figures import project_figures, project_tables
 from ..core.reference import current_table
 from ..core.running import rerun, rerun_current, rerun_differences, user_name
 from ..uploads import jobs
+from .differences import in_words
 from .rerun_reasons import rerun_reasons
 
 bp = Blueprint("runs", __name__, url_prefix="/runs")
@@ -124,7 +125,7 @@ def show(run_id: int) -> str:
         in_use=current_table(get_session(), run.organisation_id),
         figures=project_figures(run.results, chart_prefix=f"run-{run.id}", only=shown),
         paging={"page": page, "pages": pages, "shown": shown, "count": count},
-        differences=changed,
+        differences=in_words(changed, unlike.results) if unlike is not None else [],
         input_text=json.dumps(run.input_doc, indent=2, ensure_ascii=False),
     )
 
