@@ -135,7 +135,7 @@ def test_create_a_project_add_rows_with_the_picker_and_read_its_froi_by_keyboard
     assert page.locator("h1").inner_text() == "Results of KB-1"
     check_axe(page, "results")
     shown = page.locator(
-        "xpath=//dt[normalize-space()='Fiscal return on investment (FROI)']"
+        "xpath=//dt[starts-with(normalize-space(), 'Fiscal return on investment (FROI)')]"
         "/following-sibling::dd[contains(@class, 'headline-value')]"
     )
     froi = shown.first.inner_text()

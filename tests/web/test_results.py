@@ -36,8 +36,12 @@ def import_sample(client: FlaskClient, name: str) -> str:
 
 
 def headline(html: str) -> dict[str, str]:
-    """The headline figures of a results page, by name."""
-    pairs = re.findall(r"<dt>([^<]+)</dt>\s*<dd class=\"headline-value\">([^<]+)</dd>", html)
+    """The headline figures of a results page, by name; each name links to the glossary."""
+    pairs = re.findall(
+        r'<dt><a class="term-link" href="/glossary#[a-z-]+">([^<]+)<span class="visually-hidden">'
+        r' \(what this means\)</span></a></dt>\s*<dd class="headline-value">([^<]+)</dd>',
+        html,
+    )
     return {name: value.replace("&#39;", "'") for name, value in pairs}
 
 

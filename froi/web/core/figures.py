@@ -33,6 +33,41 @@ class Figure:
     value: str
     note: str = ""
 
+    @property
+    def term(self) -> str:
+        """The glossary entry (``/glossary#...``) that explains this figure."""
+        return figure_term(self.name)
+
+
+#: Glossary anchors of figures whose words alone do not say which entry explains them.
+FIGURE_TERMS = {
+    "Net budget impact": "fiscal-benefit",
+    "Payback": "payback",
+    "Value for money": "value-for-money",
+    "Cashable fiscal benefits": "cashable",
+    "Non-cashable fiscal benefits": "cashable",
+    "Projected annual FROI": "froi",
+    "Sample confidence level": "observed-froi",
+    "Simulations": "uncertainty",
+}
+
+
+def figure_term(name: str) -> str:
+    """The glossary anchor of a headline figure, by its name."""
+    if name in FIGURE_TERMS:
+        return FIGURE_TERMS[name]
+    if name.startswith(("Chance", "FROI, middle", "NPV, middle")):
+        return "uncertainty"
+    if "Observed" in name or "case" in name:
+        return "observed-froi"
+    if "FROI" in name:
+        return "froi"
+    if "NPV" in name:
+        return "npv"
+    if "benefit" in name:
+        return "fiscal-benefit"
+    return "present-value"
+
 
 @dataclass
 class ProjectFigures:
@@ -200,6 +235,37 @@ def _agency_rows(p: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+#: What each input the tornado varies is, in words.
+TORNADO_INPUTS = {
+    "success": "success rate",
+    "deadweight": "deadweight",
+    "value": "unit value",
+    "amount": "cost",
+}
+#: Characters of a tornado bar's label (the chart leaves it 230 pixels); the table has all.
+TORNADO_LABEL = 34
+
+
+def tornado_label(t: dict[str, Any]) -> str:
+    """A tornado row named by what the person wrote: "Entries to care avoided: success
+    rate", or "Outcome 3: unit value" for a row with no description."""
+    kind = "Outcome" if t.get("list") == "outcomes" else "Cost"
+    label = str(t.get("label") or "").strip()
+    what = TORNADO_INPUTS.get(str(t.get("field")), str(t.get("field")).replace("_", " "))
+    row = t.get("row")
+    named = label if label and label != "cost row" else f"{kind} {row}"
+    return f"{named}: {what}"
+
+
+def _short(text: str) -> str:
+    """A chart label cut to fit, keeping what the input is (after the colon)."""
+    if len(text) <= TORNADO_LABEL:
+        return text
+    name, _, what = text.rpartition(": ")
+    room = max(TORNADO_LABEL - len(what) - 3, 8)
+    return f"{name[:room].rstrip()}…: {what}"
+
+
 def _columns(*spec: tuple[str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(key, heading, kind) for key, heading, kind in spec)
 
@@ -310,7 +376,14 @@ def project_tables(p: dict[str, Any]) -> dict[str, Table]:
         )
     tornado = (p.get("uncertainty") or {}).get("tornado")
     if tornado:
-        rows = [{**t, "input": f"{t.get('label') or ''} ({t.get('field')})"} for t in tornado]
+        rows = [
+            {
+                **t,
+                "input": tornado_label(t),
+                "list": "Outcome" if t.get("list") == "outcomes" else "Cost",
+            }
+            for t in tornado
+        ]
         tables["tornado"] = Table(
             "tornado",
             "FROI with each input at its low and high end, largest swing first",
@@ -385,7 +458,7 @@ def _charts(figures: ProjectFigures, prefix: str) -> None:
             r for r in tables["tornado"].rows if None not in (r.get("froi_low"), r.get("froi_high"))
         ][:TORNADO_BARS]
         figures.charts["tornado"] = charts.tornado(
-            [f"{r['list']} row {r['row']}, {r['field']}" for r in rows],
+            [_short(r["input"]) for r in rows],
             [float(r["froi_low"]) for r in rows],
             [float(r["froi_high"]) for r in rows],
             float(p.get("froi") or 0.0),

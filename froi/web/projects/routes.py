@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from calculator.errors import InvalidInput
-from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
+from calculator.fields import PROJECT, SETTINGS
 from calculator.jsontext import parse_json
 
 from ..accounts.access import current_organisation, owned, require_role
@@ -29,12 +29,13 @@ from ..core import models
 from ..core.audit import changed_fields, record
 from ..core.db import get_session
 from ..core.formatting import date_time
-from ..core.forms import ErrorItem, FormField, form_fields, is_range, posted, summary
-from ..core.reference import app_reference, like_pattern
+from ..core.forms import ErrorItem, FormField, form_fields, posted, summary
+from ..core.reference import app_reference, current_table, engine_table, like_pattern
 from ..core.running import check_input, problem_links
 from ..core.schemas import form_data, load, project_schema, settings_schema
 from ..core.summaries import project_problems
-from . import documents
+from ..core.words import field_label
+from . import documents, view
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -267,27 +268,67 @@ def show(project_id: int) -> str:
     scenarios = list(
         session.scalars(select(models.Project).where(models.Project.scenario_of_id == project.id))
     )
+    reference = app_reference()
+    base_year = str(project.settings.get("base_year") or reference.deflators.latest_year)
+    if base_year not in reference.deflators.index:
+        base_year = reference.deflators.latest_year
+    try:
+        years = max(1, min(int(project.settings.get("appraisal_years") or 5), 100))
+    except (TypeError, ValueError):
+        years = 5
+    table = engine_table(current_table(session, project.organisation_id))
+    doc = project.doc
+    facts = view.unit_cost_facts(table.rows, project.unit_costs, view.codes_named(doc))
+    lists = []
+    for name in documents.lists_shown(doc):
+        items = documents.rows(doc, name)
+        if name == "costs":
+            lists.append(view.costs_view(items, facts, reference, base_year, years))
+        elif name == "outcomes":
+            themes = reference.outcome_themes
+            lists.append(view.outcomes_view(items, facts, reference, base_year, themes))
+        else:
+            lists.append(view.generic_view(name, items, facts))
+
+    def href(name: str) -> str:
+        if name == "details":
+            return url_for("projects.edit", project_id=project.id)
+        return url_for("rows.new", project_id=project.id, list_name=name)
+
+    steps = view.checklist(doc, href)
+    values = documents.project_values(doc)
+    by_name = {f.name: f for f in PROJECT}
+    details = [
+        (field_label(k, "project"), view.cell(by_name[k], v))
+        for k, v in values.items()
+        if k in by_name
+    ]
+    settings_fields = {f.name: f for f in SETTINGS}
+    settings = [
+        (field_label("base_year", "settings"), base_year),
+        (
+            field_label("appraisal_years", "settings"),
+            f"{years} ({view.financial_year(base_year, 0)} to "
+            f"{view.financial_year(base_year, years - 1)})",
+        ),
+    ] + [
+        (field_label(k, "settings"), view.cell(settings_fields[k], v))
+        for k, v in project.settings.items()
+        if k in settings_fields and k not in ("base_year", "appraisal_years")
+    ]
     return render_template(
         "projects/show.html",
         project=project,
-        values=documents.project_values(project.doc),
-        lists=[_list_view(project.doc, name) for name in documents.lists_shown(project.doc)],
+        details=details,
+        settings=settings,
+        lists=lists,
+        steps=steps,
+        ready=all(s.done for s in steps) and not errors,
+        base_year=base_year,
         problems=problem_links(project.id, errors),
         warnings=problem_links(project.id, warnings),
         scenarios=scenarios,
     )
-
-
-def _list_view(doc: dict[str, Any], name: str) -> tuple[str, list[dict[str, Any]], list[str]]:
-    """A list's rows and the columns worth showing: declared fields that hold something
-    (uncertainty ranges are left to the row's own page)."""
-    items = documents.rows(doc, name)
-    columns = [
-        f.name
-        for f in PROJECT_LISTS[name]
-        if not is_range(f) and any(r.get(f.name) not in (None, "") for r in items)
-    ]
-    return name, items, columns
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])

@@ -49,6 +49,7 @@ from .routes import (
     seen_revision,
     stale_errors,
 )
+from .view import costing_of, financial_year
 
 bp = Blueprint("rows", __name__, url_prefix="/projects/<int:project_id>")
 
@@ -110,23 +111,6 @@ COSTING_WORDS: dict[tuple[str, str], tuple[str, str]] = {
     ),
 }
 COSTING_NAMES = {name for fields in COSTING_FIELDS.values() for name in fields}
-
-
-def costing_of(row: dict[str, Any]) -> str | None:
-    """The way a stored cost row is worked out, or None if it names none yet."""
-    if row.get("salary") not in (None, ""):
-        return "staff"
-    if row.get("unit_cost_code") not in (None, ""):
-        return "unit"
-    if row.get("amount") not in (None, ""):
-        return "amount"
-    return None
-
-
-def financial_year(base_year: str, offset: int) -> str:
-    """The financial year ``offset`` years after ``base_year``: 2024-25 + 2 -> 2026-27."""
-    start = int(base_year[:4]) + offset
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def _base_year(project: models.Project) -> str:
