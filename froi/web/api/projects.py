@@ -27,7 +27,6 @@ from ..core.reference import current_table, like_pattern, reference_for
 from ..core.running import check_input
 from ..projects.routes import CHANGE, described
 from . import limits
-from .calculations import _overridden
 from .common import (
     ApiBlueprint,
     errors,
@@ -36,6 +35,7 @@ from .common import (
     links,
     page_of,
     read_json,
+    with_overrides,
 )
 from .problems import ApiProblem, items
 from .schemas import (
@@ -275,7 +275,7 @@ def delete_project(project_id: int) -> Any:
 def project_results(project_id: int, **overrides: Any) -> Any:
     session = get_session()
     project = get_project(session, project_id)
-    doc = _overridden(project.input_doc(), overrides)
+    doc = with_overrides(project.input_doc(), overrides)
     limits.check_input_size(doc)
     reference = reference_for(current_table(session, project.organisation_id))
     try:
