@@ -43,6 +43,14 @@ from .limits import DEFAULT_LIMITS
 from .package import column_letter
 from .unit_cost_fields import UNIT_COST_FIELDS
 
+#: The one style of an input cell, in the template, the samples and a results workbook:
+#: a pale yellow fill with dark blue text (the results workbook's legend explains it).
+INPUT_STYLE = {
+    "bg_color": "#FFF2CC",
+    "font_color": "#1F3864",
+    "border": 1,
+    "border_color": "#BFBFBF",
+}
 #: What a spreadsheet or a CSV consumer may read as the start of a formula (OWASP's list);
 #: the result sheets share it (:mod:`froi.workbook.results.cells`).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -89,25 +97,27 @@ class _Formats:
         self.header = workbook.add_format(
             {"bold": True, "bg_color": "#DCE6F1", "bottom": 1, "text_wrap": True, "valign": "top"}
         )
-        self.text = workbook.add_format({"num_format": "@"})
-        self.quoted = workbook.add_format({"quote_prefix": True})
-        self.money = workbook.add_format({"num_format": "£#,##0.00"})
+        self.text = workbook.add_format({**INPUT_STYLE, "num_format": "@"})
+        self.quoted = workbook.add_format({**INPUT_STYLE, "quote_prefix": True})
+        self.money = workbook.add_format({**INPUT_STYLE, "num_format": "£#,##0.00"})
+        self.plain = workbook.add_format(INPUT_STYLE)
         self.percents: dict[str, Any] = {}
 
     def percent(self, code: str) -> Any:
         if code not in self.percents:
-            self.percents[code] = self.workbook.add_format({"num_format": code})
+            self.percents[code] = self.workbook.add_format({**INPUT_STYLE, "num_format": code})
         return self.percents[code]
 
     def column(self, spec: Field) -> Any:
-        """The format of a column's empty cells (so typing 45 there gives 45%)."""
+        """The format of a column's empty cells (so typing 45 there gives 45%), in the
+        input style."""
         if spec.kind == "rate":
             return self.percent("0.0%")
         if spec.kind == "price_year":
             return self.text
         if spec.unit.startswith("£"):
             return self.money
-        return None
+        return self.plain
 
 
 def write_cell(ws: Any, row: int, col: int, value: Any, spec: Field | None, fmt: _Formats) -> None:
@@ -115,20 +125,21 @@ def write_cell(ws: Any, row: int, col: int, value: Any, spec: Field | None, fmt:
     if value is None:
         return
     if isinstance(value, bool):
-        ws.write_boolean(row, col, value)
+        ws.write_boolean(row, col, value, fmt.plain)
     elif isinstance(value, int | float):
         number = float(value)
         if not math.isfinite(number):
-            ws.write_string(row, col, str(value))
+            ws.write_string(row, col, str(value), fmt.plain)
         elif spec is not None and spec.kind == "rate":
             ws.write_number(row, col, number, fmt.percent(percent_format(number)))
         elif spec is not None and spec.unit.startswith("£"):
             ws.write_number(row, col, number, fmt.money)
         else:
-            ws.write_number(row, col, number)
+            ws.write_number(row, col, number, fmt.plain)
     else:
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        ws.write_string(row, col, text, fmt.quoted if text.startswith(FORMULA_TRIGGERS) else None)
+        quoted = text.startswith(FORMULA_TRIGGERS)
+        ws.write_string(row, col, text, fmt.quoted if quoted else fmt.plain)
 
 
 def _project_record(project: Mapping[str, Any]) -> dict[str, Any]:
@@ -227,7 +238,8 @@ def _settings_sheet(
     sheet = SHEET_BY_NAME["Settings"]
     names = ["name", "value", "about"]
     _header(ws, sheet, names, fmt)
-    ws.set_column(1, 1, 18)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 18, fmt.plain)
     ws.set_column(2, 2, 90)
     known = {f.name for f in SETTINGS}
     rows = [*SETTINGS, *(Field(k, "text", "") for k in settings if k not in known)]

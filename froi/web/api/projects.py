@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import request, url_for
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from calculator.engine import compute
@@ -124,6 +125,20 @@ def _taken(session: Session, organisation_id: int, ref: str, project_id: int | N
         )
 
 
+def _commit(session: Session, ref: str, *, flush: bool = False) -> None:
+    """Commit (or only flush), or 409 if another request took the reference meanwhile:
+    nothing is saved."""
+    try:
+        session.flush() if flush else session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiProblem(
+            409,
+            "conflict",
+            f"project_id '{ref}' was taken by another project meanwhile; nothing was saved",
+        ) from None
+
+
 def _fill(project: models.Project, doc: dict[str, Any]) -> None:
     project.settings = dict(doc.get("settings") or {})
     project.unit_costs = list(doc.get("unit_costs") or [])
@@ -179,7 +194,7 @@ def create_project() -> Any:
     project = models.Project(organisation_id=organisation.id, revision=0)
     _fill(project, doc)
     session.add(project)
-    session.flush()
+    _commit(session, project.project_ref, flush=True)
     record(
         session,
         "project.created",
@@ -188,7 +203,7 @@ def create_project() -> Any:
         object_id=project.id,
         after=described(project),
     )
-    session.commit()
+    _commit(session, project.project_ref)
     location = url_for("projects_api.show_project", project_id=project.id)
     return json_response(detail(session, project), 201, {"Location": location})
 
@@ -239,7 +254,7 @@ def replace_project(project_id: int) -> Any:
         before=before,
         after=after,
     )
-    session.commit()
+    _commit(session, project.project_ref)
     return json_response(detail(session, project), headers={"ETag": f'"{project.revision}"'})
 
 
