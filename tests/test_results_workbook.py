@@ -387,6 +387,8 @@ def same(got: Any, expected: Any) -> bool:
     """Equal as the engine means it: blank for NaN/None, text exactly, numbers to 1e-9."""
     if expected is None or (isinstance(expected, float) and math.isnan(expected)):
         return got is None or got == ""
+    if isinstance(expected, bool):  # a check's TRUE (openpyxl reads it as a bool)
+        return got is expected
     if isinstance(expected, str):
         return bool(got == expected)
     if isinstance(got, bool) or not isinstance(got, int | float):
@@ -613,6 +615,7 @@ def test_sheets_present_by_mode(mixed: tuple[Results, Path]) -> None:
         "Comparison by agency",
         "Case results",
         "Case teams",
+        "Checks",
         "Unit costs used",
         "Deflators",
         "Optimism bias",

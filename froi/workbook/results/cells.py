@@ -36,7 +36,10 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
 from ..cells import quote_sheet
-from ..writer import FORMULA_TRIGGERS  # what may start a formula, shared with input sheets
+from ..writer import (
+    FORMULA_TRIGGERS,  # what may start a formula, shared with input sheets
+    INPUT_STYLE,
+)
 
 #: Number formats by style name (METHOD: money in whole pounds, ratios to two decimals).
 NUMBER_FORMATS = {
@@ -51,6 +54,15 @@ NUMBER_FORMATS = {
     "factor": "0.000000",
     "index": "0.000",
     "discount_factor": "0.0000",
+}
+#: What a protected result sheet still allows (XlsxWriter's protect() options).
+PROTECTION = {
+    "autofilter": True,
+    "sort": True,
+    "format_columns": True,
+    "format_rows": True,
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
 }
 #: Prefixes of the workbook names of tables' columns (:meth:`Table.named`).
 NAME_PREFIXES = {
@@ -179,7 +191,9 @@ class Book:
         self.title = workbook.add_format({"bold": True, "font_size": 13})
         self.bold = workbook.add_format({"bold": True})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-        self.selector = workbook.add_format({"bg_color": "#FFF2CC", "border": 1, "num_format": "0"})
+        # an input cell on a result sheet (a project number to chart): the input style,
+        # and unlocked, so sheet protection leaves it open
+        self.selector = workbook.add_format({**INPUT_STYLE, "num_format": "0", "locked": False})
         self._tables = 0
         self.sheets: dict[str, Any] = {}
         self.names: set[str] = set()
@@ -210,6 +224,9 @@ class Book:
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
         ws.set_footer(f"&L{name}&RPage &P of &N")
+        # formulas are locked; no password, so a person can unlock a sheet on purpose
+        # (Review > Unprotect Sheet); filters, sorting and widths stay usable
+        ws.protect("", PROTECTION)
         return ws
 
     def table_name(self, stem: str) -> str:

@@ -53,6 +53,29 @@ MEANING = {
 }
 
 
+#: Rows the legend takes at the top of the first sheet.
+LEGEND_ROWS = 3
+
+
+def write_legend(book: Book, ws: Any) -> None:
+    """What the cell styles mean, at the top of the workbook's first sheet."""
+    ws.write_string(0, 0, "Input", book.selector)
+    book.text(
+        ws,
+        0,
+        1,
+        "Yellow cells are inputs: the input sheets (Settings to Teams) and the project "
+        "numbers on Payback charts. Change one and the formulas follow.",
+    )
+    book.text(
+        ws,
+        1,
+        1,
+        "Every other figure is a formula, locked by sheet protection without a password "
+        "(Review > Unprotect Sheet to change one on purpose). Checks lists the cross-checks.",
+    )
+
+
 def summary_projects(ctx: Context) -> list[int]:
     return list(range(min(ctx.projects, LIMIT)))
 
@@ -76,7 +99,8 @@ def write_committee(
         ws.set_portrait()
     ws.fit_to_pages(1, 0)
     breaks: list[int] = []
-    row = 0
+    write_legend(book, ws)
+    row = LEGEND_ROWS
     for p in summary_projects(ctx):
         if row:
             breaks.append(row)

@@ -74,6 +74,8 @@ from ..writer import write_input_sheets
 from .cells import Book, Table
 from .charts import CHART_LIMIT, charted_projects, write_agency_chart, write_payback_charts
 from .charts import SHEET as CHART_SHEET
+from .checks import SHEET as CHECKS_SHEET
+from .checks import write_checks
 from .committee import SHEET as COMMITTEE_SHEET
 from .committee import write_committee
 from .context import Context, context
@@ -148,6 +150,9 @@ SHEET_NOTES = {
     "Sample of draws": "The first simulations of each appraisal project (up to 1,000 each, "
     "fewer in a large portfolio so the sheet stays within 100,000 rows): FROI and NPV of "
     "each draw, to chart or summarise.",
+    "Checks": "The figures reconcile across the sheets: PV costs on Summary, Years and Cost "
+    "rows; PV fiscal benefits on Summary, Outcome values, Years and by agency; the cashable "
+    "split. Each check is TRUE when the two ways agree.",
     "Unit costs used": "Every unit cost the run used: source, grade, price year, value, and "
     "its rebasing to base-year prices as formulas. A unit cost on the UnitCosts sheet "
     "(added or overriding the table) gives its value and price year here.",
@@ -165,7 +170,14 @@ SHEET_NOTES = {
 #: results workbook is recognised by them (:mod:`froi.workbook.sheets`).
 RESULT_SHEETS: tuple[str, ...] = (*SHEET_NOTES, "About")
 #: The results sheets every results workbook has, whatever its projects.
-ALWAYS_WRITTEN: tuple[str, ...] = ("Summary", "Unit costs used", "Provenance", "Warnings", "About")
+ALWAYS_WRITTEN: tuple[str, ...] = (
+    "Summary",
+    "Checks",
+    "Unit costs used",
+    "Provenance",
+    "Warnings",
+    "About",
+)
 NOTES = (
     "Project # is the project's position in the run. Every long table carries it, and the "
     "formulas find a project's rows with SUMIFS on it, so sorting or filtering a table "
@@ -235,6 +247,7 @@ def write_results_workbook(
         write_draws(draws, ctx, sample)
     write_unit_costs_used(used_table, used, model)
     write_committee(book, ctx, summary, detail, live, uncertainty)
+    write_checks(book, ctx, summary, detail)
     write_provenance(book, ctx, reference, input_sha256, input_name)
     write_warnings(warnings, ctx)
     write_about(book, [(n, SHEET_NOTES[n]) for n in order if n in SHEET_NOTES], NOTES)
@@ -289,6 +302,7 @@ def _sheet_order(
     if charted_projects(ctx):
         names.append(CHART_SHEET)
     names += [t.sheet for t in detail.tables()]
+    names.append(CHECKS_SHEET)
     names += [t.sheet for t in simulated if t is not None]
     names += [used.sheet, *REFERENCE_SHEETS, "Provenance", "Warnings", "About"]
     assert set(names) <= set(RESULT_SHEETS) and set(ALWAYS_WRITTEN) <= set(names)
