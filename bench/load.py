@@ -1,4 +1,5 @@
-"""Load benchmark: concurrent signed-in people against a running service, as they would use it.
+"""Load benchmark: concurrent signed-in people against a running service, as they would
+use it.
 
     python bench/load.py [--users 20] [--seconds 60] [--max-requests 20000]
                          [--servers dev,gunicorn] [--databases sqlite,postgresql]
@@ -18,10 +19,13 @@ lets ``--users`` threads, each signed in as its own analyst, loop for ``--second
 - ``upload``: a workbook of 10 projects uploaded and checked (5%).
 
 It prints, per run, requests per second, p50/p95/p99 by kind, errors (any status of 400
-or more, or no answer), and the peak resident memory of the server's processes (sampled
-from /proc every 0.2 s), and the ratios of gunicorn's figures to the development
-server's measured in the same run.  Targets: no errors; p95 under 300 ms for results
-and project pages and under 1 s for the portfolio.
+or more, or no answer), the peak resident memory of the server's processes (sampled
+from /proc every 0.2 s), each kind's median time with one person and one request at a
+time ("alone", measured first: the service time without queueing), and the ratios of
+gunicorn's figures to the development server's measured in the same run.  The machine's
+load average is printed too: on a shared machine, other work's CPU shows in the figures.
+Targets: no errors; p95 under 300 ms for results and project pages and under 1 s for
+the portfolio.
 """
 
 from __future__ import annotations
@@ -48,7 +52,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# run as a script, bench/ itself is first on the path, and bench/queue.py would shadow
+# the standard library's queue module: the project's root takes its place
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != HERE)]
 
 from bench.common import portfolio  # noqa: E402
 from calculator.reference import load_reference  # noqa: E402
@@ -239,6 +246,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
+def one(person: Person, kind: str, project: str, workbook: bytes, tag: str) -> int:
+    """One request of a kind; its status."""
+    if kind == "results":
+        return person.get(f"{project}/results")[0]
+    if kind == "project":
+        return person.get(project)[0]
+    if kind == "portfolio":
+        return person.get("/portfolio/")[0]
+    if kind == "create":
+        ref = f"{tag}-{uuid.uuid4().hex[:6]}"
+        return person.post("/projects/new", {"project_id": ref, "name": ref})[0]
+    return person.upload("/batch/", "ten.xlsx", workbook)[0]
+
+
 def load(
     base: str, projects: list[str], users: int, seconds: float, cap: int, workbook: bytes, pid: int
 ) -> dict[str, Any]:
@@ -261,6 +282,16 @@ def load(
             time.sleep(0.2)
 
     kinds = [k for k, w in MIX for _ in range(w)]
+    # first, alone: one person, one request at a time, each kind ten times (the service
+    # time without queueing, to read the concurrent figures against)
+    alone: dict[str, float] = {}
+    for kind, _ in MIX:
+        spent = []
+        for n in range(10):
+            began = time.perf_counter()
+            one(people[0], kind, projects[n % len(projects)], workbook, f"A{n}")
+            spent.append(time.perf_counter() - began)
+        alone[kind] = statistics.median(spent)
 
     def user(i: int, person: Person) -> None:
         rng = random.Random(i)
@@ -272,20 +303,10 @@ def load(
                 count[0] += 1
             kind = rng.choice(kinds)
             project = rng.choice(projects)
+            n += 1
             began = time.perf_counter()
             try:
-                if kind == "results":
-                    status, _, _ = person.get(f"{project}/results")
-                elif kind == "project":
-                    status, _, _ = person.get(project)
-                elif kind == "portfolio":
-                    status, _, _ = person.get("/portfolio/")
-                elif kind == "create":
-                    n += 1
-                    ref = f"L{i}-{n}-{uuid.uuid4().hex[:6]}"
-                    status, _, _ = person.post("/projects/new", {"project_id": ref, "name": ref})
-                else:
-                    status, _, _ = person.upload("/batch/", "ten.xlsx", workbook)
+                status = one(person, kind, project, workbook, f"L{i}-{n}")
                 error = "" if status < 400 else f"HTTP {status}"
             except Exception as failure:
                 error = type(failure).__name__
@@ -312,6 +333,7 @@ def load(
         "errors": sum(len(v) for v in errors.values()),
         "error_kinds": {k: sorted(set(v)) for k, v in errors.items()},
         "peak_mb": peak[0] / 2**20,
+        "alone": alone,
         "kinds": {
             kind: {
                 "n": len(v),
@@ -370,7 +392,7 @@ def report(label: str, result: dict[str, Any]) -> None:
     )
     if result["error_kinds"]:
         print(f"  errors: {result['error_kinds']}")
-    print(f"  {'kind':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  target")
+    print(f"  {'kind':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'alone':>8}  target")
     for kind, _ in MIX:
         k = result["kinds"].get(kind)
         if not k:
@@ -379,8 +401,15 @@ def report(label: str, result: dict[str, Any]) -> None:
         verdict = "" if target is None else ("met" if k["p95"] < target else "MISSED")
         print(
             f"  {kind:<10} {k['n']:>6} {k['p50'] * 1000:>8.0f} {k['p95'] * 1000:>8.0f} "
-            f"{k['p99'] * 1000:>8.0f}  {verdict}"
+            f"{k['p99'] * 1000:>8.0f} {result['alone'].get(kind, 0) * 1000:>8.0f}  {verdict}"
         )
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def main() -> int:
@@ -432,6 +461,7 @@ def main() -> int:
                     if pg_name:
                         drop_postgres(pg_name)
                 report(f"{database}, {server} server", results[server])
+                print(f"  load average after: {load_average()} ({os.cpu_count()} cores)")
             if "dev" in results and "gunicorn" in results:
                 dev, gun = results["dev"], results["gunicorn"]
                 print(f"\n{database}: gunicorn / development server")

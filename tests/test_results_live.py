@@ -256,6 +256,9 @@ def test_a_changed_input_recalculates_to_the_engine_figures(
         )
         assert count > 50, name
         assert problems == [], f"{name} ({case['what']}): {problems[:10]}"
+        checks = openpyxl.load_workbook(case["recalculated"], data_only=True)["Checks"]
+        agrees = [r[4] for r in checks.iter_rows(min_row=2, values_only=True) if r[4] is not None]
+        assert agrees and all(a is True for a in agrees), name
 
 
 def test_a_stale_figure_would_be_caught(

@@ -162,6 +162,9 @@ def test_libreoffice_recalculates_every_formula_to_the_engine_figure(
     )
     assert count == len(formula_cells(exported))
     assert problems == []
+    checks = openpyxl.load_workbook(recalculated, data_only=True)["Checks"]
+    agrees = [r[4] for r in checks.iter_rows(min_row=2, values_only=True) if r[4] is not None]
+    assert len(agrees) >= 5 and all(a is True for a in agrees)
 
 
 def test_a_corrupted_formula_is_caught(
@@ -176,10 +179,18 @@ def test_a_corrupted_formula_is_caught(
     )
     assert problems
     second = header_row(openpyxl.load_workbook(exported)["Summary"]) + 2
-    assert problems[0].startswith(f"Summary!G{second} = ")
-    assert problems[0].endswith(f"engine {shown(results.summary.at[1, 'pv_costs'])}")
-    # everything computed from that cell is wrong too, and nothing else is
-    assert {p.split(" ")[0].split("!")[1][:-1] for p in problems} <= {
+    on_summary = [p for p in problems if p.startswith("Summary!")]
+    assert on_summary[0].startswith(f"Summary!G{second} = ")
+    assert on_summary[0].endswith(f"engine {shown(results.summary.at[1, 'pv_costs'])}")
+    # everything computed from that cell is wrong too (on Summary, the project's own row;
+    # elsewhere, the figures read from it), and nothing else is
+    assert {p.split("!")[0] for p in problems} <= {
+        "Summary",
+        "Project summary",
+        "Outcome values",
+        "Checks",  # the corrupted sum no longer agrees with Years
+    }
+    assert {p.split(" ")[0].split("!")[1][:-1] for p in on_summary} <= {
         "G",
         "L",
         "M",

@@ -36,6 +36,7 @@ from froi.workbook.reader import compute_workbook, read_workbook
 from froi.workbook.results import ALWAYS_WRITTEN, RESULT_SHEETS, write_results_workbook
 from froi.workbook.results.cells import FORMULA_TRIGGERS, neutralise
 from froi.workbook.results.charts import CHART_LIMIT
+from froi.workbook.results.committee import CHART_LIMIT as COMMITTEE_CHART_LIMIT
 from froi.workbook.results.context import context, sheet_rows
 from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN
 
@@ -386,6 +387,8 @@ def same(got: Any, expected: Any) -> bool:
     """Equal as the engine means it: blank for NaN/None, text exactly, numbers to 1e-9."""
     if expected is None or (isinstance(expected, float) and math.isnan(expected)):
         return got is None or got == ""
+    if isinstance(expected, bool):  # a check's TRUE (openpyxl reads it as a bool)
+        return got is expected
     if isinstance(expected, str):
         return bool(got == expected)
     if isinstance(got, bool) or not isinstance(got, int | float):
@@ -559,12 +562,12 @@ def test_the_check_catches_a_wrong_cached_value(
     results, path = mixed
     with zipfile.ZipFile(path) as z:
         parts = {name: z.read(name) for name in z.namelist()}
-    sheet = parts["xl/worksheets/sheet1.xml"].decode()  # Summary
+    sheet = parts["xl/worksheets/sheet2.xml"].decode()  # Summary (after Project summary)
     first = header_row(openpyxl.load_workbook(path)["Summary"]) + 1
     cell = sheet.index(f'<c r="G{first}"')  # PV costs of the first project
     start = sheet.index("<v>", cell) + 3
     end = sheet.index("</v>", start)
-    parts["xl/worksheets/sheet1.xml"] = (sheet[:start] + "1234.5" + sheet[end:]).encode()
+    parts["xl/worksheets/sheet2.xml"] = (sheet[:start] + "1234.5" + sheet[end:]).encode()
     broken = tmp_path / "broken.xlsx"
     with zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
@@ -599,6 +602,7 @@ def test_headline_figures_of_the_worked_example(
 def test_sheets_present_by_mode(mixed: tuple[Results, Path]) -> None:
     names = openpyxl.load_workbook(mixed[1], read_only=True).sheetnames
     assert names == [
+        "Project summary",
         "Summary",
         "Agencies",
         "Payback charts",
@@ -611,6 +615,7 @@ def test_sheets_present_by_mode(mixed: tuple[Results, Path]) -> None:
         "Comparison by agency",
         "Case results",
         "Case teams",
+        "Checks",
         "Unit costs used",
         "Deflators",
         "Optimism bias",
@@ -701,8 +706,14 @@ def test_native_charts(mixed: tuple[Results, Path]) -> None:
     with zipfile.ZipFile(path) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
         xml = [z.read(n).decode() for n in charts]
+    committee = [x for x in xml if COMMITTEE_CHARTS.search(x)]
+    forecast = results.summary["mode"].isin(["appraisal", "comparison"])[:COMMITTEE_CHART_LIMIT]
+    assert len(committee) == 2 * int(forecast.sum())  # cash flow and agencies per project
+    assert all("'Project summary'!" in x for x in committee)
+    xml = [x for x in xml if x not in committee]
+    charts = charts[: len(xml)]
     appraisal = int((results.summary["mode"] == "appraisal").sum())
-    assert len(charts) == min(appraisal, CHART_LIMIT) + 1  # payback charts + agencies
+    assert len(xml) == min(appraisal, CHART_LIMIT) + 1  # payback charts + agencies
     payback = [x for x in xml if "Payback year marker" in x]
     assert len(payback) == min(appraisal, CHART_LIMIT)
     assert all("<c:lineChart>" in x and "<c:barChart>" in x for x in payback)
@@ -715,7 +726,10 @@ def test_chart_limit_for_a_portfolio(default_reference: ReferenceData, tmp_path:
     results = compute(portfolio(default_reference, 25, 2, 3), default_reference)
     path = export(results, default_reference, tmp_path / "p25.xlsx")
     with zipfile.ZipFile(path) as z:
-        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == CHART_LIMIT + 1
+        xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    committee = [x for x in xml if COMMITTEE_CHARTS.search(x)]
+    assert len(committee) == 2 * COMMITTEE_CHART_LIMIT
+    assert len(xml) - len(committee) == CHART_LIMIT + 1
     ws = openpyxl.load_workbook(path, data_only=True)["Payback charts"]
     assert [c.value for c in ws["A"] if c.value == "Project #"] == ["Project #"] * CHART_LIMIT
 
@@ -1039,6 +1053,8 @@ def test_sample_of_draws_is_capped_for_a_portfolio(
     assert len(rows) == 60
     assert {r[0] for r in rows} == {1, 2, 3} and max(r[2] for r in rows) == 20
 
+
+COMMITTEE_CHARTS = re.compile("Cumulative cash flow|Who saves and who pays")
 
 #: Functions Excel 2010 and LibreOffice both have, which the workbook may use (issue 12:
 #: MINIFS, Excel 2019's, showed #NAME? in Excel 2016).

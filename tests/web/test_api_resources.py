@@ -178,3 +178,18 @@ def test_the_portfolio_with_the_pages_filters(app: Flask, analyst: dict[str, str
     assert (
         client.get("/api/v1/portfolio", headers=auth(app, VIEWER, OTHER)).get_json()["items"] == []
     )
+
+
+def test_a_reference_taken_meanwhile_is_409_and_nothing_is_saved(
+    app: Flask, analyst: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests creating the same reference at once: the database's unique
+    constraint refuses the second, which answers 409 rather than 500."""
+    from froi.web.api import projects
+
+    _create(app, analyst)
+    monkeypatch.setattr(projects, "_taken", lambda *args: None)  # both passed the check
+    body = problem(app.test_client().post("/api/v1/projects", json=sample(), headers=analyst), 409)
+    assert "taken by another project meanwhile" in body["detail"]
+    listed = app.test_client().get("/api/v1/projects", headers=analyst).get_json()
+    assert listed["paging"]["total"] == 1

@@ -133,6 +133,12 @@ def start_worker(redis_app: Flask, tmp_path: Path) -> Iterator[Worker]:
         log.close()
 
 
+def test_make_worker_runs_what_these_tests_run() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nworker: $(STAMP)\n", 1)[1].split("\n", 1)[0]
+    assert recipe.strip() == "$(BIN)/python -m froi.web.worker"
+
+
 def signed_in(app: Flask) -> FlaskClient:
     user = make_user(app, ANALYST)
     client = app.test_client()

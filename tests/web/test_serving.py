@@ -199,3 +199,16 @@ def test_make_serve_runs_gunicorn_with_health_checks_and_json_logs(tmp_path: Pat
     assert len(probe) == 1, requests  # once, not once per handler
     assert (probe[0]["path"], probe[0]["status"]) == ("/readyz", 200)
     assert any(line["logger"] == "gunicorn.error" for line in lines)
+
+
+def test_a_jobs_log_lines_carry_its_id() -> None:
+    record = logging.LogRecord("froi.x", logging.INFO, __file__, 1, "working", (), None)
+    with observe.job_context(42):
+        observe.ContextFilter().filter(record)
+    assert (record.request_id, record.job_id) == ("", 42)  # type: ignore[attr-defined]
+    outside = logging.LogRecord("froi.x", logging.INFO, __file__, 1, "idle", (), None)
+    observe.ContextFilter().filter(outside)
+    assert outside.job_id is None  # type: ignore[attr-defined]
+    line = json.loads(observe.formatter("json").format(record))
+    assert line["job_id"] == 42
+    assert observe.formatter("text").format(record).endswith("working [job 42]")

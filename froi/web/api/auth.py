@@ -29,8 +29,9 @@ from . import limits
 from .problems import ApiProblem
 
 PREFIX = "/api/"
-#: API paths anyone may read: the OpenAPI document and the documentation page.
-PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json", "api_docs.docs"})
+#: API addresses anyone may read: the OpenAPI document (the documentation page,
+#: /api-docs, is a page of the site, behind sign-in like every page).
+PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json"})
 
 
 def is_api_request() -> bool:

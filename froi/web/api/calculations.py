@@ -41,6 +41,7 @@ from .common import (
     run_results,
     run_url,
     wants,
+    with_overrides,
     workbook_response,
 )
 from .problems import ApiProblem
@@ -66,15 +67,6 @@ RESULTS_CONTENT = {
 }
 
 
-def _overridden(doc: Any, overrides: dict[str, Any]) -> Any:
-    """``doc`` with ``?simulations`` and ``?seed`` in its settings (the run records them)."""
-    if overrides and isinstance(doc, dict):
-        settings = doc.get("settings")
-        if settings is None or isinstance(settings, dict):
-            doc["settings"] = {**(settings or {}), **overrides}
-    return doc
-
-
 @blp.route("/calculations", methods=["POST"])
 @blp.arguments(CalculationArgs, location="query", as_kwargs=True)
 @blp.doc(
@@ -95,7 +87,7 @@ def _overridden(doc: Any, overrides: dict[str, Any]) -> Any:
 @errors(blp, 400, 403, 413, 415, 422)
 def post_calculation(**overrides: Any) -> Any:
     need(models.ANALYST, COMPUTE)
-    doc = _overridden(read_json(), overrides)
+    doc = with_overrides(read_json(), overrides)
     limits.check_input_size(doc)
     session = get_session()
     organisation = current_organisation(session)

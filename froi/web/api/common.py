@@ -195,3 +195,12 @@ def links(**targets: tuple[str, str, str]) -> dict[str, Any]:
         name: {"operationId": operation, "parameters": {parameter: f"$response.body#{where}"}}
         for name, (operation, parameter, where) in targets.items()
     }
+
+
+def with_overrides(doc: Any, overrides: dict[str, Any]) -> Any:
+    """``doc`` with ``?simulations`` and ``?seed`` in its settings (the run records them)."""
+    if overrides and isinstance(doc, dict):
+        settings = doc.get("settings")
+        if settings is None or isinstance(settings, dict):
+            doc["settings"] = {**(settings or {}), **overrides}
+    return doc

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import request, url_for
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from calculator.engine import compute
@@ -27,7 +28,6 @@ from ..core.reference import current_table, like_pattern, reference_for
 from ..core.running import check_input
 from ..projects.routes import CHANGE, described
 from . import limits
-from .calculations import _overridden
 from .common import (
     ApiBlueprint,
     errors,
@@ -36,6 +36,7 @@ from .common import (
     links,
     page_of,
     read_json,
+    with_overrides,
 )
 from .problems import ApiProblem, items
 from .schemas import (
@@ -124,6 +125,20 @@ def _taken(session: Session, organisation_id: int, ref: str, project_id: int | N
         )
 
 
+def _commit(session: Session, ref: str, *, flush: bool = False) -> None:
+    """Commit (or only flush), or 409 if another request took the reference meanwhile:
+    nothing is saved."""
+    try:
+        session.flush() if flush else session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiProblem(
+            409,
+            "conflict",
+            f"project_id '{ref}' was taken by another project meanwhile; nothing was saved",
+        ) from None
+
+
 def _fill(project: models.Project, doc: dict[str, Any]) -> None:
     project.settings = dict(doc.get("settings") or {})
     project.unit_costs = list(doc.get("unit_costs") or [])
@@ -179,7 +194,7 @@ def create_project() -> Any:
     project = models.Project(organisation_id=organisation.id, revision=0)
     _fill(project, doc)
     session.add(project)
-    session.flush()
+    _commit(session, project.project_ref, flush=True)
     record(
         session,
         "project.created",
@@ -188,7 +203,7 @@ def create_project() -> Any:
         object_id=project.id,
         after=described(project),
     )
-    session.commit()
+    _commit(session, project.project_ref)
     location = url_for("projects_api.show_project", project_id=project.id)
     return json_response(detail(session, project), 201, {"Location": location})
 
@@ -239,7 +254,7 @@ def replace_project(project_id: int) -> Any:
         before=before,
         after=after,
     )
-    session.commit()
+    _commit(session, project.project_ref)
     return json_response(detail(session, project), headers={"ETag": f'"{project.revision}"'})
 
 
@@ -275,7 +290,7 @@ def delete_project(project_id: int) -> Any:
 def project_results(project_id: int, **overrides: Any) -> Any:
     session = get_session()
     project = get_project(session, project_id)
-    doc = _overridden(project.input_doc(), overrides)
+    doc = with_overrides(project.input_doc(), overrides)
     limits.check_input_size(doc)
     reference = reference_for(current_table(session, project.organisation_id))
     try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Response, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from calculator import unit_costs as uc
 
@@ -304,6 +305,14 @@ def import_table() -> Any:
     except VersionTaken as taken:
         session.rollback()
         raise ApiProblem(409, "conflict", str(taken)) from None
+    except IntegrityError:  # another import took the name and version meanwhile
+        session.rollback()
+        raise ApiProblem(
+            409,
+            "conflict",
+            f"'{meta['name']}' version '{meta['version']}' was imported by another request "
+            "meanwhile; nothing was saved",
+        ) from None
     table.meta = {**table.meta, "uploaded_file": sent.filename}
     audit: dict[str, Any] = {
         "object_type": "unit_cost_table",

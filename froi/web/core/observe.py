@@ -116,8 +116,10 @@ def configure(kind: str = "json", level: str = "INFO") -> None:
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # each process's start-up migration check is not news
-    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
+    # each process's start-up migration check, and huey's line for every task it runs
+    # (the sweeper's every minute), are not news; their warnings and errors still are
+    for noisy in ("alembic", "huey"):
+        logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))
 
 
 def _start() -> None:

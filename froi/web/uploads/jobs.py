@@ -60,6 +60,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
+from froi.memory import release_memory
+
 from ..accounts.access import owned
 from ..core import audit, failures, models, observe, queue, retention
 from ..core.db import Database, get_session
@@ -566,6 +568,7 @@ def _register_tasks(app: Flask) -> None:
             run_job(app, job_id)
         finally:
             _done_with(app, getattr(task, "id", None))
+            release_memory()  # a large job's peak is not held for the worker's life
 
     def after_task_(name: str, *args: Any, task: Any = None) -> None:
         try:
@@ -575,6 +578,7 @@ def _register_tasks(app: Flask) -> None:
             log.warning("background task %s failed", name, exc_info=True)
         finally:
             _done_with(app, getattr(task, "id", None))
+            release_memory()
 
     def sweep_task() -> None:
         sweep(app)

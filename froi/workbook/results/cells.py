@@ -27,15 +27,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import MethodType
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
 
 from ..cells import quote_sheet
-from ..writer import FORMULA_TRIGGERS  # what may start a formula, shared with input sheets
+from ..writer import (
+    FORMULA_TRIGGERS,  # what may start a formula, shared with input sheets
+    INPUT_STYLE,
+)
 
 #: Number formats by style name (METHOD: money in whole pounds, ratios to two decimals).
 NUMBER_FORMATS = {
@@ -50,6 +54,24 @@ NUMBER_FORMATS = {
     "factor": "0.000000",
     "index": "0.000",
     "discount_factor": "0.0000",
+}
+#: What a protected result sheet still allows (XlsxWriter's protect() options).
+PROTECTION = {
+    "autofilter": True,
+    "sort": True,
+    "format_columns": True,
+    "format_rows": True,
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+}
+#: Prefixes of the workbook names of tables' columns (:meth:`Table.named`).
+NAME_PREFIXES = {
+    "Outcome values": "OV",
+    "Cost rows": "CR",
+    "Years": "YR",
+    "Unit costs used": "UC",
+    "Summary": "SM",
+    "Project agencies": "PA",
 }
 #: Default column widths (characters) by style.
 WIDTHS = {"money": 15, "unit_money": 13, "ratio": 11, "text": 16, "integer": 9}
@@ -82,6 +104,53 @@ def cached(value: Any) -> float | str:
     if isinstance(value, int | float | np.integer | np.floating):
         return float(value)
     return str(value)
+
+
+def cached_list(values: Iterable[Any]) -> list[Any]:
+    """:func:`cached` of each value; a float array converted in one pass (NaN blank)."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy()
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        return ["" if v != v else v for v in values.astype(np.float64).tolist()]
+    return [cached(v) for v in values]
+
+
+_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
+
+
+def _escaped(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _write_cell(ws: Any, row: int, col: int, cell: Any) -> None:
+    """XlsxWriter's innermost loop, for the two kinds of cell that make up nearly all of a
+    large results workbook (a number or a formula with a format of its own): the same XML
+    it writes, without its per-cell attribute lists and regular expressions.  Any other
+    cell goes through XlsxWriter's own ``_write_cell``."""
+    kind, fmt = cell.__class__, cell.format
+    if fmt is None or (kind is not CellNumberTuple and kind is not CellFormulaTuple):
+        Worksheet._write_cell(ws, row, col, cell)
+        return
+    ref = xl_rowcol_to_cell_fast(row, col)
+    if kind is CellNumberTuple:
+        ws.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+        return
+    value = cell.value
+    kind_attr = ""
+    if isinstance(value, bool):
+        kind_attr, value = ' t="b"', int(value)
+    elif isinstance(value, str):
+        if value in _ERRORS:
+            kind_attr = ' t="e"'
+        elif value:
+            kind_attr = ' t="str"'
+        value = _escaped(value)
+    ws.fh.write(
+        f'<c r="{ref}" s="{fmt._get_xf_index()}"{kind_attr}>'
+        f"<f>{_escaped(cell.formula)}</f><v>{value}</v></c>"
+    )
 
 
 def _as_written(formula: str, expand_future_functions: bool = False) -> str:
@@ -122,9 +191,19 @@ class Book:
         self.title = workbook.add_format({"bold": True, "font_size": 13})
         self.bold = workbook.add_format({"bold": True})
         self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-        self.selector = workbook.add_format({"bg_color": "#FFF2CC", "border": 1, "num_format": "0"})
+        # an input cell on a result sheet (a project number to chart): the input style,
+        # and unlocked, so sheet protection leaves it open
+        self.selector = workbook.add_format({**INPUT_STYLE, "num_format": "0", "locked": False})
         self._tables = 0
         self.sheets: dict[str, Any] = {}
+        self.names: set[str] = set()
+
+    def name(self, name: str, refers_to: str) -> str:
+        """A workbook name for a range or a cell (``Base_year``), defined once."""
+        if name not in self.names:
+            self.workbook.define_name(name, "=" + refers_to)
+            self.names.add(name)
+        return name
 
     def fmt(self, style: str) -> Any:
         return self.formats[style]
@@ -139,11 +218,15 @@ class Book:
         # 1,000-project portfolio.  Should XlsxWriter rename the method, this only makes
         # the export slower again.
         ws._prepare_formula = _as_written
+        ws._write_cell = MethodType(_write_cell, ws)  # see _write_cell
         self.sheets[name] = ws
         ws.set_landscape()
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
         ws.set_footer(f"&L{name}&RPage &P of &N")
+        # formulas are locked; no password, so a person can unlock a sheet on purpose
+        # (Review > Unprotect Sheet); filters, sorting and widths stay usable
+        ws.protect("", PROTECTION)
         return ws
 
     def table_name(self, stem: str) -> str:
@@ -233,6 +316,19 @@ class Table:
         sheet = "" if local else f"{quote_sheet(self.sheet)}!"
         return f"{sheet}${letter}${first}:${letter}${last}"
 
+    def named(self, key: str) -> str:
+        """A workbook name for the data range of column ``key`` (``OV_category`` for the
+        Category column of Outcome values), defined on first use: formulas on other
+        sheets read shorter and plainer with it, and the file is smaller."""
+        prefix = NAME_PREFIXES.get(self.sheet)
+        if prefix is None:
+            return self.range(key)
+        name = f"{prefix}_{key}"
+        if name not in self.book.names:
+            self.book.workbook.define_name(name, "=" + self.range(key))
+            self.book.names.add(name)
+        return name
+
     # -- writing columns -------------------------------------------------------------
     def numbers(self, key: str, values: Iterable[Any]) -> None:
         col, fmt, ws = self.col(key), self.book.fmt(self.columns[self.col(key)].style), self.ws
@@ -280,9 +376,9 @@ class Table:
                     write(self.top + 1 + i, col, f, fmt, cached(v))
             return
         table, top, last = ws.table, self.top + 1, -1
-        for i, (f, v) in enumerate(zip(formulas, values, strict=True)):
+        for i, (f, v) in enumerate(zip(formulas, cached_list(values), strict=True)):
             if f is not None:
-                table[top + i][col] = CellFormulaTuple(f, fmt, cached(v))
+                table[top + i][col] = CellFormulaTuple(f, fmt, v)
                 last = i
         if last >= 0:
             ws._check_dimensions(top, col)

@@ -77,7 +77,9 @@ OUTCOMES_HEAD = (
     Column("optimism_bias", "Optimism bias (%)", "percent"),
     Column("discount", "Discount (schedule or rate)", "general", 12),
     Column("schedule_row", "Schedule row (0 = flat rate)", "integer"),
-    Column("first_year", "First benefit year (cohort year + lag)", "integer"),
+    Column("first_year", "First benefit year b (cohort year + lag)", "integer"),
+    Column("end_year", "Benefits end before year (b + duration)", "integer"),
+    Column("retained", "Share kept each later year (1 - drop-off)", "percent"),
     Column("yearly", "Benefit a year at full level, after OB (£)", "money"),
 )
 OUTCOMES_TAIL = (
@@ -286,7 +288,7 @@ def _write_years(t: Table, ctx: Context, d: Detail, live: Live) -> None:
     t.formulas("discount_factor", [factor(i) for i in rows], y["discount_factor"])
     assert d.costs is not None  # years exist only for projects with cost rows
     c = d.costs
-    no_c, first_c, last_c, net_c = (c.range(k) for k in ("no", "year", "end_year", "net_cost"))
+    no_c, first_c, last_c, net_c = (c.named(k) for k in ("no", "year", "end_year", "net_cost"))
     t.formulas(
         "costs",
         [
@@ -301,7 +303,7 @@ def _write_years(t: Table, ctx: Context, d: Detail, live: Live) -> None:
         for key in ("fiscal", "economic", "social", "pv_fiscal"):
             t.numbers(key, y[key])
     else:
-        no_o, cat_o = o.range("no"), o.range("category")
+        no_o, cat_o = o.named("no"), o.named("category")
         for key, prefix in (
             ("fiscal", "b"),
             ("economic", "b"),
@@ -309,7 +311,7 @@ def _write_years(t: Table, ctx: Context, d: Detail, live: Live) -> None:
             ("pv_fiscal", "d"),
         ):
             category = "fiscal" if key == "pv_fiscal" else key
-            ranges = [o.range(f"{prefix}{k}") for k in range(m.years)]
+            ranges = [o.named(f"{prefix}{k}") for k in range(m.years)]
             t.formulas(
                 key,
                 [
@@ -382,7 +384,7 @@ def _write_outcomes(t: Table, ctx: Context, live: Live) -> None:
     at = {c.key: [t.at(c.key, i) for i in rows] for c in t.columns}
 
     t.formulas("unit_cost_code", cell["unit_cost_code"], o["unit_cost_code"])
-    codes = used.range("code")
+    codes = used.named("code")
     t.formulas(
         "unit_cost_no",
         [f"MATCH({at['unit_cost_code'][i]},{codes},0)" for i in rows],
@@ -390,7 +392,7 @@ def _write_outcomes(t: Table, ctx: Context, live: Live) -> None:
     )
 
     def of_unit_cost(key: str) -> list[str | None]:
-        return [f"INDEX({used.range(key)},{at['unit_cost_no'][i]})" for i in rows]
+        return [f"INDEX({used.named(key)},{at['unit_cost_no'][i]})" for i in rows]
 
     t.formulas("category", of_unit_cost("category"), o["category"])
     t.formulas(
@@ -457,13 +459,24 @@ def _write_outcomes(t: Table, ctx: Context, live: Live) -> None:
         ],
         yearly,
     )
-    b, yr = at["first_year"], at["yearly"]
-    for k in range(m.years):
+    t.formulas(
+        "end_year",
+        [f"{at['first_year'][i]}+{given('duration', i, 1)}" for i in rows],
+        (
+            source[["cohort_year", "lag"]].fillna(0.0).sum(axis=1) + source["duration"].fillna(1.0)
+        ).to_numpy(),
+    )
+    t.formulas(
+        "retained",
+        [f"1-{given('drop_off', i, 0)}" for i in rows],
+        1.0 - source["drop_off"].fillna(0.0).to_numpy(),
+    )
+    b, e, r, yr = at["first_year"], at["end_year"], at["retained"], at["yearly"]
+    for k in range(m.years):  # f(t) = (1 - drop_off)^(t - b) for b <= t < b + duration
         t.formulas(
             f"b{k}",
             [
-                f"IF(AND({k}>={b[i]},{k}<{b[i]}+{given('duration', i, 1)}),"
-                f"{yr[i]}*IF({k}={b[i]},1,(1-{given('drop_off', i, 0)})^({k}-{b[i]})),0)"
+                f"IF(AND({k}>={b[i]},{k}<{e[i]}),IF({k}={b[i]},{yr[i]},{yr[i]}*{r[i]}^({k}-{b[i]})),0)"
                 for i in rows
             ],
             live.benefits[:, k],
@@ -484,15 +497,15 @@ def _write_outcomes(t: Table, ctx: Context, live: Live) -> None:
             o[f"pv_{category}"],
         )
     s = live.summary
-    s_no = s.range("no")
+    s_no = s.named("no")
 
     def of_project(key: str, i: int) -> str:
-        return f"INDEX({s.range(key)},MATCH({at['no'][i]},{s_no},0))"
+        return f"INDEX({s.named(key)},MATCH({at['no'][i]},{s_no},0))"
 
     def switching(i: int) -> str:
         f_o, costs = at["pv_fiscal"][i], of_project("pv_costs", i)
         s_star = f"{cell['success'][i]}*({costs}-({of_project('pv_fiscal', i)}-{f_o}))/{f_o}"
-        return f'IF(OR({f_o}=0,N({costs})<=0),"",IF(AND({s_star}>=0,{s_star}<=1),{s_star},""))'
+        return f'IF(OR({f_o}=0,N({costs})<=0),"",IF(ABS({s_star}-0.5)<=0.5,{s_star},""))'
 
     t.formulas("switching_value", [switching(i) for i in rows], o["switching_value"])
 
@@ -526,7 +539,7 @@ def _write_costs(t: Table, ctx: Context, live: Live) -> None:
     t.formulas("years", [f"{at['end_year'][i]}-{at['year'][i]}+1" for i in rows], c["years"])
     t.formulas("kind", cell["kind"], c["kind"])
     t.formulas("cost_type", cell["cost_type"], c["cost_type"])
-    codes = used.range("code")
+    codes = used.named("code")
     t.formulas(
         "unit_cost_code",
         [f'IF(ISBLANK({x}),"",{x})' for x in cell["unit_cost_code"]],
@@ -543,7 +556,7 @@ def _write_costs(t: Table, ctx: Context, live: Live) -> None:
     uc = at["unit_cost_no"]
 
     def of_unit_cost(key: str, i: int) -> str:
-        return f"INDEX({used.range(key)},{uc[i]})"
+        return f"INDEX({used.named(key)},{uc[i]})"
 
     def staff(i: int) -> str:
         salary, hours = cell["salary"][i], cell["productive_hours"][i]
@@ -570,7 +583,7 @@ def _write_costs(t: Table, ctx: Context, live: Live) -> None:
         ],
         c["amount"],
     )
-    base = inputs.setting("base_year")
+    base = m.base_year
     t.formulas(
         "price_year",
         [

@@ -96,26 +96,29 @@ class Model:
     factor_columns: tuple[str, ...]  # DF(t) of every schedule, per year t
     schedules: tuple[str, ...]  # the schedules' names, in their rows' order
 
+    base_year: str  # names of the Settings cells the formulas read
+    discount_setting: str
+    apply_ob: str
+
     # -- METHOD 1.2: rebasing --------------------------------------------------------
     def index_of(self, year: str) -> str:
         return f"INDEX({self.deflator_index},MATCH({year},{self.deflator_years},0))"
 
     def rebasing(self, price_year: str) -> str:
         """D(base) / D(price year) for the price year in cell ``price_year``."""
-        base = self.index_of(self.inputs.setting("base_year"))
-        return f"{base}/{self.index_of(price_year)}"
+        return f"{self.index_of(self.base_year)}/{self.index_of(price_year)}"
 
     # -- METHOD 1.3: optimism bias ------------------------------------------------------
     def ob(self, grade: str) -> str:
         """OB of the grade in ``grade``, 0 when the run does not apply optimism bias."""
-        on = self.inputs.setting("apply_optimism_bias")
+        on = self.apply_ob
         return f"IF({on},INDEX({self.optimism_bias},MATCH({grade},{self.grades},0)),0)"
 
     # -- METHOD 1.4: discounting ------------------------------------------------------
     def project_discount(self, p: int) -> str:
         """The discount in force for project ``p``: its own, else the run's."""
         own = self.inputs.project("discount", p)
-        return f"IF(ISBLANK({own}),{self.inputs.setting('discount')},{own})"
+        return f"IF(ISBLANK({own}),{self.discount_setting},{own})"
 
     def schedule_row(self, discount: str) -> str:
         """0 for a flat rate, else the schedule's row on the Discount factors sheet."""
@@ -135,7 +138,7 @@ class Model:
 
     def financial_year(self, t: str) -> str:
         """The label of year ``t`` (a cell or a number): 2024-25 for t = 0."""
-        start = f"(VALUE(LEFT({self.inputs.setting('base_year')},4))+{t})"
+        start = f"(VALUE(LEFT({self.base_year},4))+{t})"
         return f'{start}&"-"&RIGHT(100+MOD({start}+1,100),2)'
 
 
@@ -189,7 +192,8 @@ def write_reference_sheets(book: Book, reference: ReferenceData, years: int, bas
     )
     n = len(grades) + 1
     quoted = quote_sheet(OPTIMISM_BIAS_SHEET)
-    grade_range, ob_range = f"{quoted}!$A$2:$A${n}", f"{quoted}!$B$2:$B${n}"
+    grade_range = book.name("OB_grades", f"{quoted}!$A$2:$A${n}")
+    ob_range = book.name("OB_values", f"{quoted}!$B$2:$B${n}")
     # Discount factors: year row, rates by schedule, factors by schedule
     ws = book.sheets[DISCOUNT_SHEET]
     schedules = sorted(reference.discount_schedules.schedules)
@@ -237,21 +241,28 @@ def write_reference_sheets(book: Book, reference: ReferenceData, years: int, bas
     )
     sheet = quote_sheet(DISCOUNT_SHEET)
     columns = tuple(
-        f"{sheet}!${column_letter(t + 2)}${top + 1}:${column_letter(t + 2)}${bottom}"
+        book.name(
+            f"DF_t{t}",
+            f"{sheet}!${column_letter(t + 2)}${top + 1}:${column_letter(t + 2)}${bottom}",
+        )
         for t in range(years)
     )
+    inputs = Inputs()
     return Model(
-        inputs=Inputs(),
+        inputs=inputs,
         years=years,
         deflator_years=deflator_years,
         deflator_index=deflator_index,
         grades=grade_range,
         optimism_bias=ob_range,
-        t_row=f"{sheet}!$B$1:${last}$1",
-        schedule_names=f"{sheet}!$A${top + 1}:$A${bottom}",
-        factor_rows=f"{sheet}!$B${top + 1}:${last}${bottom}",
+        t_row=book.name("DF_years", f"{sheet}!$B$1:${last}$1"),
+        schedule_names=book.name("DF_schedules", f"{sheet}!$A${top + 1}:$A${bottom}"),
+        factor_rows=book.name("DF_factors", f"{sheet}!$B${top + 1}:${last}${bottom}"),
         factor_columns=columns,
         schedules=tuple(schedules),
+        base_year=book.name("Base_year", inputs.setting("base_year")),
+        discount_setting=book.name("Discount_setting", inputs.setting("discount")),
+        apply_ob=book.name("Apply_OB", inputs.setting("apply_optimism_bias")),
     )
 
 

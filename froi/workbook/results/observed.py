@@ -69,7 +69,7 @@ def write_usage(t: Table, ctx: Context, used: Table) -> None:
     t.numbers("agency_no", agency_numbers(ctx, u))
     for key in ("sheet_row", "quantity"):
         t.numbers("row" if key == "sheet_row" else key, u[key])
-    codes, values = used.range("code"), used.range("v_base")
+    codes, values = used.named("code"), used.named("v_base")
     t.formulas(
         "v_base",
         [f"INDEX({values},MATCH({t.at('unit_cost_code', i)},{codes},0))" for i in range(len(u))],

@@ -162,10 +162,10 @@ def write_unit_costs_used(t: Table, frame: pd.DataFrame, model: Model) -> None:
     _fill(t, frame, skip=live)
     rows = range(len(frame))
     inputs = model.inputs
-    codes = inputs.column("UnitCosts", "code")
+    codes = t.book.name("UnitCosts_code", inputs.column("UnitCosts", "code"))
 
     def local(field: str, fallback: list[str]) -> list[str | None]:
-        column = inputs.column("UnitCosts", field)
+        column = t.book.name(f"UnitCosts_{field}", inputs.column("UnitCosts", field))
         return [
             f"IFERROR(INDEX({column},MATCH({t.at('code', i)},{codes},0)),{fallback[i]})"
             for i in rows
@@ -182,7 +182,7 @@ def write_unit_costs_used(t: Table, frame: pd.DataFrame, model: Model) -> None:
     )
     t.formulas(
         "deflator_base_year",
-        [model.index_of(inputs.setting("base_year")) for _ in rows],
+        [model.index_of(model.base_year) for _ in rows],
         frame["deflator_base_year"],
     )
     t.formulas(

@@ -56,11 +56,15 @@ and name, times) and Warnings complete the record; About explains the sheets.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+from collections.abc import Iterator
 from typing import IO
 
 import xlsxwriter
 import xlsxwriter.exceptions
+import xlsxwriter.workbook
 
 from calculator.engine import Results
 from calculator.reference import ReferenceData
@@ -70,6 +74,10 @@ from ..writer import write_input_sheets
 from .cells import Book, Table
 from .charts import CHART_LIMIT, charted_projects, write_agency_chart, write_payback_charts
 from .charts import SHEET as CHART_SHEET
+from .checks import SHEET as CHECKS_SHEET
+from .checks import write_checks
+from .committee import SHEET as COMMITTEE_SHEET
+from .committee import write_committee
 from .context import Context, context
 from .detail import Detail, live_figures, plan_detail, write_detail
 from .inputs import InputsWriter, run_document
@@ -109,6 +117,11 @@ WORKBOOK_OPTIONS = {
 
 #: What each result sheet holds, for the About sheet.
 SHEET_NOTES = {
+    "Project summary": "A page or two per project for a committee (the first 20 projects): "
+    "FROI, economic and public value ROI, NPV, net budget impact, payback as a financial "
+    "year, value-for-money band, costs and benefits by agency (cashable and not), cash "
+    "flows by financial year and agency, switching values, and charts. Yellow cells are "
+    "inputs; every other figure is a formula.",
     "Summary": "A row per project: METHOD's headline figures with their units, as formulas "
     "over the detail sheets. Blank where the project's mode does not report a figure. The "
     "run's warnings, if any, come first, above the table.",
@@ -137,6 +150,9 @@ SHEET_NOTES = {
     "Sample of draws": "The first simulations of each appraisal project (up to 1,000 each, "
     "fewer in a large portfolio so the sheet stays within 100,000 rows): FROI and NPV of "
     "each draw, to chart or summarise.",
+    "Checks": "The figures reconcile across the sheets: PV costs on Summary, Years and Cost "
+    "rows; PV fiscal benefits on Summary, Outcome values, Years and by agency; the cashable "
+    "split. Each check is TRUE when the two ways agree.",
     "Unit costs used": "Every unit cost the run used: source, grade, price year, value, and "
     "its rebasing to base-year prices as formulas. A unit cost on the UnitCosts sheet "
     "(added or overriding the table) gives its value and price year here.",
@@ -154,7 +170,14 @@ SHEET_NOTES = {
 #: results workbook is recognised by them (:mod:`froi.workbook.sheets`).
 RESULT_SHEETS: tuple[str, ...] = (*SHEET_NOTES, "About")
 #: The results sheets every results workbook has, whatever its projects.
-ALWAYS_WRITTEN: tuple[str, ...] = ("Summary", "Unit costs used", "Provenance", "Warnings", "About")
+ALWAYS_WRITTEN: tuple[str, ...] = (
+    "Summary",
+    "Checks",
+    "Unit costs used",
+    "Provenance",
+    "Warnings",
+    "About",
+)
 NOTES = (
     "Project # is the project's position in the run. Every long table carries it, and the "
     "formulas find a project's rows with SUMIFS on it, so sorting or filtering a table "
@@ -223,6 +246,8 @@ def write_results_workbook(
     if draws is not None and sample is not None:
         write_draws(draws, ctx, sample)
     write_unit_costs_used(used_table, used, model)
+    write_committee(book, ctx, summary, detail, live, uncertainty)
+    write_checks(book, ctx, summary, detail)
     write_provenance(book, ctx, reference, input_sha256, input_name)
     write_warnings(warnings, ctx)
     write_about(book, [(n, SHEET_NOTES[n]) for n in order if n in SHEET_NOTES], NOTES)
@@ -237,11 +262,29 @@ def write_results_workbook(
         if ws is not None:
             ws.set_tab_color("#A6A6A6")
     try:
-        book.workbook.close()
+        with fast_zip():
+            book.workbook.close()
     except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
         raise (
             exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
         ) from None
+
+
+#: zlib level of the file's parts: 1 compresses a large results workbook's 100 MB of XML
+#: in a third of the time of the default 6, for a file about 15% larger (bench/workbook.py).
+ZIP_LEVEL = 1
+
+
+@contextlib.contextmanager
+def fast_zip() -> Iterator[None]:
+    """XlsxWriter's zip file at :data:`ZIP_LEVEL` while a workbook is stored (it offers
+    no option for the level; the module's ``ZipFile`` is what it calls)."""
+    original = xlsxwriter.workbook.ZipFile
+    xlsxwriter.workbook.ZipFile = functools.partial(original, compresslevel=ZIP_LEVEL)
+    try:
+        yield
+    finally:
+        xlsxwriter.workbook.ZipFile = original
 
 
 def _sheet_order(
@@ -253,12 +296,13 @@ def _sheet_order(
     ctx: Context,
 ) -> list[str]:
     """Result sheets in reading order: headline, charts, detail, record, About."""
-    names = [summary.sheet]
+    names = [COMMITTEE_SHEET, summary.sheet]
     if agencies is not None:
         names.append(agencies.sheet)
     if charted_projects(ctx):
         names.append(CHART_SHEET)
     names += [t.sheet for t in detail.tables()]
+    names.append(CHECKS_SHEET)
     names += [t.sheet for t in simulated if t is not None]
     names += [used.sheet, *REFERENCE_SHEETS, "Provenance", "Warnings", "About"]
     assert set(names) <= set(RESULT_SHEETS) and set(ALWAYS_WRITTEN) <= set(names)

@@ -1,0 +1,545 @@
+"""The Project summary sheet: a page or two per project for a committee, figures as rows.
+
+One block per project (the first :data:`LIMIT` projects of a run; Summary has a row for
+every project), each starting on a new printed page:
+
+- the headline figures the project's mode reports, as rows (label, figure, what it
+  means): FROI, economic and public value ROI, present values, NPV, net fiscal benefit,
+  the net budget impact (undiscounted fiscal benefits less costs), payback as a
+  financial year, the value-for-money band, and P(FROI >= 1) when the run was simulated;
+- costs and benefits by agency (who pays, who saves, cashable and not);
+- cash flows by financial year: costs, fiscal benefits cashable and not, the net budget
+  impact and its cumulative position, then each agency's costs and benefits by year;
+- the switching value of each outcome row's success rate beside the rate itself;
+- native charts: the cumulative cash flow with the payback year, benefits and costs by
+  agency, and the tornado of a simulated project.
+
+Every figure is a formula over Summary and the detail sheets (so it follows the inputs),
+cached with the engine's figure.  Years are labelled as financial years: year 0 is the
+base year (Settings base_year), year t the t-th year after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from calculator.engine import NOT_REPORTED
+
+from .cells import Book, Table
+from .context import Context
+from .detail import Detail, Live
+from .live import financial_year
+from .provenance import TORNADO
+
+SHEET = "Project summary"
+#: Projects given a block (a portfolio's other projects are on Summary and Portfolio).
+LIMIT = 20
+#: Blocks with charts (charts are the heaviest part of a file to open).
+CHART_LIMIT = 10
+#: Summary columns that are not figures of the block (keys and texts).
+NOT_FIGURES = ("no", "project_id", "name", "organisation", "mode")
+MEANING = {
+    "froi": "Fiscal benefits per £1 of cost: £ back to public budgets for each £1 spent",
+    "economic_roi": "Fiscal and economic benefits per £1 of cost",
+    "public_value_roi": "All benefits (fiscal, economic, social) per £1 of cost",
+    "npv": "All benefits less costs, present values",
+    "net_fiscal_benefit": "Fiscal benefits less costs, present values",
+    "value_for_money_band": "On public value ROI: poor < 1 <= low < 1.5 <= medium < 2 <= high < 4",
+    "pv_fiscal_cashable": "Fiscal benefits that can be released as cash",
+    "payback_year": "First year cumulative discounted fiscal benefits cover costs",
+    "costs_avoided_per_case": "Service cost per case, comparison less intervention group",
+}
+
+
+#: Rows the legend takes at the top of the first sheet.
+LEGEND_ROWS = 3
+
+
+def write_legend(book: Book, ws: Any) -> None:
+    """What the cell styles mean, at the top of the workbook's first sheet."""
+    ws.write_string(0, 0, "Input", book.selector)
+    book.text(
+        ws,
+        0,
+        1,
+        "Yellow cells are inputs: the input sheets (Settings to Teams) and the project "
+        "numbers on Payback charts. Change one and the formulas follow.",
+    )
+    book.text(
+        ws,
+        1,
+        1,
+        "Every other figure is a formula, locked by sheet protection without a password "
+        "(Review > Unprotect Sheet to change one on purpose). Checks lists the cross-checks.",
+    )
+
+
+def summary_projects(ctx: Context) -> list[int]:
+    return list(range(min(ctx.projects, LIMIT)))
+
+
+def write_committee(
+    book: Book,
+    ctx: Context,
+    summary: Table,
+    detail: Detail,
+    live: Live | None,
+    uncertainty: Table | None,
+) -> None:
+    """A block per project (see the module docstring), each on its own printed page."""
+    ws = book.sheets[SHEET]
+    T = ctx.run.settings.appraisal_years
+    ws.set_column(0, 0, 42)
+    ws.set_column(1, T + 1, 12.5)
+    if T > 6:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    breaks: list[int] = []
+    write_legend(book, ws)
+    row = LEGEND_ROWS
+    for p in summary_projects(ctx):
+        if row:
+            breaks.append(row)
+        row = _block(book, ws, ctx, summary, detail, live, uncertainty, p, row) + 2
+    if ctx.projects > LIMIT:
+        book.text(
+            ws,
+            row,
+            0,
+            f"The first {LIMIT} of {ctx.projects:,} projects are summarised here; Summary and "
+            "Portfolio have every project.",
+        )
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+
+
+def _block(
+    book: Book,
+    ws: Any,
+    ctx: Context,
+    summary: Table,
+    detail: Detail,
+    live: Live | None,
+    uncertainty: Table | None,
+    p: int,
+    top: int,
+) -> int:
+    """One project's block from row ``top``; returns the row after it."""
+    s = ctx.results.summary
+    mode = str(ctx.modes[p])
+    T = ctx.run.settings.appraisal_years
+    base = ctx.run.settings.base_year
+    no = p + 1
+    name, organisation = str(s.at[p, "name"] or ""), str(s.at[p, "organisation"] or "")
+    title = f"Project summary: {ctx.ids[p]}: {name}"
+    book.text(ws, top, 0, title, book.title)
+    book.text(
+        ws,
+        top + 1,
+        0,
+        f"Project # {no}, {organisation}; {mode.replace('_', ' ')} mode; "
+        f"£ at {base} prices; years {financial_year(base, 0)} to {financial_year(base, T - 1)}",
+    )
+    row = top + 3
+    ws.write_row(row, 0, ["Figure", "Value", "What it means"], book.header)
+    row += 1
+    match = f"MATCH({no},{summary.named('no')},0)"
+    money = book.fmt("money")
+    blank = set(NOT_REPORTED[mode])
+    for column in summary.columns:
+        if column.key in NOT_FIGURES or column.key in blank:
+            continue
+        value: Any = s.at[p, column.key]
+        book.text(ws, row, 0, column.header)
+        figure = f"INDEX({summary.named(column.key)},{match})"
+        book.formula(ws, row, 1, f'IF({figure}="","",{figure})', book.fmt(column.style), value)
+        if column.key in MEANING:
+            book.text(ws, row, 2, MEANING[column.key])
+        row += 1
+        if column.key.startswith("payback_year") and live is not None:  # as a year
+            at = f"$B${row}"
+            book.text(ws, row, 0, column.header.replace("(t)", "(financial year)"))
+            paid = value == value and value is not None
+            ws.write_formula(
+                row,
+                1,
+                f'IF(ISNUMBER({at}),{live.model.financial_year(at)},"not within the period")',
+                None,
+                financial_year(base, int(value)) if paid else "not within the period",
+            )
+            row += 1
+    y = ctx.years[ctx.years["_p"] == p]
+    if detail.years is not None and len(y):
+        yr = detail.years
+        impact = float(y["fiscal"].sum() - y["costs"].sum())
+        book.text(ws, row, 0, "Net budget impact, undiscounted (£, real)")
+        book.formula(
+            ws,
+            row,
+            1,
+            f"SUMIFS({yr.named('fiscal')},{yr.named('no')},{no})"
+            f"-SUMIFS({yr.named('costs')},{yr.named('no')},{no})",
+            money,
+            impact,
+        )
+        book.text(ws, row, 2, "Fiscal benefits less costs over the years, not discounted")
+        row += 1
+    u = ctx.results.uncertainty
+    if uncertainty is not None and u is not None and (u.summary["_p"] == p).any():
+        record = u.summary[u.summary["_p"] == p].iloc[0]
+        find = f"MATCH({no},{uncertainty.range('no')},0)"
+        for key, label, style in (
+            ("prob_froi_at_least_1", "P(FROI ≥ 1) (%)", "percent"),
+            ("froi_p5", "FROI, 5th percentile (£ per £1)", "ratio"),
+            ("froi_p95", "FROI, 95th percentile (£ per £1)", "ratio"),
+        ):
+            book.text(ws, row, 0, label)
+            book.formula(
+                ws,
+                row,
+                1,
+                f"INDEX({uncertainty.range(key)},{find})",
+                book.fmt(style),
+                record[key],
+            )
+            row += 1
+        book.text(
+            ws,
+            row,
+            0,
+            "Simulated figures are values from the Monte Carlo (Uncertainty sheet): they do "
+            "not follow a changed input until the workbook is uploaded again.",
+        )
+        row += 1
+    row += 1
+    agencies_top = None
+    if detail.project_agencies is not None and mode in ("appraisal", "comparison"):
+        agencies_top, row = _agencies(book, ws, ctx, detail.project_agencies, p, row)
+        row += 1
+    flows_top = None
+    if detail.years is not None and live is not None and mode in ("appraisal", "comparison"):
+        flows_top, row = _cash_flows(book, ws, ctx, detail, live, p, row)
+        row += 1
+    if live is not None and detail.outcomes is not None and mode == "appraisal":
+        row = _switching(book, ws, ctx, detail.outcomes, live, p, row) + 1
+    if p < CHART_LIMIT:
+        row = _charts(book, ctx, p, row, agencies_top, flows_top, uncertainty)
+    return row
+
+
+def _agencies(
+    book: Book, ws: Any, ctx: Context, pa: Table, p: int, row: int
+) -> tuple[tuple[int, int], int]:
+    """Costs and benefits by agency; returns ((header row, agencies), next row)."""
+    book.text(ws, row, 0, "Costs and benefits by agency (present values)", book.bold)
+    row += 1
+    head = row
+    ws.write_row(
+        row,
+        0,
+        [
+            "Agency",
+            "Saves: PV fiscal benefits (£)",
+            "of which cashable (£)",
+            "non-cashable (£)",
+            "Pays: PV costs (£)",
+            "Net fiscal benefit (£)",
+        ],
+        book.header,
+    )
+    ws.set_row(row, 45)
+    a = ctx.agencies[ctx.agencies["_p"] == p]
+    money = book.fmt("money")
+    for record in a.to_dict("records"):
+        row += 1
+        number = ctx.agency_no[str(record["agency"])]
+        book.text(ws, row, 0, record["agency"])
+
+        def of(key: str, number: int = number) -> str:
+            return (
+                f"SUMIFS({pa.named(key)},{pa.named('no')},{p + 1},{pa.named('agency_no')},{number})"
+            )
+
+        r = row + 1
+        book.formula(ws, row, 1, of("pv_fiscal"), money, record["pv_fiscal"])
+        book.formula(ws, row, 2, of("pv_fiscal_cashable"), money, record["pv_fiscal_cashable"])
+        book.formula(
+            ws,
+            row,
+            3,
+            f"B{r}-C{r}",
+            money,
+            record["pv_fiscal"] - record["pv_fiscal_cashable"],
+        )
+        book.formula(ws, row, 4, of("pv_costs"), money, record["pv_costs"])
+        book.formula(ws, row, 5, f"B{r}-E{r}", money, record["net_fiscal_benefit"])
+    return (head, len(a)), row + 1
+
+
+def _cash_flows(
+    book: Book, ws: Any, ctx: Context, d: Detail, live: Live, p: int, row: int
+) -> tuple[tuple[int, int], int]:
+    """Yearly cash flows (real, undiscounted) with the cashable split, then by agency."""
+    assert d.years is not None and d.costs is not None
+    T = ctx.run.settings.appraisal_years
+    base = ctx.run.settings.base_year
+    no = p + 1
+    yr, cr, ov = d.years, d.costs, d.outcomes
+    book.text(ws, row, 0, "Cash flows by financial year (£, real, undiscounted)", book.bold)
+    row += 1
+    head = row
+    book.text(ws, row, 0, "", book.header)
+    for t in range(T):
+        ws.write_string(row, 1 + t, financial_year(base, t), book.header)
+    ws.write_string(row, 1 + T, "Total", book.header)
+    money = book.fmt("money")
+    y = ctx.years[ctx.years["_p"] == p].sort_values("t")
+    o = ctx.outcomes
+    mine = (o["_p"] == p).to_numpy() if len(o) else np.zeros(0, dtype=bool)
+    fiscal = (o["category"] == "fiscal").to_numpy() & mine if len(o) else mine
+    cashable = o["cashable"].to_numpy(dtype=bool) if len(o) else mine
+    benefits = live.benefits
+    rows: list[tuple[str, list[str], list[float]]] = []
+
+    def outcome_sum(extra: str, mask: np.ndarray) -> tuple[list[str], list[float]]:
+        if ov is None:
+            return ["0"] * T, [0.0] * T
+        formulas = [
+            f'SUMIFS({ov.named(f"b{t}")},{ov.named("no")},{no},{ov.named("category")},"fiscal"{extra})'
+            for t in range(T)
+        ]
+        return formulas, [float(benefits[mask, t].sum()) for t in range(T)]
+
+    costs = [
+        f"SUMIFS({yr.named('costs')},{yr.named('no')},{no},{yr.named('t')},{t})" for t in range(T)
+    ]
+    rows.append(("Costs, net of offsets", costs, list(y["costs"])))
+    f_cash, v_cash = outcome_sum(f',{ov.named("cashable")},"yes"' if ov else "", fiscal & cashable)
+    rows.append(("Fiscal benefits, cashable", f_cash, v_cash))
+    f_non, v_non = outcome_sum(f',{ov.named("cashable")},"no"' if ov else "", fiscal & ~cashable)
+    rows.append(("Fiscal benefits, non-cashable", f_non, v_non))
+    first = row + 1
+    for label, formulas, values in rows:
+        row += 1
+        book.text(ws, row, 0, label)
+        for t in range(T):
+            book.formula(ws, row, 1 + t, formulas[t], money, values[t])
+        book.formula(
+            ws, row, 1 + T, f"SUM({_cell(row, 1)}:{_cell(row, T)})", money, float(sum(values))
+        )
+    net = [v_cash[t] + v_non[t] - float(y["costs"].iloc[t]) for t in range(T)]
+    row += 1
+    book.text(ws, row, 0, "Net budget impact (fiscal benefits less costs)")
+    for t in range(T + 1):
+        c = 1 + t
+        book.formula(
+            ws,
+            row,
+            c,
+            f"{_cell(first + 1, c)}+{_cell(first + 2, c)}-{_cell(first, c)}",
+            money,
+            net[t] if t < T else float(sum(net)),
+        )
+    row += 1
+    book.text(ws, row, 0, "Cumulative net budget impact")
+    total = 0.0
+    for t in range(T):
+        total += net[t]
+        c = 1 + t
+        formula = _cell(row - 1, c) if t == 0 else f"{_cell(row, c - 1)}+{_cell(row - 1, c)}"
+        book.formula(ws, row, c, formula, money, total)
+    row += 1
+    book.text(ws, row, 0, "Cumulative discounted fiscal net (payback when ≥ 0)")
+    for t in range(T):
+        book.formula(
+            ws,
+            row,
+            1 + t,
+            f"SUMIFS({yr.named('cumulative_fiscal_net')},{yr.named('no')},{no},"
+            f"{yr.named('t')},{t})",
+            money,
+            float(y["cumulative_fiscal_net"].iloc[t]),
+        )
+    cumulative = row
+    # by agency: costs each agency pays, fiscal benefits each saves (cashable and not)
+    rows_c = ctx.costs[ctx.costs["_p"] == p]
+    agencies = sorted(
+        set(map(str, rows_c["agency"])) | set(map(str, o["agency"][fiscal])) if len(o) else set()
+    ) or sorted(set(map(str, rows_c["agency"])))
+    for agency in agencies:
+        number = ctx.agency_no[agency]
+        mask = (rows_c["agency"].astype(str) == agency).to_numpy()
+        paid = [
+            float(
+                rows_c["net_cost"][
+                    mask & (rows_c["year"].to_numpy() <= t) & (rows_c["end_year"].to_numpy() >= t)
+                ].sum()
+            )
+            for t in range(T)
+        ]
+        formulas = [
+            f"SUMIFS({cr.named('net_cost')},{cr.named('no')},{no},{cr.named('agency_no')},{number},"
+            f'{cr.named("year")},"<="&{t},{cr.named("end_year")},">="&{t})'
+            for t in range(T)
+        ]
+        lines = [(f"{agency}: costs", formulas, paid)]
+        if ov is not None and len(o):
+            theirs = fiscal & (o["agency"].astype(str) == agency).to_numpy()
+            for flag, label, want in (("yes", "cashable", True), ("no", "non-cashable", False)):
+                subset = theirs & (cashable == want)
+                formulas_b = [
+                    f"SUMIFS({ov.named(f'b{t}')},{ov.named('no')},{no},{ov.named('category')},"
+                    f'"fiscal",{ov.named("agency_no")},{number},{ov.named("cashable")},"{flag}")'
+                    for t in range(T)
+                ]
+                lines.append(
+                    (
+                        f"{agency}: fiscal benefits, {label}",
+                        formulas_b,
+                        [float(benefits[subset, t].sum()) for t in range(T)],
+                    )
+                )
+        for label, formulas_l, values in lines:
+            row += 1
+            book.text(ws, row, 0, label)
+            for t in range(T):
+                book.formula(ws, row, 1 + t, formulas_l[t], money, values[t])
+            book.formula(
+                ws, row, 1 + T, f"SUM({_cell(row, 1)}:{_cell(row, T)})", money, float(sum(values))
+            )
+    return (head, cumulative), row + 1
+
+
+def _switching(book: Book, ws: Any, ctx: Context, ov: Table, live: Live, p: int, row: int) -> int:
+    """Each outcome row's success rate and the rate at which FROI would be 1."""
+    o = ctx.outcomes[ctx.outcomes["_p"] == p]
+    if not len(o):
+        return row
+    book.text(
+        ws, row, 0, "Switching values: the success rate at which FROI would equal 1", book.bold
+    )
+    row += 1
+    ws.write_row(
+        row,
+        0,
+        ["Outcome (row on Outcomes)", "Success rate now", "Switching value"],
+        book.header,
+    )
+    no = p + 1
+    success = live.model.inputs.columns["Outcomes"]["success"]
+    rate = book.fmt("percent")
+    source = ctx.run.lists["outcomes"]["success"].to_numpy()
+    for record, src in zip(o.head(12).to_dict("records"), o["_source"].head(12), strict=True):
+        row += 1
+        r = int(record["sheet_row"])
+        book.text(ws, row, 0, f"{record['description'] or record['unit_cost_code']} (row {r})")
+        book.formula(ws, row, 1, f"Outcomes!${success}${r}", rate, source[int(src)])
+        where = f"{ov.named('no')},{no},{ov.named('row')},{r}"
+        book.formula(
+            ws,
+            row,
+            2,
+            f'IF(COUNTIFS({where},{ov.named("switching_value")},">=0")=0,"",'
+            f"SUMIFS({ov.named('switching_value')},{where}))",
+            rate,
+            record["switching_value"],
+        )
+    if len(o) > 12:
+        row += 1
+        book.text(ws, row, 0, f"... and {len(o) - 12} more rows on Outcome values")
+    return row + 1
+
+
+def _charts(
+    book: Book,
+    ctx: Context,
+    p: int,
+    row: int,
+    agencies: tuple[int, int] | None,
+    flows: tuple[int, int] | None,
+    uncertainty: Table | None,
+) -> int:
+    """The block's charts, one below the other (each kept on one printed page)."""
+    ws = book.sheets[SHEET]
+    T = ctx.run.settings.appraisal_years
+    payback: Any = ctx.results.summary.at[p, "payback_year"]
+    base = ctx.run.settings.base_year
+    height = 16  # rows a chart takes
+    if flows is not None:
+        head, cumulative = flows
+        chart: Any = book.workbook.add_chart({"type": "line"})
+        chart.add_series(
+            {
+                "name": "Cumulative discounted fiscal net (£)",
+                "categories": [SHEET, head, 1, head, T],
+                "values": [SHEET, cumulative, 1, cumulative, T],
+                "line": {"color": "#1F4E78", "width": 2.25},
+                "marker": {"type": "circle", "size": 5},
+            }
+        )
+        paid = (
+            f"payback in {financial_year(base, int(payback))}"
+            if payback == payback and payback is not None
+            else "no payback within the period"
+        )
+        chart.set_title({"name": f"Cumulative cash flow: {paid}"})
+        chart.set_y_axis({"num_format": "£#,##0", "major_gridlines": {"visible": True}})
+        chart.set_x_axis({"name": "Financial year"})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(row, 0, chart, {"x_scale": 1.6, "y_scale": 1.0, "object_position": 1})
+        row += height
+    if agencies is not None and agencies[1]:
+        head, count = agencies
+        bars: Any = book.workbook.add_chart({"type": "bar"})
+        for col, colour in ((1, "#2E7D32"), (4, "#C00000")):
+            bars.add_series(
+                {
+                    "name": [SHEET, head, col],
+                    "categories": [SHEET, head + 1, 0, head + count, 0],
+                    "values": [SHEET, head + 1, col, head + count, col],
+                    "fill": {"color": colour},
+                }
+            )
+        bars.set_title({"name": "Who saves and who pays (present values)"})
+        bars.set_x_axis({"num_format": "£#,##0"})
+        bars.set_y_axis({"reverse": True})
+        bars.set_legend({"position": "bottom"})
+        ws.insert_chart(row, 0, bars, {"x_scale": 1.6, "y_scale": 1.0, "object_position": 1})
+        row += height
+    u = ctx.results.uncertainty
+    if uncertainty is not None and u is not None:
+        tornado = u.tornado
+        rows = np.flatnonzero(tornado["_p"].to_numpy() == p)
+        if len(rows):
+            first, last = int(rows[0]) + 1, int(rows[-1]) + 1
+            sheet = "Tornado"
+            columns = [c.key for c in TORNADO]
+            label, low, high = (columns.index(k) for k in ("label", "froi_low", "froi_high"))
+            chart = book.workbook.add_chart({"type": "bar"})
+            for col, colour in ((low, "#C00000"), (high, "#2E7D32")):
+                chart.add_series(
+                    {
+                        "name": [sheet, 0, col],
+                        "categories": [sheet, first, label, last, label],
+                        "values": [sheet, first, col, last, col],
+                        "fill": {"color": colour},
+                    }
+                )
+            chart.set_title({"name": "Tornado: FROI with each input at its low and high end"})
+            chart.set_x_axis({"num_format": "0.00"})
+            chart.set_y_axis({"reverse": True})
+            chart.set_legend({"position": "bottom"})
+            ws.insert_chart(row, 0, chart, {"x_scale": 1.6, "y_scale": 1.1, "object_position": 1})
+            row += height + 2
+    return row
+
+
+def _cell(row: int, col: int) -> str:
+    """A same-sheet A1 reference of a 0-based (row, col)."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    return str(xl_rowcol_to_cell(row, col))
