@@ -114,6 +114,8 @@ def check_column(
             problems.append(locate(int(i), spec, message(column.iat[int(i)])))
 
     numeric_dtype = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    if not numeric_dtype and (spec.kind == "code" or spec.name in LABELLED_CHOICES):
+        column = column.map(chosen_value)  # a template dropdown's "code — name"
     if spec.kind in ("number", "integer", "rate"):
         if numeric_dtype:
             values = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
@@ -195,6 +197,19 @@ def _check_numbers(
 
 
 Parsed = tuple[Any, str | None]
+
+#: How a template dropdown shows a unit cost or an outcome theme: the value, then its
+#: name (``SS3.0 — Residential care for a child``); the value is what is read.
+DROPDOWN_SEPARATOR = " — "
+#: Fields other than unit cost codes whose dropdown shows "value — name".
+LABELLED_CHOICES = ("outcome_theme",)
+
+
+def chosen_value(value: Any) -> Any:
+    """The value of a dropdown entry "value — name"; anything else unchanged."""
+    if isinstance(value, str) and DROPDOWN_SEPARATOR in value:
+        return value.split(DROPDOWN_SEPARATOR, 1)[0].strip()
+    return value
 
 
 #: Longest text of a field that declares no limit of its own.

@@ -259,7 +259,7 @@ def test_template_and_results_workbook(tmp_path: Path, capsys: pytest.CaptureFix
     template = tmp_path / "template.xlsx"
     assert main(["template", "-o", str(template)]) == 0
     names = openpyxl.load_workbook(template, read_only=True).sheetnames
-    assert names[:2] == ["Instructions", "Settings"] and "Outcomes" in names
+    assert names[:3] == ["Instructions", "Worked example", "Settings"] and "Outcomes" in names
     out = tmp_path / "results.xlsx"
     source = SAMPLES / "hampshire_offset.xlsx"
     assert main(["compute", str(source), "-o", str(out), "--simulations", "200"]) == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from froi.workbook.layout import SHEET_BY_NAME, SHEETS
-from froi.workbook.names import edit_distance, header_lookup, nearest
+from froi.workbook.names import LABELS, edit_distance, header_key, header_lookup, nearest
 from froi.workbook.sheets import holds_headers_of, lookalike
 from froi.workbook.writer import sheet_fields
 
@@ -79,7 +79,19 @@ def test_edit_distance_counts_a_swap_as_one() -> None:
 
 def test_header_lookup_ignores_case_spaces_and_punctuation() -> None:
     lookup = header_lookup(["unit_cost_code", "drop_off"])
-    assert lookup == {"unitcostcode": "unit_cost_code", "dropoff": "drop_off"}
+    assert lookup["unitcostcode"] == "unit_cost_code" and lookup["dropoff"] == "drop_off"
+    # and the plain-English labels the template shows (LABELS)
+    assert lookup["unitcostcodeandname"] == "unit_cost_code"
+    assert lookup["dropofflosteachlateryear"] == "drop_off"
+    assert set(lookup.values()) == {"unit_cost_code", "drop_off"}
+
+
+def test_no_label_is_another_fields_name_or_label_on_a_sheet() -> None:
+    for sheet in SHEETS:
+        keys: dict[str, str] = {}
+        for f in sheet_fields(sheet):
+            for text in (f.name, *LABELS.get(f.name, ())):
+                assert keys.setdefault(header_key(text), f.name) == f.name, (sheet.name, text)
 
 
 def test_a_sheet_is_recognised_by_its_headers() -> None:

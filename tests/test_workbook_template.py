@@ -17,6 +17,7 @@ from calculator.reference import ReferenceData
 from calculator.unit_costs import COLUMNS as UNIT_COST_COLUMNS
 from froi.workbook.cells import problem_lines
 from froi.workbook.layout import SHEETS
+from froi.workbook.names import header_key, header_lookup
 from froi.workbook.reader import check_workbook
 from froi.workbook.template import add_commands, write_input_workbook, write_template
 from froi.workbook.unit_cost_fields import UNIT_COST_FIELDS
@@ -35,11 +36,27 @@ def template(tmp_path_factory: pytest.TempPathFactory, default_reference: Refere
 
 
 def column_names(sheet: Any) -> list[str]:
-    return [c.value for c in sheet[1]]
+    """The field of each header of the template (it shows plain-English labels, which
+    the reader reads as the fields: froi.workbook.names.LABELS)."""
+    names = {f.name for s in SHEETS for f in sheet_fields(s)}
+    lookup = header_lookup(names)
+    return [lookup.get(header_key(c.value), c.value) for c in sheet[1]]
+
+
+def test_the_template_shows_plain_english_headers(template: Any) -> None:
+    headers = [c.value for c in template["Outcomes"][1]]
+    assert "Success rate (% of those engaged)" in headers
+    assert "Deadweight (% who would have anyway)" in headers
+    assert "deadweight" not in headers
 
 
 def test_the_template_has_every_sheet_of_the_layout(template: Any) -> None:
-    assert template.sheetnames == ["Instructions", *(s.name for s in SHEETS), "Lists"]
+    assert template.sheetnames == [
+        "Instructions",
+        "Worked example",
+        *(s.name for s in SHEETS),
+        "Lists",
+    ]
     assert template["Lists"].sheet_state == "hidden"
     for sheet in SHEETS:
         ws = template[sheet.name]
@@ -115,17 +132,18 @@ def validations(ws: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("sheet", "column", "source"),
     [
-        ("Outcomes", "unit_cost_code", "UnitCostCodes"),
+        ("Outcomes", "unit_cost_code", "UnitCostChoices"),
         ("Outcomes", "confidence_grade", "Grades"),
-        ("Outcomes", "outcome_theme", "OutcomeThemes"),
+        ("Outcomes", "outcome_theme", "OutcomeThemeChoices"),
+        ("Costs", "agency", "AgencyNames"),
         ("Outcomes", "discount", "Schedules"),
         ("Costs", "kind", "CostKinds"),
         ("Costs", "cost_type", "CostTypes"),
-        ("Costs", "unit_cost_code", "UnitCostCodes"),
+        ("Costs", "unit_cost_code", "UnitCostChoices"),
         ("Costs", "price_year", "PriceYears"),
         ("Projects", "mode", "Modes"),
         ("ComparisonUsage", "group", "Groups"),
-        ("CaseOutcomes", "unit_cost_code", "UnitCostCodes"),
+        ("CaseOutcomes", "unit_cost_code", "UnitCostChoices"),
         ("UnitCosts", "category", "Categories"),
         ("UnitCosts", "cashable", "TrueFalse"),
         ("Outcomes", "project_id", "Projects!$A$2:$A$5001"),
@@ -165,9 +183,17 @@ def test_the_lists_come_from_the_reference_data(
     assert names["UnitCostCodes"].attr_text == f"Lists!$A$2:$A${len(codes) + 1}"
     lists = template["Lists"]
     assert [c.value for c in lists["A"][1:] if c.value is not None] == codes
-    assert names["Grades"].attr_text == "Lists!$G$2:$G$7"
-    assert [c.value for c in lists["H"][1:25]] == list(range(1, 25))
-    assert names["PriceYears"].attr_text.startswith("Lists!$M$2:")
+    assert names["Grades"].attr_text == "Lists!$J$2:$J$7"
+    assert [c.value for c in lists["K"][1:25]] == list(range(1, 25))
+    assert names["PriceYears"].attr_text.startswith("Lists!$P$2:")
+    # the unit cost dropdown shows each code with its name, the themes by name
+    choices = [c.value for c in lists["C"][1:] if c.value is not None]
+    first = codes[0]
+    assert choices[0] == f"{first} — {default_reference.unit_costs.rows.at[first, 'name']}"
+    assert [c.value for c in lists["D"][1:3]] == [
+        f"{k} — {default_reference.outcome_themes[k]}" for k in (1, 2)
+    ]
+    assert "Local Authority" in [c.value for c in lists["E"][1:]]
 
 
 def test_rate_columns_are_formatted_as_percentages(template: Any) -> None:

@@ -28,10 +28,69 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-#: Plain-English header labels the template may show in place of field names, by field
-#: name (e.g. ``{"deadweight": ("Deadweight (% that would happen anyway)",)}``).  Empty
-#: while the template's headers are the JSON field names.
-LABELS: dict[str, tuple[str, ...]] = {}
+#: Plain-English header labels, by field name: the template shows the first (``froi
+#: template``), and the reader accepts any of them beside the field name.  A label is
+#: matched like a field name (case, spaces and punctuation ignored), so it must not be
+#: another field's name or label on the same sheet (tests/test_workbook_names.py).
+LABELS: dict[str, tuple[str, ...]] = {
+    "project_id": ("Project ID",),
+    "name": ("Project name",),
+    "organisation": ("Organisation",),
+    "participants": ("Participants (people)",),
+    "mode": ("Mode (appraisal, comparison or case level)",),
+    "discount": ("Discount (schedule or rate)",),
+    "case_cost_price_year": ("Price year of case costs",),
+    "intervention_cases": ("Intervention group cases",),
+    "comparison_cases": ("Comparison group cases",),
+    "annual_running_cost": ("Annual running cost (£)",),
+    "annual_throughput": ("Annual throughput (cases a year)",),
+    "margin_of_error": ("Margin of error (%)",),
+    "service_price_year": ("Price year of the running cost",),
+    "description": ("Description",),
+    "year": ("First year (0 = first year appraised)",),
+    "end_year": ("Last year (blank = first year only)",),
+    "amount": ("Amount a year (£)",),
+    "price_year": ("Price year (e.g. 2024-25)",),
+    "agency": ("Agency",),
+    "kind": ("Kind (set up, recurring or offset)",),
+    "cost_type": ("Cost type",),
+    "confidence_grade": ("Confidence grade (1 best to 6)",),
+    "unit_cost_code": ("Unit cost (code and name)",),
+    "quantity": ("Quantity (units)",),
+    "salary": ("Salary (£ a year)",),
+    "on_costs": ("On-costs (% of salary)",),
+    "overheads": ("Overheads (%)",),
+    "amount_low": ("Amount, low estimate (£)",),
+    "amount_high": ("Amount, high estimate (£)",),
+    "productive_hours": ("Productive hours a year",),
+    "cohort": ("Cohort (people or families)",),
+    "cohort_year": ("Cohort starts in year",),
+    "engagement": ("Engagement (% who take part)",),
+    "success": ("Success rate (% of those engaged)",),
+    "deadweight": ("Deadweight (% who would have anyway)",),
+    "displacement": ("Displacement (% moved elsewhere)",),
+    "attribution": ("Attribution (% credited to this project)",),
+    "lag": ("Lag (years before benefits start)",),
+    "duration": ("Duration (years benefits last)",),
+    "drop_off": ("Drop-off (% lost each later year)",),
+    "success_low": ("Success rate, low (%)",),
+    "success_high": ("Success rate, high (%)",),
+    "deadweight_low": ("Deadweight, low (%)",),
+    "deadweight_high": ("Deadweight, high (%)",),
+    "value_low": ("Unit value, low (£)",),
+    "value_high": ("Unit value, high (£)",),
+    "outcome_theme": ("Outcome theme",),
+    "group": ("Group (intervention or comparison)",),
+    "case_id": ("Case ID",),
+    "cost": ("Cost of the case (£)",),
+    "team": ("Team",),
+}
+
+
+def label_of(name: str) -> str:
+    """The plain-English header of field ``name`` (the field name when it has none)."""
+    labels = LABELS.get(name)
+    return labels[0] if labels else name
 
 
 def norm(text: object) -> str:

@@ -44,7 +44,7 @@ from .tables import text_id
 from .writer import sheet_fields
 
 #: Sheets of the template that hold no input.
-NOT_INPUT = ("Instructions", "Lists")
+NOT_INPUT = ("Instructions", "Worked example", "Lists")
 #: The list sheets each mode's projects need, and what a missing one would leave out.
 NEEDED = {
     "appraisal": ("Costs", "Outcomes"),

@@ -14,6 +14,7 @@ template: a row left in by mistake would be computed as if it were real.
 from __future__ import annotations
 
 import argparse
+import copy
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,27 +35,33 @@ SETTINGS_DEFAULTS = {f.name: f.default for f in SETTINGS if f.default is not Non
 GUIDE = (
     "How to fill in this workbook",
     "",
-    "Each sheet is one list of the input; each column is one field, named as in the JSON "
-    "input (docs/method.md, section 6). Keep the column names in row 1; the columns may be "
-    "in any order, and their names are matched ignoring case, spaces and punctuation.",
-    "Settings: one setting a row. Leave a value blank to use the default shown beside it.",
-    "Projects: one row per project, with a project_id that is unique. Every row of the "
-    "other sheets names its project in its project_id column.",
-    "Appraisal projects (mode appraisal) need Costs and Outcomes. Comparison projects need "
-    "intervention_cases and comparison_cases on Projects, Costs, and ComparisonUsage rows "
-    "for both groups. Case-level projects need Cases, CaseOutcomes and the service's "
-    "annual_running_cost and annual_throughput on Projects (or Teams).",
-    "UnitCosts: only unit costs of your own, or national ones you replace; every code of the "
-    "national table can be used without listing it here (see the hidden Lists sheet).",
-    "Rates (engagement, success, deadweight...) are shares: type 45% (or 0.45). A bare 45 "
-    "in a rate column is refused, as it would mean 4,500%.",
-    "Price years are financial years written 2013-14 (2013/14, 2013-2014 and 2013 are also "
-    "accepted). Money is in pounds at the row's price year.",
-    "Blank cells take the default listed below; blank rows are skipped. Hidden rows and "
-    "columns are read like any other, with a warning. Formulas are fine if the workbook "
-    "was saved by a program that calculates (Excel, LibreOffice).",
-    "Every problem is reported with its cell, e.g. Outcomes!F12, and nothing is computed "
-    "until all of them are fixed.",
+    "This workbook works out the fiscal return on investment (FROI) of a service: what it "
+    "saves public budgets for each £1 it costs, year by year and agency by agency, in the "
+    "way HM Treasury's Green Book and the GMCA cost benefit analysis model do. Fill in the "
+    "yellow cells; the Worked example sheet shows a small project filled in.",
+    "1. Settings: leave the defaults unless your finance lead says otherwise. The base "
+    "year is the year whose prices every figure is shown in (year 0 of the appraisal).",
+    "2. Projects: one row per service or project you are appraising, with a short unique "
+    "Project ID (e.g. EOC-01). Every row on the other sheets names its project by this ID.",
+    "3. Costs: what the service costs, one row per item: an amount a year, or a unit cost "
+    "from the list times a quantity (e.g. 400 hours of a social worker), or a salary with "
+    "on-costs and overheads. A cost that runs for several years is one row with its first "
+    "and last year. An offset is a cost saved elsewhere because of the service.",
+    "4. Outcomes: what the service achieves, one row per outcome: how many people start "
+    "(the cohort), the share who take part and succeed, the share who would have "
+    "succeeded anyway (deadweight), and the unit cost each success avoids (pick it from "
+    "the list: the code and its name). Benefits are credited to the agency that bears "
+    "that unit cost.",
+    "5. Comparison and case-level studies use ComparisonUsage, or Cases and CaseOutcomes "
+    "(see the columns below); leave those sheets empty for an appraisal.",
+    "Shares such as success and deadweight are percentages: type 45% (or 0.45). Money is "
+    "in pounds at the row's price year (e.g. 2024-25). Confidence grades run from 1 "
+    "(audited local data) to 6 (expert judgement): weaker evidence gets more optimism "
+    "bias, which lowers benefits and raises costs.",
+    "Upload the workbook to the service, or run froi compute on it. Every problem is "
+    "reported with its cell (e.g. Outcomes!F12) and nothing is computed until all are "
+    "fixed. The headers may be the labels shown or the field names of the JSON input "
+    "(docs/method.md, section 6); blank cells take the defaults listed below.",
 )
 COLUMNS_HEADER = (
     "sheet",
@@ -86,7 +93,7 @@ def accepted_text(spec: Field) -> str:
             "added on UnitCosts"
         )
     if spec.name == "outcome_theme":
-        return "a theme number from 1 to 24 (see the list above)"
+        return "a theme from the list (number and name), or its number (see the list above)"
     return spec.accepted()
 
 
@@ -150,8 +157,13 @@ def write_input_workbook(
     reference: ReferenceData | None = None,
     *,
     constant_memory: bool = False,
+    labels: bool = False,
+    worked_example: bool = False,
 ) -> None:
     """Write a canonical input document as an input workbook.
+
+    ``labels`` heads the list sheets with plain-English labels (the reader accepts them
+    and the field names alike); ``worked_example`` adds the Worked example sheet.
 
     With ``reference``, an Instructions sheet first and dropdowns on every sheet (the
     template and the samples); without, the bare sheets.  ``constant_memory`` streams
@@ -169,7 +181,9 @@ def write_input_workbook(
     workbook.set_properties({"title": "FROI input", "created": CREATED})
     if reference is not None:
         _instructions(workbook, reference)
-    write_input_sheets(workbook, doc, reference)
+        if worked_example:
+            _worked_example(workbook, reference)
+    write_input_sheets(workbook, doc, reference, labels=labels)
     workbook.close()
 
 
@@ -179,8 +193,153 @@ def template_document() -> dict[str, Any]:
 
 
 def write_template(path: Path | str, reference: ReferenceData) -> None:
-    """The blank input template, with dropdowns from ``reference``."""
-    write_input_workbook(template_document(), path, reference)
+    """The blank input template, with dropdowns from ``reference``, plain-English headers
+    and a worked example."""
+    write_input_workbook(template_document(), path, reference, labels=True, worked_example=True)
+
+
+#: The worked example: one appraisal project, costed and valued with national unit costs.
+EXAMPLE: dict[str, Any] = {
+    "settings": {"appraisal_years": 5, "discount": "standard"},
+    "projects": [
+        {
+            "project_id": "EX-1",
+            "name": "Family support service (example)",
+            "organisation": "Anytown Council",
+            "participants": 40,
+            "costs": [
+                {
+                    "description": "Set-up: recruitment and training",
+                    "year": 0,
+                    "amount": 30000,
+                    "agency": "Local Authority",
+                    "kind": "set_up",
+                    "cost_type": "training",
+                    "confidence_grade": 2,
+                },
+                {
+                    "description": "Two family support workers",
+                    "year": 0,
+                    "end_year": 4,
+                    "salary": 31000,
+                    "on_costs": 0.28,
+                    "overheads": 0.15,
+                    "quantity": 2,
+                    "agency": "Local Authority",
+                    "kind": "recurring",
+                    "cost_type": "staff",
+                },
+            ],
+            "outcomes": [
+                {
+                    "description": "Entries to care avoided (26 weeks each)",
+                    "unit_cost_code": "SS3.0",
+                    "cohort": 40,
+                    "success": 0.15,
+                    "deadweight": 0.3,
+                    "quantity": 26,
+                    "duration": 1,
+                    "outcome_theme": 4,
+                },
+            ],
+        }
+    ],
+}
+EXAMPLE_TEXT = (
+    "Worked example (not read: the input sheets are what is computed)",
+    "A council runs a family support service for 40 families a year. It costs £30,000 to "
+    "set up and two family support workers on £31,000 a year, with 28% on-costs and 15% "
+    "overheads, for five years.",
+    "It expects 15% of the 40 families to avoid a child entering residential care for 26 "
+    "weeks, where 30% would have avoided it anyway (deadweight).",
+    "On the Costs sheet that is two rows: the set-up cost in year 0, and the staff from "
+    "year 0 to year 4 (the last year, 2028-29 when the base year is 2024-25), built from "
+    "the salary. On the Outcomes sheet it is one row, valued with the national unit cost "
+    "SS3.0 (pick it from the list: the code and its name).",
+    "The rows below are exactly what you would type. The calculator rebases every amount "
+    "to the base year's prices, adds optimism bias by confidence grade, discounts at the "
+    "Green Book rate and compares fiscal benefits with costs:",
+)
+
+
+def _example_for(reference: ReferenceData) -> dict[str, Any]:
+    """The worked example, its outcome valued with SS3.0 or, in a table without it, the
+    table's first fiscal unit cost (a local table of one's own)."""
+    rows = reference.unit_costs.rows
+    if "SS3.0" in rows.index:
+        return EXAMPLE
+    fiscal = rows.index[rows["category"] == "fiscal"]
+    code = str(fiscal[0] if len(fiscal) else rows.index[0])
+    example = copy.deepcopy(EXAMPLE)
+    example["projects"][0]["outcomes"][0].update(unit_cost_code=code, quantity=1)
+    return example
+
+
+def _worked_example(workbook: Any, reference: ReferenceData) -> None:
+    """A sheet showing a small input filled in and what the calculator makes of it."""
+    from calculator.engine import compute
+
+    from .names import label_of
+
+    ws = workbook.add_worksheet("Worked example")
+    title = workbook.add_format({"bold": True, "font_size": 14})
+    bold = workbook.add_format({"bold": True})
+    header = workbook.add_format(
+        {"bold": True, "bg_color": "#DCE6F1", "bottom": 1, "text_wrap": True, "valign": "top"}
+    )
+    money = workbook.add_format({"num_format": "£#,##0"})
+    ratio = workbook.add_format({"num_format": "0.00"})
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 12, 15)
+    ws.write_string(0, 0, EXAMPLE_TEXT[0], title)
+    row = 1
+    for line in EXAMPLE_TEXT[1:]:
+        row += 1
+        ws.write_string(row, 0, line)
+    example = _example_for(reference)
+    project = example["projects"][0]
+    for sheet, records in (
+        ("Projects", [{k: v for k, v in project.items() if not isinstance(v, list)}]),
+        ("Costs", [{"project_id": "EX-1", **c} for c in project["costs"]]),
+        ("Outcomes", [{"project_id": "EX-1", **o} for o in project["outcomes"]]),
+    ):
+        row += 2
+        ws.write_string(row, 0, f"On the {sheet} sheet", bold)
+        names = list(dict.fromkeys(k for r in records for k in r))
+        row += 1
+        ws.set_row(row, 45)
+        for col, name in enumerate(names):
+            ws.write_string(row, col, label_of(name), header)
+        for record in records:
+            row += 1
+            for col, name in enumerate(names):
+                value = record.get(name)
+                if isinstance(value, float) and 0 < value < 1:
+                    ws.write_string(row, col, f"{value * 100:g}%")
+                elif value is not None:
+                    ws.write(row, col, value)
+    results = compute(example, reference).summary.iloc[0]
+    row += 2
+    ws.write_string(row, 0, "What the calculator gives", bold)
+    for label, key, fmt in (
+        ("PV costs (£)", "pv_costs", money),
+        ("PV fiscal benefits (£)", "pv_fiscal", money),
+        ("FROI (£ of fiscal benefit per £1)", "froi", ratio),
+        ("Net fiscal benefit (£)", "net_fiscal_benefit", money),
+    ):
+        row += 1
+        ws.write_string(row, 0, label)
+        ws.write_number(row, 1, float(results[key]), fmt)
+    row += 2
+    ws.write_string(
+        row,
+        0,
+        "An FROI below 1 means the public purse gets back less than it spends over the "
+        "period; the results workbook shows the figures year by year and by agency.",
+    )
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -190,7 +349,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     reference = load_reference(unit_costs=args.unit_costs, deflators=args.deflators)
     if args.source:
         doc = json.loads(Path(args.source).read_text(encoding="utf-8"))
-        write_input_workbook(doc, args.output, reference)
+        write_input_workbook(doc, args.output, reference, labels=True)
         print(f"wrote {args.source} as an input workbook to {args.output}")
     else:
         write_template(args.output, reference)

@@ -26,6 +26,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from calculator.agencies import agency_choices
 from calculator.fields import (
     CATEGORIES,
     COST_KINDS,
@@ -37,9 +38,11 @@ from calculator.fields import (
 )
 from calculator.inputs import NESTED, NESTED_LISTS
 from calculator.reference import ReferenceData
+from calculator.validate import DROPDOWN_SEPARATOR
 
 from .layout import PROJECT_ID, SHEET_BY_NAME, SHEET_OF_LIST, SHEETS, Sheet
 from .limits import DEFAULT_LIMITS
+from .names import label_of
 from .package import column_letter
 from .unit_cost_fields import UNIT_COST_FIELDS
 
@@ -177,22 +180,33 @@ def _rows(doc: Mapping[str, Any], sheet: Sheet) -> Iterator[dict[str, Any]]:
                 yield row
 
 
-def _header(ws: Any, sheet: Sheet, names: list[str], fmt: _Formats) -> None:
+def _header(ws: Any, sheet: Sheet, names: list[str], fmt: _Formats, labels: bool = False) -> None:
     specs = {f.name: f for f in sheet_fields(sheet)}
     for col, name in enumerate(names):
-        ws.write_string(0, col, name, fmt.header)
+        shown = label_of(name) if labels and name in specs else name
+        ws.write_string(0, col, shown, fmt.header)
         spec = specs.get(name)
         wide = 36 if name in ("description", "name", "source", "notes", "about") else 14
-        width = max(wide, len(name) + 2)
+        width = max(wide, min(len(shown), 30) + 2)
         ws.set_column(col, col, width, fmt.column(spec) if spec else None)
     ws.freeze_panes(1, 0)
+    if labels:
+        ws.set_row(0, 45)
+    # print set-up: A4 landscape, one page wide, the header row on every page
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_footer(f"&L{sheet.name}&RPage &P of &N")
 
 
-def _table(ws: Any, sheet: Sheet, records: list[dict[str, Any]], fmt: _Formats) -> list[str]:
+def _table(
+    ws: Any, sheet: Sheet, records: list[dict[str, Any]], fmt: _Formats, labels: bool = False
+) -> list[str]:
     declared = [f.name for f in sheet_fields(sheet)]
     extra = sorted({k for r in records for k in r} - set(declared))
     names = declared + extra
-    _header(ws, sheet, names, fmt)
+    _header(ws, sheet, names, fmt, labels)
     specs = {f.name: f for f in sheet_fields(sheet)}
     for i, record in enumerate(records, start=1):
         for col, name in enumerate(names):
@@ -201,12 +215,19 @@ def _table(ws: Any, sheet: Sheet, records: list[dict[str, Any]], fmt: _Formats) 
 
 
 def write_input_sheets(
-    workbook: Any, doc: Mapping[str, Any], reference: ReferenceData | None = None
+    workbook: Any,
+    doc: Mapping[str, Any],
+    reference: ReferenceData | None = None,
+    *,
+    labels: bool = False,
 ) -> None:
     """Write ``doc`` as the layout's sheets of an XlsxWriter ``workbook``.
 
     With ``reference`` the sheets get their dropdowns and a hidden ``Lists`` sheet (the
-    unit cost codes of the table in use, its price years, the outcome themes...).
+    unit costs of the table in use as "code — name", its price years, the outcome themes
+    by name, the agencies...).  With ``labels`` the list sheets' headers are the
+    plain-English labels (:data:`froi.workbook.names.LABELS`), which the reader accepts
+    as it accepts the field names.
     """
     fmt = _Formats(workbook)
     lists = _Lists(workbook, reference) if reference is not None else None
@@ -225,7 +246,7 @@ def write_input_sheets(
             ]
         else:
             records = list(_rows(doc, sheet))
-        names = _table(ws, sheet, records, fmt)
+        names = _table(ws, sheet, records, fmt, labels)
         if lists is not None:
             lists.validate(ws, sheet, names)
     if lists is not None:
@@ -277,6 +298,20 @@ class _Lists:
         self.columns: list[tuple[str, str, list[Any]]] = [
             ("UnitCostCodes", "unit_cost_code", [str(c) for c in table.index]),
             ("UnitCostNames", "unit cost name", [str(n) for n in table["name"]]),
+            (
+                "UnitCostChoices",
+                "unit cost (code — name)",
+                [
+                    f"{c}{DROPDOWN_SEPARATOR}{n}"[:250]
+                    for c, n in zip(table.index, table["name"], strict=True)
+                ],
+            ),
+            (
+                "OutcomeThemeChoices",
+                "outcome theme (number — name)",
+                [f"{k}{DROPDOWN_SEPARATOR}{themes[k]}" for k in sorted(themes)],
+            ),
+            ("AgencyNames", "agency", agency_choices(reference.unit_costs)),
             ("Categories", "category", list(CATEGORIES)),
             ("CostKinds", "kind", list(COST_KINDS)),
             ("Modes", "mode", list(MODES)),
@@ -297,7 +332,11 @@ class _Lists:
             ws.write_string(0, col, title, fmt.header)
             for row, value in enumerate(values, start=1):
                 write_cell(ws, row, col, value, None, fmt)
-            ws.set_column(col, col, 40 if "name" in title or title == "outcome" else 16)
+            ws.set_column(
+                col,
+                col,
+                40 if "name" in title or title.startswith(("outcome", "unit cost")) else 16,
+            )
             last = max(len(values), 1) + 1
             self.workbook.define_name(
                 name, f"=Lists!${column_letter(col + 1)}$2:${column_letter(col + 1)}${last}"
@@ -310,7 +349,7 @@ class _Lists:
             "input_title": spec.name[:32],
             "input_message": (spec.help + (f" ({spec.unit})" if spec.unit else ""))[:255],
         }
-        listed = _LISTED.get(spec.name) if spec.kind != "code" else ("UnitCostCodes", "warning")
+        listed = _LISTED.get(spec.name) if spec.kind != "code" else ("UnitCostChoices", "warning")
         if listed is not None:
             return {
                 "validate": "list",
@@ -385,12 +424,20 @@ _LISTED = {
     "kind": ("CostKinds", "stop"),
     "cost_type": ("CostTypes", "stop"),
     "confidence_grade": ("Grades", "stop"),
-    "outcome_theme": ("OutcomeThemes", "stop"),
+    "outcome_theme": ("OutcomeThemeChoices", "warning"),
+    "agency": ("AgencyNames", "warning"),
     "group": ("Groups", "stop"),
 }
 
 
 def _accepted(spec: Field) -> str:
     if spec.kind == "code":
-        return "a code of the unit cost table (see the Lists sheet) or one added on UnitCosts"
+        return (
+            "a unit cost from the list (its code and name), a code of the unit cost table, "
+            "or one added on UnitCosts"
+        )
+    if spec.name == "agency":
+        return "an agency from the list, or one added to the input's agencies list"
+    if spec.name == "outcome_theme":
+        return "a theme from the list (its number and name) or its number"
     return spec.accepted()
