@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -146,6 +147,15 @@ def test_every_kind_of_change_is_recorded(
 
         token = get_session().scalars(select(ApiToken.id)).one()
     submit(client, "/account/tokens/", {}, action=f"/account/tokens/{token}/revoke")
+    # an upload kept past the retention period, deleted by the nightly purge
+    assert upload(client, SAMPLES / "edge_of_care_appraisal.xlsx").status_code == 302
+    with app.app_context():
+        session = get_session()
+        kept = session.scalars(select(Upload).order_by(Upload.id.desc())).first()
+        assert kept is not None
+        kept.created_at -= timedelta(days=365)
+        session.commit()
+    assert "deleted 1 upload" in app.test_cli_runner().invoke(args=["purge"]).output
     # a password, signing in and out
     change = submit(
         client,

@@ -28,7 +28,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import UnitCostRow, UnitCostTable
 from froi.web.core.running import differences
 
-from .pages import page, submit
+from .pages import page, see_results, submit
 from .test_results import import_sample, latest_run
 
 NATIONAL = uc.COLUMNS
@@ -321,7 +321,7 @@ def test_a_local_override_changes_what_a_project_computes(
     use(admin_client, local)
 
     location = import_sample(admin_client, "edge_of_care_appraisal.json")
-    admin_client.get(f"{location}/results")
+    see_results(admin_client, location)  # "Calculate the results" records the run
     run = latest_run(app)
     assert (run.unit_cost_table_id, run.unit_cost_table_name) == (local, "Our local costs")
     provenance = run.results["run"]["unit_cost_table"]
