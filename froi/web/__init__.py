@@ -122,6 +122,7 @@ def create_app(
         for blueprint in feature.blueprints:
             app.register_blueprint(blueprint)
     api.init_app(app)  # the JSON API under /api/v1, its document and its tokens
+    portfolio.init_app(app)  # summaries of projects a save changed, stored at once
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | Response:

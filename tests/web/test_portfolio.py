@@ -245,3 +245,28 @@ def test_figures_and_dates_read_as_the_service_writes_them(app: Flask, client: F
     assert re.fullmatch(r"£\d\.\d\d per £1", ratio(p["froi"]))
     assert re.fullmatch(r"-?£\d{1,3}(,\d{3})+", money(p["pv_costs"]))
     assert "at 2" in html and "prices over 5 years" in html
+
+
+def test_a_save_stores_the_changed_projects_summaries_at_once(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The few projects a save changes have their check and portfolio summary stored on
+    commit, so the next portfolio view computes nothing."""
+    from froi.web.portfolio import data
+
+    upload_and_confirm(client)
+    client.get("/portfolio/")
+    response = client.post(
+        "/projects/new",
+        data={**page(client.get("/projects/new")).hidden(), "project_id": "NEW-1", "name": "N"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        session = get_session()
+        new = session.scalars(select(Project).where(Project.project_ref == "NEW-1")).one()
+        rows = session.scalars(
+            select(ProjectSummary).where(ProjectSummary.project_id == new.id)
+        ).all()
+        assert len(rows) == 2 and {r.revision for r in rows} == {new.revision}
+        basis = data.portfolio_summaries(session, first_organisation(session).id, {})
+        assert basis.computed_now == 0  # the view reads: nothing left to compute

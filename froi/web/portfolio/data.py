@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from flask import has_app_context
+from sqlalchemy import case, event, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
 from calculator.engine import Results, compute_run, input_hash
@@ -43,6 +45,8 @@ from ..core.result_chunks import results_dict
 from ..core.running import audit_run, new_run, user_name
 from ..core.summaries import basis_key, store_summaries
 from ..core.summary import BAND_ORDER, SummaryRow, summary_rows
+
+log = logging.getLogger(__name__)
 
 LABEL = "Portfolio"
 #: Rounds of setting aside projects with problems before giving up.
@@ -457,3 +461,59 @@ def organisation_projects(session: Session, organisation_id: int) -> list[models
             .order_by(models.Project.project_ref)
         )
     )
+
+
+#: Projects whose summaries a save refreshes at once; a larger change (a batch of
+#: hundreds) leaves them to the next view, which computes them in one engine call.
+REFRESH_AT_SAVE = 20
+_CHANGED = "froi.changed_projects"
+
+
+def _note_changed_projects(session: Session, _context: Any) -> None:
+    """``after_flush``: remember the projects this transaction added or changed."""
+    ids = session.info.setdefault(_CHANGED, set())
+    for obj in [*session.new, *session.dirty]:
+        if isinstance(obj, models.Project) and obj.id is not None:
+            ids.add(obj.id)
+
+
+def _forget_changed_projects(session: Session, *_: Any) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def _refresh_changed_projects(session: Session) -> None:
+    """``after_commit``: store the check and the default portfolio summary of the few
+    projects a save changed, so the pages that show them read rather than compute (and
+    many people viewing the portfolio at once do not all compute the same project).  A
+    failure here never undoes the save: the next view computes what is missing."""
+    ids = session.info.pop(_CHANGED, None)
+    if not ids or len(ids) > REFRESH_AT_SAVE or not has_app_context():
+        return
+    try:
+        from ..core.db import database
+        from ..core.summaries import project_problems
+
+        with database().sessions() as fresh:
+            projects = list(fresh.scalars(select(models.Project).where(models.Project.id.in_(ids))))
+            by_org: dict[int, list[models.Project]] = {}
+            for project in projects:
+                project_problems(fresh, project)
+                by_org.setdefault(project.organisation_id, []).append(project)
+            for organisation_id, changed in by_org.items():
+                table = current_table(fresh, organisation_id)
+                reference = reference_for(table)
+                basis = PortfolioBasis(
+                    basis_key(table, reference, {}, "portfolio"), table, reference, {}
+                )
+                _compute_and_store(changed, basis)
+    except Exception:
+        log.warning(
+            "summaries of projects %s not refreshed after a save", sorted(ids), exc_info=True
+        )
+
+
+def watch_saves(sessions: Any) -> None:
+    """Refresh the summaries of projects a transaction changed, after it commits."""
+    event.listen(sessions, "after_flush", _note_changed_projects)
+    event.listen(sessions, "after_rollback", _forget_changed_projects)
+    event.listen(sessions, "after_commit", _refresh_changed_projects)
