@@ -53,27 +53,16 @@ MEANING = {
 }
 
 
-#: Rows the legend takes at the top of the first sheet.
-LEGEND_ROWS = 3
+#: Rows the legend takes at the top of the first sheet (and a blank row).
+LEGEND_ROWS = 4
 
 
 def write_legend(book: Book, ws: Any) -> None:
-    """What the cell styles mean, at the top of the workbook's first sheet."""
-    ws.write_string(0, 0, "Input", book.selector)
-    book.text(
-        ws,
-        0,
-        1,
-        "Yellow cells are inputs: the input sheets (Settings to Teams) and the project "
-        "numbers on Payback charts. Change one and the formulas follow.",
-    )
-    book.text(
-        ws,
-        1,
-        1,
-        "Every other figure is a formula, locked by sheet protection without a password "
-        "(Review > Unprotect Sheet to change one on purpose). Checks lists the cross-checks.",
-    )
+    """What the cell styles mean, at the top of the workbook's first sheet (short lines,
+    so the printed page keeps its width)."""
+    ws.write_string(0, 0, "Input (yellow): change it and the figures follow", book.selector)
+    book.text(ws, 1, 0, "Other cells: formulas, locked (Review > Unprotect Sheet, no password)")
+    book.text(ws, 2, 0, "Inputs are on Settings to Teams; Checks lists the cross-checks")
 
 
 def summary_projects(ctx: Context) -> list[int]:
@@ -102,7 +91,7 @@ def write_committee(
     write_legend(book, ws)
     row = LEGEND_ROWS
     for p in summary_projects(ctx):
-        if row:
+        if p:  # each project after the first starts a printed page
             breaks.append(row)
         row = _block(book, ws, ctx, summary, detail, live, uncertainty, p, row) + 2
     if ctx.projects > LIMIT:
