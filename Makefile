@@ -5,15 +5,28 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve worker test lint typecheck bench install clean
+.PHONY: lock run serve worker test lint typecheck bench install clean
 
-$(STAMP): pyproject.toml
+# Everything installed is pinned, with hashes, by requirements.lock (made by `make lock`
+# from pyproject.toml); the project itself goes in on top without touching those pins, and
+# pip check fails if pyproject.toml asks for something the lock does not hold.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-pin every dependency (all extras, every platform, Python 3.11) after changing
+# pyproject.toml; uv resolves, pip installs.
+lock:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--generate-hashes --no-header --quiet -o requirements.lock
 
 # The web service on http://127.0.0.1:5000 (SQLite in instance/, or DATABASE_URL).
 run: $(STAMP)
