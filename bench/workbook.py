@@ -20,8 +20,13 @@ Machines here have two noisy cores: compare the ratio, not the seconds.
 Then, for ``--projects`` projects of 20 outcomes over 5 years (bench/common.py's
 portfolio, written as an input workbook), it times the whole journey of an upload:
 read, check and compute the workbook (:func:`froi.workbook.reader.compute_workbook`),
-then write the standard results workbook; it checks the workbook computes the same
-figures as the JSON document it was written from.
+then write the standard results workbook (the live model of issue 12); it checks the
+workbook computes the same figures as the JSON document it was written from.  Beside it,
+in the same run, bare XlsxWriter writes as many cells (numbers; numbers in its
+constant_memory mode; short formulas with cached values), and the results workbook is
+written again at XlsxWriter's default zip level, so the cells-per-second rates and the
+options can be compared.  Targets (issue 12): upload to results at most 5 s, the
+workbook written in at most 3 s.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == Path(__file__).resolve().parent)
 
 import pandas as pd
+import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from bench.common import best_of, portfolio
@@ -47,6 +53,7 @@ from calculator.engine import compute
 from calculator.inputs import read_tables
 from calculator.reference import ReferenceData, load_reference
 from froi.workbook.reader import compute_workbook, read_workbook
+from froi.workbook.results import workbook as results_workbook
 from froi.workbook.results import write_results_workbook
 from froi.workbook.template import write_input_workbook
 
@@ -91,6 +98,14 @@ def bench_reading(path: Path, reference: ReferenceData, rows: int, runs: int) ->
     return {"bare": t_bare, "full": t_full, "ratio": ratio}
 
 
+def formula_cells(path: Path) -> int:
+    """Formula cells in a workbook's sheets (``<f>`` elements)."""
+    with zipfile.ZipFile(path) as z:
+        return sum(
+            z.read(n).count(b"<f>") for n in z.namelist() if n.startswith("xl/worksheets/sheet")
+        )
+
+
 def cells(path: Path) -> int:
     """Cells in a workbook's sheets (counted in the XML: ``<c `` elements)."""
     with zipfile.ZipFile(path) as z:
@@ -99,28 +114,81 @@ def cells(path: Path) -> int:
         )
 
 
+def bare_xlsxwriter(path: Path, count: int, *, constant_memory: bool, formulas: bool) -> None:
+    """The baseline: ``count`` cells written with bare XlsxWriter, 35 to a row (the width
+    of Outcome values), as numbers or as short formulas with a cached value."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory})
+    ws = book.add_worksheet("cells")
+    fmt = book.add_format({"num_format": "#,##0"})
+    width = 35
+    for i in range(count):
+        row, col = divmod(i, width)
+        if formulas:
+            ws.write_formula(row, col, f"$A{row + 1}*2", fmt, float(i))
+        else:
+            ws.write_number(row, col, float(i), fmt)
+    book.close()
+
+
 def bench_journey(folder: Path, reference: ReferenceData, projects: int, runs: int) -> None:
-    """A portfolio workbook from upload to the standard results workbook."""
+    """A portfolio workbook from upload to the standard results workbook, beside bare
+    XlsxWriter writing as many cells, and the options measured (issue 12)."""
     doc = portfolio(reference, projects, 20, 5)
     source, out = folder / "portfolio.xlsx", folder / "results.xlsx"
     write_input_workbook(doc, source, reference)
     expected = compute(doc, reference).summary
     t_read, results = best_of(runs, lambda: compute_workbook(source, reference))
     pd.testing.assert_frame_equal(results.summary, expected, check_exact=False, rtol=1e-12)
-    t_write, _ = best_of(
-        runs,
-        lambda: write_results_workbook(
+
+    def ours() -> None:
+        write_results_workbook(
             results, out, reference=reference, input_sha256=results.provenance["input_sha256"]
-        ),
-    )
+        )
+
+    t_write, _ = best_of(runs, ours)
+    size, count = out.stat().st_size, cells(out)
+    formulas = formula_cells(out)
     print(
         f"upload to results: {projects:,} projects x 20 outcomes x 5 years "
         f"({source.stat().st_size / 1e6:.1f} MB input workbook, best of {runs}):"
     )
     print(f"  read, check and compute (compute_workbook)              {t_read:7.2f} s")
-    print(f"  write the results workbook ({out.stat().st_size / 1e6:.1f} MB, {cells(out):,} cells)")
-    print(f"                                                          {t_write:7.2f} s")
+    print(
+        f"  write the live results workbook ({size / 1e6:.1f} MB, {count:,} cells, "
+        f"{formulas:,} formulas)"
+    )
+    print(
+        f"                                                          {t_write:7.2f} s "
+        f"({count / t_write:,.0f} cells/s)"
+    )
     print(f"  upload to downloadable results                          {t_read + t_write:7.2f} s")
+    print(f"options and baselines, {count:,} cells each (best of {runs}, same run):")
+    base = folder / "bare.xlsx"
+    for label, memory, as_formulas in (
+        ("bare XlsxWriter, numbers", False, False),
+        ("bare XlsxWriter, numbers, constant_memory", True, False),
+        ("bare XlsxWriter, formulas with cached values", False, True),
+    ):
+        t, _ = best_of(
+            runs,
+            lambda m=memory, f=as_formulas: bare_xlsxwriter(
+                base, count, constant_memory=m, formulas=f
+            ),
+        )
+        print(
+            f"  {label:<50} {t:7.2f} s ({count / t:,.0f} cells/s, "
+            f"{base.stat().st_size / 1e6:.1f} MB); ours / this {t_write / t:.2f}x"
+        )
+    original = results_workbook.ZIP_LEVEL
+    results_workbook.ZIP_LEVEL = 6
+    try:
+        t6, _ = best_of(runs, ours)
+    finally:
+        results_workbook.ZIP_LEVEL = original
+    print(
+        f"  ours at XlsxWriter's default zip level 6 instead of 1   {t6:7.2f} s "
+        f"({out.stat().st_size / 1e6:.1f} MB); level 1 saves {t6 - t_write:.2f} s"
+    )
 
 
 def main() -> int:

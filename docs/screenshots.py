@@ -65,7 +65,7 @@ def import_samples(app: Any) -> dict[str, int]:
     return found
 
 
-def save(page: Page, name: str, out: Path, start: str | None = None) -> Path:
+def save(page: Page, name: str, out: Path, start: str | None = None, width: int = WIDTH) -> Path:
     """A full-page screenshot (up to MAX_HEIGHT), as a small PNG; from the element
     ``start`` down when given (a part far down a long page)."""
     total = int(page.evaluate("document.documentElement.scrollHeight"))
@@ -76,7 +76,7 @@ def save(page: Page, name: str, out: Path, start: str | None = None) -> Path:
         top = max(0, int(box["y"] + page.evaluate("window.scrollY")) - 24)
     height = min(total - top, MAX_HEIGHT)
     path = out / f"{name}.png"
-    clip = {"x": 0, "y": top, "width": WIDTH, "height": height}
+    clip = {"x": 0, "y": top, "width": width, "height": height}
     data = page.screenshot(full_page=True, clip=clip)  # type: ignore[arg-type]
     try:
         from PIL import Image
@@ -107,6 +107,8 @@ def shoot(base: str, projects: dict[str, int], page: Page, out: Path, folder: Pa
     save(page, "00-sign-in-with-a-wrong-password", out)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     submit("Sign in")
+    go("/")
+    save(page, "01-start", out)
     go("/projects/")
     save(page, "01-projects", out)
 
@@ -115,17 +117,37 @@ def shoot(base: str, projects: dict[str, int], page: Page, out: Path, folder: Pa
     page.locator("#field-participants").fill("forty")
     submit("Create project")
     save(page, "02-new-project-with-errors", out)
+    page.locator("#field-participants").fill("40")
+    submit("Create project")
+    save(page, "02-new-project-checklist", out)
 
     go(f"/projects/{eoc}")
     save(page, "03-project", out)
+
+    go(f"/projects/{eoc}/costs/new")
+    page.locator("#field-description").fill("Two family support workers")
+    page.get_by_label("A staff post (salary, on-costs, overheads)").check()
+    page.locator("#field-salary").fill("£38,000")
+    page.locator("#field-on_costs").fill("30%")
+    submit("Save cost")  # who pays is not chosen yet: the error says so in words
+    save(page, "03-cost-form-staff-post", out)
 
     go(f"/projects/{eoc}/outcomes/new")
     page.get_by_label("Search the unit cost table").fill("residential care")
     submit("Search unit costs")
     save(page, "04-outcome-with-unit-cost-picker", out, start="main form .button-group")
 
-    go(f"/projects/{eoc}/results?simulations=1000")
+    go(f"/projects/{eoc}/results")
+    page.get_by_label("Number of simulations", exact=False).fill("1000")
+    submit("Calculate with these simulations")
     save(page, "05-results", out)
+    # the results page printed (Chromium's print to PDF): docs/results-printed.pdf
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True, outline=True, tagged=True)
+    page.emulate_media(media="screen")
+    printed = out / "results-printed.pdf" if out != OUT else ROOT / "docs" / "results-printed.pdf"
+    printed.write_bytes(pdf)
+    print(f"{printed.name}: {len(pdf) // 1024} kB")
 
     run = page.locator("main a[href^='/runs/']").first.get_attribute("href")
     assert run is not None
@@ -133,8 +155,13 @@ def shoot(base: str, projects: dict[str, int], page: Page, out: Path, folder: Pa
     submit("Re-run and check it reproduces")
     save(page, "06-run-reproduced", out)
 
+    go("/glossary#froi")
+    save(page, "06-glossary", out)
+
     go("/unit-costs/tables")
     save(page, "07-unit-cost-tables", out)
+    go("/unit-costs/codes/SS3.0")
+    save(page, "07-unit-cost-code", out)
 
     go("/batch/")
     page.get_by_label("Excel workbook").set_input_files(SAMPLES / "hampshire_offset.xlsx")
@@ -151,6 +178,13 @@ def shoot(base: str, projects: dict[str, int], page: Page, out: Path, folder: Pa
 
     go("/accounts/audit/")
     save(page, "12-audit-log", out)
+
+    # the project page at 320 CSS pixels (400% zoom): it reflows, no sideways scroll
+    page.set_viewport_size({"width": 320, "height": 900})
+    go(f"/projects/{eoc}")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the project page is {width} px wide at 320 px"
+    save(page, "13-project-at-320-pixels", out, width=320)
 
 
 def main(argv: list[str] | None = None) -> int:

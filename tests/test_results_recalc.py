@@ -187,6 +187,7 @@ def test_a_corrupted_formula_is_caught(
     assert {p.split("!")[0] for p in problems} <= {
         "Summary",
         "Project summary",
+        "Portfolio",
         "Outcome values",
         "Checks",  # the corrupted sum no longer agrees with Years
     }

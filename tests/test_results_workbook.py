@@ -562,12 +562,12 @@ def test_the_check_catches_a_wrong_cached_value(
     results, path = mixed
     with zipfile.ZipFile(path) as z:
         parts = {name: z.read(name) for name in z.namelist()}
-    sheet = parts["xl/worksheets/sheet2.xml"].decode()  # Summary (after Project summary)
+    sheet = parts["xl/worksheets/sheet3.xml"].decode()  # Summary, third
     first = header_row(openpyxl.load_workbook(path)["Summary"]) + 1
     cell = sheet.index(f'<c r="G{first}"')  # PV costs of the first project
     start = sheet.index("<v>", cell) + 3
     end = sheet.index("</v>", start)
-    parts["xl/worksheets/sheet2.xml"] = (sheet[:start] + "1234.5" + sheet[end:]).encode()
+    parts["xl/worksheets/sheet3.xml"] = (sheet[:start] + "1234.5" + sheet[end:]).encode()
     broken = tmp_path / "broken.xlsx"
     with zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
@@ -603,6 +603,7 @@ def test_sheets_present_by_mode(mixed: tuple[Results, Path]) -> None:
     names = openpyxl.load_workbook(mixed[1], read_only=True).sheetnames
     assert names == [
         "Project summary",
+        "Portfolio",
         "Summary",
         "Agencies",
         "Payback charts",

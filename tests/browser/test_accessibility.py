@@ -248,6 +248,8 @@ def test_unit_cost_table_pages(visit: Visit, check_axe: CheckAxe) -> None:
         "/unit-costs/compare",
         "/unit-costs/upload",
         "/unit-costs/local/new",
+        "/unit-costs/codes/SS3.0",
+        f"/unit-costs/codes/SS3.0?table={national_id}",
     ):
         check(visit, check_axe, path)
     visit.goto("/unit-costs/upload")
@@ -274,7 +276,7 @@ def test_unit_cost_table_pages(visit: Visit, check_axe: CheckAxe) -> None:
     press_button(page, "Save unit cost")
     edit = page.locator("main table a[href$='/edit']").first.get_attribute("href")
     assert edit is not None
-    for path in (edit, edit.replace("/edit", "/delete"), f"{draft}/discard"):
+    for path in (edit, edit.replace("/edit", "/delete"), f"{draft}/discard", f"{draft}/publish"):
         check(visit, check_axe, path)
 
 

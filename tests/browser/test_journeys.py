@@ -392,9 +392,16 @@ def test_override_a_unit_cost_locally_and_rerun_a_stored_run_on_it_by_keyboard(
     keys.press("Enter", navigates=True)
     assert "Saved unit cost SS3.0" in page.locator(".banner").inner_text()
 
-    # publish it and choose it for new runs
-    keys.tab_to("main form button[type=submit]")
+    # publish it, after a confirmation page (a published version never changes), and
+    # choose it for new runs
+    keys.tab_to('main a[href$="/publish"]')
     assert page.evaluate("document.activeElement.innerText") == "Publish version 2026.L1"
+    keys.press("Enter", navigates=True)
+    assert page.locator("h1").inner_text() == "Publish Anytown local unit costs, version 2026.L1?"
+    assert "can never change" in page.locator("main").inner_text()
+    check_axe(page, "publish a table: are you sure?")
+    keys.tab_to("main form button[type=submit]")
+    assert page.evaluate("document.activeElement.innerText") == "Yes, publish it"
     keys.press("Enter", navigates=True)
     keys.tab_to("main form button[type=submit]")
     assert page.evaluate("document.activeElement.innerText") == "Use version 2026.L1 for new runs"

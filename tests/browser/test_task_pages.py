@@ -16,14 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from playwright.sync_api import Page
 
+from calculator.reference import load_reference
 from froi.web.core.db import get_session
 from froi.web.core.models import Project
 
-from .conftest import NARROW, Samples, Visit, page_problems
+from .conftest import NARROW, Samples, Visit, page_problems, seed_samples
 from .keyboard import Keyboard
 from .live import LiveServer
+from .workbooks import input_workbook
 
 CheckAxe = Callable[..., list[dict[str, Any]]]
 
@@ -138,6 +141,8 @@ def test_a_staff_post_costed_by_keyboard_with_pounds_and_percentages(
             "overheads": 0.2,
             "quantity": 2,
             "agency": "Local Authority",
+            # no price year was given: the base year it was entered in is kept with it
+            "price_year": load_reference().deflators.latest_year,
         }
     ]
     # read back in pounds, percentages and financial years, with its value a year
@@ -218,3 +223,108 @@ def test_the_width_check_can_fail(visit: Visit) -> None:
     problems = page_problems(page)
     assert any(f"at {NARROW} px" in p for p in problems), problems
     assert any("unit_cost_code" in p for p in problems), problems
+
+
+def test_a_workbook_check_lists_its_projects_and_asks_about_references_used(
+    visit: Visit, check_axe: CheckAxe, tmp_path: Path, live_server: LiveServer
+) -> None:
+    page = visit.page
+    keys = Keyboard(page)
+    reference = "TASK-WB"
+    path, _ = input_workbook(tmp_path, reference)
+    book = openpyxl.load_workbook(path)
+    book["Costs"].cell(1, book["Costs"].max_column + 1).value = "Budget code"
+    book.save(path)
+
+    def upload() -> None:
+        visit.goto("/batch/")
+        page.get_by_label("Excel workbook").set_input_files(path)
+        page.get_by_role("button", name="Upload and check").click()
+        page.wait_for_load_state()
+
+    upload()
+    assert page.locator("h1").inner_text().startswith("Check and confirm")
+    check_axe(page, "batch: the check page with its projects")
+    found = page.locator("table", has_text="Total costs at").inner_text()
+    assert reference in found and "Edge of care hub" in found and "Appraisal" in found
+    assert re.search(r"£1,273,6\d\d", found), found
+    note = page.locator(".warning-text", has_text="not recognised").inner_text()
+    assert "Budget code" in note, note
+    page.get_by_role("button", name="Confirm and compute").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Results of")
+
+    # the same workbook again: its reference is used, and nothing is chosen for you
+    upload()
+    assert "already used" in page.locator("main").inner_text()
+    keys.tab_to("main form button[type=submit]")
+    keys.press("Enter", navigates=True)
+    assert page.title().startswith("Error:")
+    assert "Choose whether to update" in page.locator(".error-summary").inner_text()
+    check_axe(page, "batch: asked what to do with a reference already used")
+    keys.tab_to("#clash-update")
+    keys.press("Space")
+    assert page.locator("#clash-update").is_checked()
+    keys.tab_to("main form button[type=submit]")
+    keys.press("Enter", navigates=True)
+    assert page.locator("h1").inner_text().startswith("Results of")
+    with live_server.app.app_context():
+        projects = get_session().query(Project).filter(Project.project_ref.like("TASK-WB%"))
+        assert [(p.project_ref, p.revision) for p in projects] == [(reference, 2)]
+
+
+def test_a_unit_cost_has_a_page_of_its_own_and_the_upload_page_lists_columns(
+    visit: Visit, check_axe: CheckAxe, samples: Samples
+) -> None:
+    page = visit.page
+    keys = Keyboard(page)
+    visit.goto("/unit-costs/?q=SS3.0")
+    keys.tab_to('main table a[href^="/unit-costs/codes/SS3.0"]')
+    keys.press("Enter", navigates=True)
+    assert page.locator("h1").inner_text().startswith("SS3.0: ")
+    text = page.locator("main").inner_text()
+    for part in ("Value at", "Value as published", "Confidence grade", "Source", "Why this grade"):
+        assert part in text, part
+    history = page.locator("table", has_text="Version").inner_text()
+    assert "in use" in history
+    using = page.locator("main ul.list-bullet").inner_text()
+    assert "EOC-HUB" in using and "outcome 1" in using, using
+    check_axe(page, "a unit cost's page")
+    visit.goto("/unit-costs/upload")
+    columns = page.locator("table", has_text="The columns the file needs").inner_text()
+    for name in ("code", "value", "price_year", "confidence_grade", "grade_reason"):
+        assert name in columns, name
+
+
+def test_the_portfolio_shows_its_base_year_and_filters_benefits_to_a_theme(
+    open_tab: Callable[[LiveServer], Visit], own_server: LiveServer, check_axe: CheckAxe
+) -> None:
+    seed_samples(own_server)
+    visit = open_tab(own_server)
+    page = visit.page
+    visit.goto("/portfolio/")
+    legend = page.locator("main legend").inner_text()
+    assert re.fullmatch(r"Prices and period: 20\d\d-\d\d prices, 5 years", legend), legend
+    assert page.locator("#field-base_year").is_visible()
+    themes = page.locator("#field-theme option").all_inner_texts()[1:]
+    assert themes and "Current figures" not in themes, themes
+    theme = "Reducing the number of children in residential care"
+    assert theme in themes
+    page.locator("#field-theme").select_option(theme)
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    check_axe(page, "portfolio filtered to a theme")
+    in_theme = page.locator("main table thead th").last.inner_text()
+    assert in_theme == "Fiscal benefits in this theme"
+    row = page.locator("main table tbody tr").first.locator("td").all_inner_texts()
+    all_fiscal, theme_fiscal = money_of(row[3]), money_of(row[-1])
+    assert 0 < theme_fiscal < all_fiscal, row
+    page.locator("#field-view").select_option("themes")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    listed = page.locator("#themes-caption + thead + tbody th").all_inner_texts()
+    assert listed == [theme], listed
+
+
+def money_of(text: str) -> float:
+    return float(text.replace("£", "").replace(",", ""))

@@ -15,6 +15,8 @@ from html.parser import HTMLParser
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from calculator.reference import load_reference
+
 
 @dataclass
 class Control:
@@ -151,3 +153,8 @@ def cost_form(data: dict[str, str]) -> dict[str, str]:
     for name, value in data.items():
         posted[f"{way}-{name}" if name in COST_SHARED else name] = value
     return posted
+
+
+#: The latest year of the deflator index: a project's base year when its settings give
+#: none, and so the price year saved with an amount entered without one.
+LATEST = load_reference().deflators.latest_year

@@ -122,6 +122,7 @@ def world(app: Flask, client: FlaskClient, admin_client: FlaskClient) -> World:
             "list_name": "costs",
             "row": 1,
             "index": 0,
+            "code": "SS3.0",
             "name": names[0],
         }
     return World(values)

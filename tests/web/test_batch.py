@@ -166,8 +166,10 @@ def test_many_problems_are_listed_with_cells_and_nothing_is_saved(
     shown = page(client.get(checked.headers["Location"]))
     accessible(shown)
     assert shown.h1 == ["Correct the problems in many_errors.xlsx"]
-    items = re.findall(r"<li><strong>([^<]+)</strong>: ([^<]+)</li>", shown.text)
+    # a column's name in a message is shown as the workbook's header, in <code>
+    items = re.findall(r"<li><strong>([^<]+)</strong>: ((?:[^<]|</?code>)+)</li>", shown.text)
     assert len(items) == 50
+    assert any("<code>" in message for _, message in items)
     assert all(re.fullmatch(r"'?[A-Za-z ]+'?![A-Z]+\d+", where) for where, _ in items)
     assert "and 190 more problems not shown" in words(shown)
     assert shown.summary_links and shown.summary_links[0][1] == "#problems"
@@ -251,8 +253,22 @@ def test_a_clashing_reference_gets_a_suffix_or_updates_by_choice(
     shown = page(client.get(second.headers["Location"]))
     accessible(shown)
     assert "1 project reference is already used" in words(shown)
-    assert shown.labels["clash-suffix"].startswith("Add as new projects")
-    confirm(client, second.headers["Location"])  # the default: a new project, suffixed
+    assert shown.labels["clash-update"].startswith("Update that project")
+    assert shown.labels["clash-suffix"].startswith("Add copies as new projects")
+    # the page lists what it found: each project with its rows and total costs
+    assert f"{ref} already used" in words(shown)
+    # nothing is chosen for the person: confirming without a choice asks for one
+    asked = confirm(client, second.headers["Location"])
+    assert asked.status_code == 400
+    assert page(asked).summary_links == [
+        (
+            "Choose whether to update the projects whose references are already used, or to "
+            "add copies of them",
+            "#clash-update",
+        )
+    ]
+    assert count(app, Run) == 1
+    confirm(client, second.headers["Location"], clash="suffix")  # a copy, suffixed
     with app.app_context():
         refs = sorted(get_session().scalars(select(Project.project_ref)))
     assert refs == [ref, f"{ref}-2"]
@@ -467,3 +483,21 @@ def test_a_large_upload_goes_to_a_job_at_the_default_thresholds(
     done = client.get(checked.headers["Location"])
     assert done.status_code == 302 and re.fullmatch(r"/batch/\d+", done.headers["Location"])
     assert "Check and confirm large.xlsx" in page(client.get(done.headers["Location"])).h1
+
+
+def test_the_check_page_lists_each_project_and_names_unrecognised_columns(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    book = openpyxl.load_workbook(SAMPLES / "edge_of_care_appraisal.xlsx")
+    costs = book["Costs"]
+    costs.cell(1, costs.max_column + 1).value = "Budget code"
+    path = tmp_path / "with_a_column_of_its_own.xlsx"
+    book.save(path)
+    shown = page(client.get(upload(client, path).headers["Location"]))
+    text = words(shown)
+    assert "1 column was not recognised and will be ignored" in text
+    assert re.search(r"Column Budget code at Costs!\w+1", text), text
+    # each project: reference, name, type, rows and total costs at base-year prices
+    assert re.search(r"EOC-HUB Edge of care hub Appraisal 16 £1,273,6\d\d", text), text[
+        text.find("The projects found") :
+    ][:400]

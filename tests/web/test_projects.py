@@ -14,7 +14,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import Project, Run
 
 from .conftest import SAMPLES
-from .pages import cost_form, page, see_results, submit
+from .pages import LATEST, cost_form, page, see_results, submit
 
 
 def create(client: FlaskClient, **fields: str) -> str:
@@ -123,7 +123,10 @@ def test_edit_details_keeps_the_lists(app: Flask, client: FlaskClient) -> None:
     stored = project_in_db(app, "ED-1")
     assert stored is not None
     assert stored.name == "After" and stored.doc["mode"] == "appraisal"
-    assert stored.doc["costs"] == [{"amount": 1000, "agency": "Local Authority"}]
+    # an amount entered without a price year keeps the base year it was entered in
+    assert stored.doc["costs"] == [
+        {"amount": 1000, "agency": "Local Authority", "price_year": LATEST}
+    ]
 
 
 def test_a_stale_form_does_not_overwrite_a_newer_save(app: Flask, client: FlaskClient) -> None:
@@ -160,7 +163,8 @@ def test_copy_as_a_scenario(app: Flask, client: FlaskClient) -> None:
         cost_form({"amount": "900", "agency": "NHS", "action": "save"}),
     )
     base = project_in_db(app, "BASE")
-    assert base is not None and base.doc["costs"] == [{"amount": 500, "agency": "NHS"}]
+    assert base is not None
+    assert base.doc["costs"] == [{"amount": 500, "agency": "NHS", "price_year": LATEST}]
     # copying again under a taken reference is refused beside the field
     shown = page(submit(client, f"{location}/copy", {"project_id": "BASE-S1", "name": "x"}))
     assert "already used" in shown.field_errors["field-project_id"]

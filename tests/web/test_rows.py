@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from froi.web.core.db import get_session
 from froi.web.core.models import Project
 
-from .pages import cost_form, page, submit
+from .pages import LATEST, cost_form, page, submit
 from .test_projects import create
 
 
@@ -50,6 +50,7 @@ def test_add_a_cost_and_an_outcome(app: Flask, client: FlaskClient) -> None:
                 "amount": 60000,
                 "agency": "Local Authority",
                 "kind": "recurring",
+                "price_year": LATEST,  # the year it was entered in, kept with it
             }
         ],
         "outcomes": [{"unit_cost_code": "SS3.0", "cohort": 40, "success": 0.3}],
@@ -122,8 +123,8 @@ def test_change_and_delete_a_row(app: Flask, client: FlaskClient) -> None:
     assert confirm.h1 == ["Are you sure you want to delete cost 1?"]
     assert submit(client, f"{location}/costs/1/delete", {}).status_code == 302
     assert stored_doc(app, location)["costs"] == [
-        {"amount": 250, "agency": "NHS"},
-        {"amount": 300, "agency": "NHS"},
+        {"amount": 250, "agency": "NHS", "price_year": LATEST},
+        {"amount": 300, "agency": "NHS", "price_year": LATEST},
     ]
     assert client.get(f"{location}/costs/3/edit").status_code == 404
     assert client.get(f"{location}/no_such_list/new").status_code == 404

@@ -101,8 +101,13 @@ def table_id(response: TestResponse) -> int:
 
 
 def publish(client: FlaskClient, table: int) -> None:
+    """Publish as a person does: the draft's Publish link, then "Yes, publish it"."""
     url = f"/unit-costs/tables/{table}"
-    response = submit(client, url, {}, action=f"{url}/publish")
+    assert f'href="{url}/publish"' in client.get(url).get_data(as_text=True)
+    confirm_page = page(client.get(f"{url}/publish"))
+    assert confirm_page.h1 and confirm_page.h1[0].startswith("Publish ")
+    assert "can never change" in confirm_page.text
+    response = submit(client, f"{url}/publish", {})
     assert response.status_code == 302
 
 

@@ -159,9 +159,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_time)
     app.add_template_filter(payback)
     # a page's words for a field: "Unit cost", not the name; any text with field names
-    from .words import field_label, plain_text
+    from .words import field_label, names_as_code, plain_text
 
     app.add_template_filter(field_label, "label")
     app.add_template_filter(plain_text, "words")
+    app.add_template_filter(names_as_code, "names_as_code")
     app.add_template_filter(plain)
     app.add_template_filter(singular)

@@ -33,6 +33,7 @@ from calculator.reference import ReferenceData
 from . import models
 from .reference import current_table, reference_for
 from .running import check_input
+from .summary import NOT_THEMES
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ def basis_key(
         "table": [table.id, table.sha256],
         "engine": ENGINE_VERSION,
         "reference": provenance,
+        # how outcomes are put under themes: a change of rule makes stored summaries stale
+        "not_themes": sorted(NOT_THEMES),
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

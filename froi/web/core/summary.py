@@ -98,6 +98,12 @@ def _figure(value: Any) -> float | None:
     return float(value)
 
 
+#: Groups of the unit cost table that gather figures by where they come from, not by the
+#: outcome they measure ("Current figures" holds recent figures of several areas): an
+#: outcome valued with one of them says nothing of its theme, so it has none.
+NOT_THEMES = frozenset({"Current figures"})
+
+
 def theme_namer(reference: ReferenceData) -> Any:
     """A function giving an outcome row's theme (see the module's notes)."""
     names = reference.outcome_themes
@@ -109,7 +115,8 @@ def theme_namer(reference: ReferenceData) -> Any:
             return names[int(number)]
         code = outcome.get("unit_cost_code")
         group = str(groups.get(code, "") or "") if code is not None else ""
-        return theme_of(group) or "No theme"
+        theme = theme_of(group)
+        return theme if theme and theme not in NOT_THEMES else "No theme"
 
     return name
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import Markup, escape
+
 from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS, Field
 
 #: Labels of every field, by name; ``GROUP_LABELS`` overrides one within a group.
@@ -160,7 +162,8 @@ HINTS: dict[tuple[str, str], str] = {
     ("costs", "amount"): "In pounds, for example £85,000. For a recurring cost, the amount "
     "each year.",
     ("costs", "price_year"): "The financial year whose prices the figure is in, for "
-    "example 2024-25. Leave blank if it is at base-year prices.",
+    "example 2024-25. Left blank, the project's base year is saved with it, so a later "
+    "change of base year moves it to the new year's prices.",
     ("costs", "agency"): "The part of the public sector that pays.",
     ("costs", "kind"): "An offset is a cost saved elsewhere because of the project; it is "
     "taken off the costs.",
@@ -305,6 +308,15 @@ def plain_text(text: str, group: str = "") -> str:
     return _SNAKE.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
+#: Engine messages a form says in its own words (the form already shows the context).
+SAID_AS = {
+    re.compile(r"^agency \(who pays\) is required"): (
+        "Choose who pays: a cost that is not units of a unit cost needs it"
+    ),
+    re.compile(r"^give an amount, or a unit_cost_code with a quantity, or a salary"): (
+        "Enter the amount, the unit cost or the salary of the way the cost is worked out"
+    ),
+}
 _REQUIRED = re.compile(r"^(?P<name>\w+) is required; give .*$")
 _GOT = re.compile(r"; got (?P<got>.*?)(?: - did you mean (?P<mean>.*)\?)?$")
 
@@ -317,6 +329,9 @@ def plain_message(message: str, spec: Field | None = None, group: str = "") -> s
     be a percentage from 0% to 100% (or a share from 0 to 1); you typed 45. Did you mean
     45%?"
     """
+    for pattern, words in SAID_AS.items():
+        if pattern.match(message):
+            return words
     required = _REQUIRED.match(message)
     if required and spec is not None and required.group("name") == spec.name:
         what = _lower_label(spec.name, group)
@@ -337,3 +352,11 @@ def plain_message(message: str, spec: Field | None = None, group: str = "") -> s
         ).replace(spec.accepted(), "a percentage from 0% to 100%, or a share from 0 to 1")
     text = plain_text(message, group) + typed + mean
     return text[:1].upper() + text[1:]
+
+
+def names_as_code(text: str) -> Markup:
+    """A workbook's message with each column name in it marked as code: on a page about
+    a workbook the column name is what a person looks for in its header row."""
+    escaped = str(escape(text))
+    # bandit B704: the text is escaped first; only <code> tags around names are added
+    return Markup(_SNAKE.sub(lambda m: f"<code>{m.group(0)}</code>", escaped))  # nosec B704

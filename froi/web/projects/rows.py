@@ -106,11 +106,23 @@ COSTING_WORDS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("staff", "price_year"): (
         "Price year of the salary",
-        "The financial year of the salary's prices, for example 2024-25. Leave blank if "
-        "it is at base-year prices.",
+        "The financial year of the salary's prices, for example 2024-25. Left blank, the "
+        "project's base year is saved with it.",
     ),
 }
 COSTING_NAMES = {name for fields in COSTING_FIELDS.values() for name in fields}
+
+
+def _dated(project: models.Project, list_name: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A cost given in pounds (an amount or a salary) with no price year is in the prices
+    of the year it was entered in: the project's base year then.  That year is saved with
+    it, so a later change of base year (or the portfolio's) moves it to the new prices
+    rather than reading the same figure in another year's prices."""
+    if list_name != "costs" or values.get("price_year") or values.get("unit_cost_code"):
+        return values
+    if values.get("amount") is None and values.get("salary") is None:
+        return values
+    return {**values, "price_year": _base_year(project)}
 
 
 def _base_year(project: models.Project) -> str:
@@ -299,7 +311,10 @@ def _form(project_id: int, list_name: str, row: int | None) -> str | Response:
         elif action == "save":
             values, errors = load(row_schema(list_name, schedules()), form_data(fields, typed))
             if not errors:
+                values = _dated(project, list_name, values)
                 doc = documents.with_row(project.doc, list_name, row, values)
+                if list_name == "cases" and not project.doc.get("case_cost_price_year"):
+                    doc["case_cost_price_year"] = _base_year(project)
                 where = row if row is not None else len(items) + 1
                 found = _row_problems(
                     project, project.input_doc() | {"projects": [doc]}, list_name, where

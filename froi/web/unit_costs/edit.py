@@ -33,6 +33,7 @@ from ..core.formatting import date_time
 from ..core.forms import ErrorItem, form_fields, posted, summary
 from ..core.reference import app_reference, current_table, row_record
 from ..core.running import user_name
+from ..core.words import plain_text
 from .files import check_table, empty_rows
 from .routes import bp, get_table
 from .store import (
@@ -267,7 +268,13 @@ def upload() -> str | Response:
                 )
                 return redirect(url_for("unit_costs.show", table_id=table.id))
     return _meta_page(
-        "unit_costs/upload.html", form, errors, columns=COLUMNS, problems=problems, count=count
+        "unit_costs/upload.html",
+        form,
+        errors,
+        columns=COLUMNS,
+        column_specs=[(f.name, f.required, plain_text(f.help)) for f in UNIT_COST_FIELDS],
+        problems=problems,
+        count=count,
     )
 
 
@@ -430,11 +437,25 @@ def delete_row(table_id: int, row_id: int) -> str | Response:
     )
 
 
-@bp.post("/tables/<int:table_id>/publish")
+@bp.route("/tables/<int:table_id>/publish", methods=["GET", "POST"])
 @require_role(models.ADMIN, STEWARD)
-def publish_view(table_id: int) -> Response:
+def publish_view(table_id: int) -> str | Response:
+    """Publish a draft after a confirmation page: a published version never changes."""
     session = get_session()
     table = _draft(table_id, "publish")
+    if request.method == "GET":
+        return render_template(
+            "unit_costs/confirm.html",
+            table=table,
+            title=f"Publish {table.name}, version {table.version}?",
+            detail=f"Once published, its {table.row_count:,} unit costs can never change: a "
+            "correction needs a new version. Runs do not use it until you choose it as the "
+            "table in use.",
+            action=url_for("unit_costs.publish_view", table_id=table.id),
+            button="Yes, publish it",
+            button_class="button",
+            cancel="No, keep it as a draft",
+        )
     if _draft_is_stale(table):
         flash(" ".join(item.text for item in _draft_changes(table)))
         return redirect(url_for("unit_costs.show", table_id=table.id))

@@ -20,6 +20,8 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import func, select
 
+from calculator.fields import PROJECT_LISTS
+
 from .. import MAX_ID
 from ..accounts.access import current_organisation, has_role, table_role
 from ..core import models
@@ -36,6 +38,7 @@ from ..core.reference import (
     value_at_base,
 )
 from ..core.table_diff import diff_tables
+from ..projects import documents
 from .quality import kind_words, quality_report
 from .store import visible_tables
 
@@ -219,3 +222,51 @@ def compare() -> str:
 
 
 from . import edit  # noqa: E402,F401  (its views are on this blueprint)
+
+
+@bp.get("/codes/<path:code>")
+def code_page(code: str) -> str:
+    """One unit cost: its value, price year and value at base-year prices, source, grade
+    and why, its history across the table's versions, and the projects that use it.
+    ``?table=<id>`` shows it in that version; otherwise in the table new runs use."""
+    session = get_session()
+    org = current_organisation(session)
+    in_use = current_table(session, org.id)
+    asked = request.args.get("table", type=int)
+    table = get_table(asked) if asked is not None else in_use
+    Row = models.UnitCostRow
+    wanted = func.lower(Row.code) == code.lower()
+    row = session.scalars(effective_rows(table).where(wanted)).first()
+    if row is None:
+        abort(404, description=f"There is no unit cost {code} in {table.name} {table.version}.")
+    reference = app_reference()
+    base_year = reference.deflators.latest_year
+    history = []
+    for version in visible_tables(session, org.id):
+        found = session.scalars(effective_rows(version).where(wanted)).first()
+        history.append((version, found))
+    using = []
+    projects = session.scalars(
+        select(models.Project)
+        .where(models.Project.organisation_id == org.id)
+        .order_by(models.Project.project_ref)
+    )
+    for project in projects:
+        places = [
+            (name, number)
+            for name in PROJECT_LISTS
+            for number, item in enumerate(documents.rows(project.doc, name), start=1)
+            if str(item.get("unit_cost_code") or "").lower() == code.lower()
+        ]
+        if places:
+            using.append((project, places))
+    return render_template(
+        "unit_costs/code.html",
+        row=row,
+        table=table,
+        in_use=in_use,
+        base_year=base_year,
+        value=value_at_base(row, base_year, reference),
+        history=history,
+        using=using,
+    )

@@ -258,14 +258,33 @@ def show(upload_id: int) -> BaseResponse | str:
     )
 
 
+CHOOSE_CLASH = (
+    "Choose whether to update the projects whose references are already used, or to add "
+    "copies of them"
+)
+
+
 @bp.post("/<int:upload_id>/confirm")
 @require_role(models.ANALYST, UPLOAD)
 def confirm(upload_id: int) -> BaseResponse:
     """Compute a checked upload (in a job when it is large), then show its results."""
     session = get_session()
     upload = get_upload(session, upload_id)
-    rule = request.form.get("clash", SUFFIX)
-    rule = rule if rule in CLASH_RULES else SUFFIX
+    rule = request.form.get("clash", "")
+    if rule not in CLASH_RULES:
+        if (upload.report or {}).get("clashes") and upload.status == CHECKED:
+            # the workbook reuses references: the person says what should happen to them
+            return render_template(
+                "batch/check.html",
+                upload=upload,
+                report=upload.report,
+                errors=[ErrorItem(CHOOSE_CLASH, "#clash-update")],
+                clash_error=CHOOSE_CLASH,
+                shown=DEFAULT_SHOWN,
+                job=None,
+                max_mb=DEFAULT_LIMITS.max_bytes // MB,
+            ), 400  # type: ignore[return-value]
+        rule = SUFFIX
     # claim the upload: a second press of Confirm (another tab) does not compute it twice
     claimed = session.execute(
         update(models.Upload)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -38,6 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -57,6 +59,7 @@ from ..core.audit import Actor, record
 from ..core.reference import current_table, reference_for
 from ..core.result_chunks import results_dict
 from ..core.running import audit_run, new_run
+from ..projects import view
 
 #: Statuses of an upload (see :class:`~froi.web.core.models.Upload`).
 RECEIVED, CHECKING, INVALID, REFUSED, CHECKED = (
@@ -186,8 +189,78 @@ def check_upload(session: Session, upload: models.Upload, progress: Report = no_
         "warnings": _lines(run.warnings),
         "warning_count": len(run.warnings),
         "clashes": sorted(r for r in refs if r in taken),
+        "project_list": project_list(run, _reference, taken)[:LISTED_PROJECTS],
+        "unrecognised": unrecognised_columns(run.warnings),
     }
     session.commit()
+
+
+#: Projects the check page lists one by one (the rest are counted).
+LISTED_PROJECTS = 500
+_NOT_A_FIELD = re.compile(r"^column '(?P<column>.*)' is not an input field")
+
+
+def unrecognised_columns(warnings: list[Problem]) -> list[dict[str, str]]:
+    """The columns the reader did not recognise, by sheet and cell, named as headed."""
+    found = []
+    for problem in warnings:
+        match = _NOT_A_FIELD.match(problem.message)
+        if match:
+            found.append({"where": problem.where(), "column": match.group("column")})
+    return found
+
+
+def _plain_row(record: dict[Any, Any]) -> dict[str, Any]:
+    """A typed list row as a dict of plain values: NaN and missing as None."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        try:
+            missing = bool(pd.isna(value))
+        except (TypeError, ValueError):
+            missing = False
+        out[str(key)] = None if missing else value
+    return out
+
+
+def project_list(run: RunInput, reference: ReferenceData, taken: set[str]) -> list[dict[str, Any]]:
+    """Each project the workbook holds: reference, name, mode, rows and total costs at
+    base-year prices (before optimism bias and discounting), and whether its reference is
+    already used here."""
+    base_year = run.settings.base_year
+    years = int(run.settings.appraisal_years)
+    rows_of = [0] * len(run.projects)
+    for table in run.lists.values():
+        for p in table["_p"].to_numpy(dtype="int64"):
+            rows_of[int(p)] += 1
+    totals = [0.0] * len(run.projects)
+    known = [True] * len(run.projects)
+    costs = [_plain_row(r) for r in run.lists["costs"].to_dict("records")]
+    codes = {str(r["unit_cost_code"]) for r in costs if r.get("unit_cost_code")}
+    facts = view.unit_cost_facts(run.unit_costs.rows, None, codes)
+    for row in costs:
+        p = int(row["_p"])
+        value = view.cost_value(row, facts, reference, base_year)
+        if value is None:
+            known[p] = False
+            continue
+        first = int(row.get("year") or 0)
+        last = int(row["end_year"]) if row.get("end_year") is not None else first
+        totals[p] += value * max(0, min(last, years - 1) - max(first, 0) + 1)
+    listed = []
+    for p, project in enumerate(run.projects.to_dict("records")):
+        ref = str(project.get("project_id"))
+        name = project.get("name")
+        listed.append(
+            {
+                "project_id": ref,
+                "name": "" if name is None or pd.isna(name) else str(name),
+                "mode": str(project.get("mode") or "appraisal"),
+                "rows": rows_of[p],
+                "total_costs": totals[p] if known[p] else None,
+                "taken": ref in taken,
+            }
+        )
+    return listed
 
 
 def free_reference(ref: str, taken: set[str]) -> str:

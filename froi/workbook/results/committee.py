@@ -27,7 +27,7 @@ import numpy as np
 
 from calculator.engine import NOT_REPORTED
 
-from .cells import Book, Table
+from .cells import Book, Table, neutralise
 from .context import Context
 from .detail import Detail, Live
 from .live import financial_year
@@ -53,27 +53,16 @@ MEANING = {
 }
 
 
-#: Rows the legend takes at the top of the first sheet.
-LEGEND_ROWS = 3
+#: Rows the legend takes at the top of the first sheet (and a blank row).
+LEGEND_ROWS = 4
 
 
 def write_legend(book: Book, ws: Any) -> None:
-    """What the cell styles mean, at the top of the workbook's first sheet."""
-    ws.write_string(0, 0, "Input", book.selector)
-    book.text(
-        ws,
-        0,
-        1,
-        "Yellow cells are inputs: the input sheets (Settings to Teams) and the project "
-        "numbers on Payback charts. Change one and the formulas follow.",
-    )
-    book.text(
-        ws,
-        1,
-        1,
-        "Every other figure is a formula, locked by sheet protection without a password "
-        "(Review > Unprotect Sheet to change one on purpose). Checks lists the cross-checks.",
-    )
+    """What the cell styles mean, at the top of the workbook's first sheet (short lines,
+    so the printed page keeps its width)."""
+    ws.write_string(0, 0, "Input (yellow): change it and the figures follow", book.selector)
+    book.text(ws, 1, 0, "Other cells: formulas, locked (Review > Unprotect Sheet, no password)")
+    book.text(ws, 2, 0, "Inputs are on Settings to Teams; Checks lists the cross-checks")
 
 
 def summary_projects(ctx: Context) -> list[int]:
@@ -102,7 +91,7 @@ def write_committee(
     write_legend(book, ws)
     row = LEGEND_ROWS
     for p in summary_projects(ctx):
-        if row:
+        if p:  # each project after the first starts a printed page
             breaks.append(row)
         row = _block(book, ws, ctx, summary, detail, live, uncertainty, p, row) + 2
     if ctx.projects > LIMIT:
@@ -543,3 +532,90 @@ def _cell(row: int, col: int) -> str:
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     return str(xl_rowcol_to_cell(row, col))
+
+
+PORTFOLIO_SHEET = "Portfolio"
+#: The Portfolio sheet's columns: (Summary column, header, style); None: a column of its own.
+PORTFOLIO = (
+    ("no", "Project #", "integer"),
+    ("project_id", "Project ID", "text"),
+    ("name", "Name", "text"),
+    ("mode", "Mode", "text"),
+    ("froi", "FROI (£ per £1)", "ratio"),
+    ("economic_roi", "Economic ROI (£ per £1)", "ratio"),
+    ("public_value_roi", "Public value ROI (£ per £1)", "ratio"),
+    ("value_for_money_band", "Value for money", "text"),
+    ("pv_costs", "PV costs (£)", "money"),
+    ("pv_fiscal", "PV fiscal benefits (£)", "money"),
+    ("pv_fiscal_cashable", "of which cashable (£)", "money"),
+    ("net_fiscal_benefit", "Net fiscal benefit (£)", "money"),
+    ("npv", "NPV (£)", "money"),
+    ("payback_year", "Payback (financial year)", "text"),
+)
+#: Columns summed on the total row.
+TOTALLED = ("pv_costs", "pv_fiscal", "pv_fiscal_cashable", "net_fiscal_benefit", "npv")
+
+
+def write_portfolio(book: Book, ctx: Context, summary: Table, live: Live) -> None:
+    """One row per project with the headline figures (formulas over Summary), and a total
+    row: the money summed and the portfolio's FROI as total fiscal benefits over total
+    costs."""
+    ws = book.sheets[PORTFOLIO_SHEET]
+    s = ctx.results.summary
+    base = ctx.run.settings.base_year
+    ws.write_row(0, 0, [h for _, h, _ in PORTFOLIO], book.header)
+    ws.set_row(0, 32)
+    for col, (key, _, style) in enumerate(PORTFOLIO):
+        ws.set_column(col, col, 30 if key == "name" else 14 if style != "text" else 12)
+    match_of = summary.named("no")
+    n = ctx.projects
+    for p in range(n):
+        r = p + 1
+        ws.write_number(r, 0, p + 1, book.fmt("integer"))
+        match = f"MATCH($A{r + 1},{match_of},0)"
+        for col, (key, _, style) in enumerate(PORTFOLIO[1:], start=1):
+            figure = f"INDEX({summary.named(key)},{match})"
+            value: Any = s.at[p, key]
+            if key == "payback_year":
+                paid = value == value and value is not None
+                book.formula(
+                    ws,
+                    r,
+                    col,
+                    f'IF(ISNUMBER({figure}),{live.model.financial_year(figure)},"")',
+                    None,
+                    financial_year(base, int(value)) if paid else "",
+                )
+            else:
+                if style == "text" and isinstance(value, str):
+                    value = neutralise(value)  # as Summary shows it
+                book.formula(ws, r, col, f'IF({figure}="","",{figure})', book.fmt(style), value)
+    total = n + 1
+    ws.write_string(total, 1, "Total", book.bold)
+    keys = [k for k, _, _ in PORTFOLIO]
+    sums: dict[str, float] = {}
+    for key in TOTALLED:
+        col = keys.index(key)
+        letter = _cell(0, col).rstrip("1")
+        sums[key] = float(np.nansum(s[key].to_numpy(dtype=np.float64)))
+        book.formula(
+            ws, total, col, f"SUM({letter}2:{letter}{n + 1})", book.fmt("money"), sums[key]
+        )
+    costs, fiscal = (_cell(total, keys.index(k)) for k in ("pv_costs", "pv_fiscal"))
+    book.formula(
+        ws,
+        total,
+        keys.index("froi"),
+        f'IF({costs}>0,{fiscal}/{costs},"")',
+        book.fmt("ratio"),
+        sums["pv_fiscal"] / sums["pv_costs"] if sums["pv_costs"] > 0 else "",
+    )
+    ws.write_string(
+        total + 2,
+        0,
+        "The total FROI is the portfolio's fiscal benefits over its costs (present values); "
+        "comparison and case-level projects report their own ratios on Summary.",
+    )
+    ws.freeze_panes(1, 2)
+    ws.repeat_rows(0)
+    ws.autofilter(0, 0, n, len(PORTFOLIO) - 1)

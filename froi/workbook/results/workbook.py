@@ -76,8 +76,8 @@ from .charts import CHART_LIMIT, charted_projects, write_agency_chart, write_pay
 from .charts import SHEET as CHART_SHEET
 from .checks import SHEET as CHECKS_SHEET
 from .checks import write_checks
+from .committee import PORTFOLIO_SHEET, write_committee, write_portfolio
 from .committee import SHEET as COMMITTEE_SHEET
-from .committee import write_committee
 from .context import Context, context
 from .detail import Detail, live_figures, plan_detail, write_detail
 from .inputs import InputsWriter, run_document
@@ -153,6 +153,8 @@ SHEET_NOTES = {
     "Checks": "The figures reconcile across the sheets: PV costs on Summary, Years and Cost "
     "rows; PV fiscal benefits on Summary, Outcome values, Years and by agency; the cashable "
     "split. Each check is TRUE when the two ways agree.",
+    "Portfolio": "One row per project with the headline figures (formulas over Summary) "
+    "and a total row.",
     "Unit costs used": "Every unit cost the run used: source, grade, price year, value, and "
     "its rebasing to base-year prices as formulas. A unit cost on the UnitCosts sheet "
     "(added or overriding the table) gives its value and price year here.",
@@ -247,6 +249,7 @@ def write_results_workbook(
         write_draws(draws, ctx, sample)
     write_unit_costs_used(used_table, used, model)
     write_committee(book, ctx, summary, detail, live, uncertainty)
+    write_portfolio(book, ctx, summary, live)
     write_checks(book, ctx, summary, detail)
     write_provenance(book, ctx, reference, input_sha256, input_name)
     write_warnings(warnings, ctx)
@@ -296,7 +299,7 @@ def _sheet_order(
     ctx: Context,
 ) -> list[str]:
     """Result sheets in reading order: headline, charts, detail, record, About."""
-    names = [COMMITTEE_SHEET, summary.sheet]
+    names = [COMMITTEE_SHEET, PORTFOLIO_SHEET, summary.sheet]
     if agencies is not None:
         names.append(agencies.sheet)
     if charted_projects(ctx):
