@@ -19,7 +19,7 @@ from calculator.checks import FIRST as HEADLINE
 from . import charts
 from .formatting import money, number, payback, percent, ratio
 from .tables import Column, Table
-from .words import plain_text
+from .words import choice_words, plain_text
 
 #: Bars in the tornado chart: the inputs that move FROI most.
 TORNADO_BARS = 12
@@ -334,7 +334,8 @@ def project_tables(p: dict[str, Any]) -> dict[str, Table]:
                 ("optimism_bias", "Optimism bias", "percent"),
                 ("pv", "Present value", "money"),
             ),
-            p.get("costs", []),
+            # the kind in words (Set-up (one-off)), in the page and its CSV alike
+            [{**c, "kind": choice_words(str(c.get("kind") or ""))} for c in p.get("costs", [])],
         )
     if mode == "comparison":
         tables["comparison_by_agency"] = Table(
