@@ -131,9 +131,12 @@ def _instructions(workbook: Any, reference: ReferenceData) -> None:
     ws.set_column(6, 6, 20)
     row = 0
     ws.write_string(row, 0, GUIDE[0], title)
+    guide = workbook.add_format({"text_wrap": True, "valign": "top"})
     for line in GUIDE[1:]:
         row += 1
-        ws.write_string(row, 0, line)
+        if line:  # across the sheet's width, wrapped, so it prints within the page
+            ws.merge_range(row, 0, row, 6, line, guide)
+            ws.set_row(row, 15 * (1 + len(line) // 190))
     row += 2
     ws.write_string(row, 0, "Outcome themes (the outcome_theme column of Outcomes)", bold)
     for number in sorted(reference.outcome_themes):
@@ -145,10 +148,17 @@ def _instructions(workbook: Any, reference: ReferenceData) -> None:
     row += 1
     for col, name in enumerate(COLUMNS_HEADER):
         ws.write_string(row, col, name, header)
+    top = row
     for values in instruction_rows():
         row += 1
         for col, value in enumerate(values):
             ws.write_string(row, col, value)
+    # print set-up: A4 landscape, one page wide, the columns' header on every page
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(top)
+    ws.set_footer("&LInstructions&RPage &P of &N")
 
 
 def write_input_workbook(

@@ -104,6 +104,8 @@ class _Formats:
         self.quoted = workbook.add_format({**INPUT_STYLE, "quote_prefix": True})
         self.money = workbook.add_format({**INPUT_STYLE, "num_format": "£#,##0.00"})
         self.plain = workbook.add_format(INPUT_STYLE)
+        # a boolean shown as TRUE / FALSE in LibreOffice too (it shows 1 under General)
+        self.boolean = workbook.add_format({**INPUT_STYLE, "num_format": '"TRUE";"TRUE";"FALSE"'})
         self.percents: dict[str, Any] = {}
 
     def percent(self, code: str) -> Any:
@@ -128,7 +130,7 @@ def write_cell(ws: Any, row: int, col: int, value: Any, spec: Field | None, fmt:
     if value is None:
         return
     if isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt.plain)
+        ws.write_boolean(row, col, value, fmt.boolean)
     elif isinstance(value, int | float):
         number = float(value)
         if not math.isfinite(number):

@@ -131,7 +131,13 @@ def _sqlite_settings(busy_timeout: float) -> Any:
 def make_database(url: str, pool: PoolSettings | None = None) -> Database:
     pool = pool or PoolSettings()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": pool.busy_timeout})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": pool.busy_timeout},
+            pool_size=pool.pool_size,
+            max_overflow=pool.max_overflow,
+            pool_timeout=pool.pool_timeout,
+        )
         event.listen(engine, "connect", _sqlite_settings(pool.busy_timeout))
     else:
         engine = create_engine(

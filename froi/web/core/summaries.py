@@ -31,7 +31,6 @@ from calculator.errors import Problem
 from calculator.reference import ReferenceData
 
 from . import models
-from .db import database
 from .reference import current_table, reference_for
 from .running import check_input
 from .summary import NOT_THEMES
@@ -65,27 +64,29 @@ def _problem_fields(problem: Problem) -> dict[str, Any]:
     return dataclasses.asdict(problem)
 
 
-def store_summaries(rows: Iterable[dict[str, Any]]) -> None:
-    """Replace the stored rows of these (project, basis) pairs, in a transaction of its
-    own; a row another request stored meanwhile, or a project deleted meanwhile, is left
-    as it is (the rows are a cache: the page already has its answer)."""
+def store_summaries(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    """Replace the stored rows of these (project, basis) pairs and commit, through the
+    caller's own session (one connection per request: a second one taken while the first
+    is held could wait for ever on a busy pool).  A row another request stored meanwhile,
+    or a project deleted meanwhile, is left as it is (the rows are a cache: the page
+    already has its answer).  Called where nothing else is pending (a page that only
+    reads, or a session of its own)."""
     rows = list(rows)
     if not rows:
         return
-    with database().sessions() as session:
-        try:
-            for row in rows:
-                session.execute(
-                    delete(models.ProjectSummary).where(
-                        models.ProjectSummary.project_id == row["project_id"],
-                        models.ProjectSummary.basis == row["basis"],
-                    )
+    try:
+        for row in rows:
+            session.execute(
+                delete(models.ProjectSummary).where(
+                    models.ProjectSummary.project_id == row["project_id"],
+                    models.ProjectSummary.basis == row["basis"],
                 )
-            session.add_all(models.ProjectSummary(**row) for row in rows)
-            session.commit()
-        except (IntegrityError, DBAPIError) as error:
-            session.rollback()
-            log.info("stored summaries not kept (%s): another request stored them", error)
+            )
+        session.add_all(models.ProjectSummary(**row) for row in rows)
+        session.commit()
+    except (IntegrityError, DBAPIError) as error:
+        session.rollback()
+        log.info("stored summaries not kept (%s): another request stored them", error)
 
 
 def project_problems(session: Session, project: models.Project) -> list[Problem]:
@@ -105,6 +106,7 @@ def project_problems(session: Session, project: models.Project) -> list[Problem]
         return [Problem(**p) for p in stored.problems]
     problems = check_input(session, project.input_doc(), project.organisation_id)
     store_summaries(
+        session,
         [
             {
                 "project_id": project.id,
@@ -113,6 +115,6 @@ def project_problems(session: Session, project: models.Project) -> list[Problem]
                 "revision": project.revision,
                 "problems": [_problem_fields(p) for p in problems],
             }
-        ]
+        ],
     )
     return problems

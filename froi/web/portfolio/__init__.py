@@ -11,4 +11,4 @@ blueprints = (routes.bp,)
 
 def init_app(app: Flask) -> None:
     """Projects changed by a save get their stored summaries at once (:mod:`.data`)."""
-    data.watch_saves(app.extensions["froi"]["db"].sessions)
+    data.watch_saves(app)

@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import has_app_context
+from flask import g, has_request_context
 from sqlalchemy import case, event, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
@@ -250,12 +250,14 @@ def portfolio_summaries(
             session.scalars(select(Project).where(Project.id.in_(ids)).order_by(Project.id))
         )
         basis.computed_now += len(projects)
-        basis.general += _compute_and_store(projects, basis)
+        basis.general += _compute_and_store(session, projects, basis)
     basis.left_out = _left_out(session, organisation_id, key)
     return basis
 
 
-def _compute_and_store(projects: list[models.Project], basis: PortfolioBasis) -> list[str]:
+def _compute_and_store(
+    session: Session, projects: list[models.Project], basis: PortfolioBasis
+) -> list[str]:
     """Check and compute the projects together and store each one's summary (or its
     problems); returns problems that no single project can be blamed for."""
     checked, doc, set_aside, general = check(projects, basis.settings, basis.reference)
@@ -281,7 +283,7 @@ def _compute_and_store(projects: list[models.Project], basis: PortfolioBasis) ->
         kept = [p for p in projects if p.project_ref not in set_aside]
         for project, figures in zip(kept, computed, strict=True):
             rows.append(row(project, computed=True, **_figures(figures)))
-    store_summaries(rows)
+    store_summaries(session, rows)
     return general
 
 
@@ -481,39 +483,51 @@ def _forget_changed_projects(session: Session, *_: Any) -> None:
     session.info.pop(_CHANGED, None)
 
 
-def _refresh_changed_projects(session: Session) -> None:
-    """``after_commit``: store the check and the default portfolio summary of the few
-    projects a save changed, so the pages that show them read rather than compute (and
-    many people viewing the portfolio at once do not all compute the same project).  A
-    failure here never undoes the save: the next view computes what is missing."""
+def _committed(session: Session) -> None:
+    """``after_commit``: in a request, keep the ids for the end of the request."""
     ids = session.info.pop(_CHANGED, None)
-    if not ids or len(ids) > REFRESH_AT_SAVE or not has_app_context():
-        return
-    try:
-        from ..core.db import database
-        from ..core.summaries import project_problems
+    if ids and has_request_context():
+        g.setdefault("changed_projects", set()).update(ids)
 
-        with database().sessions() as fresh:
-            projects = list(fresh.scalars(select(models.Project).where(models.Project.id.in_(ids))))
+
+def refresh_changed_projects(_exc: BaseException | None = None) -> None:
+    """At the end of a request that saved projects: store the check and the default
+    portfolio summary of the few it changed, so the pages that show them read rather
+    than compute (and many people viewing the portfolio at once do not all compute the
+    same project).  The request's session is closed first, so one connection is used at
+    a time.  A failure here never undoes the save: the next view computes what is
+    missing."""
+    ids: set[int] | None = g.pop("changed_projects", None)
+    if not ids or len(ids) > REFRESH_AT_SAVE:
+        return
+    from ..core.db import close_session, database
+    from ..core.summaries import project_problems
+
+    close_session()
+    try:
+        with database().sessions() as session:
+            projects = list(
+                session.scalars(select(models.Project).where(models.Project.id.in_(ids)))
+            )
             by_org: dict[int, list[models.Project]] = {}
             for project in projects:
-                project_problems(fresh, project)
+                project_problems(session, project)
                 by_org.setdefault(project.organisation_id, []).append(project)
             for organisation_id, changed in by_org.items():
-                table = current_table(fresh, organisation_id)
+                table = current_table(session, organisation_id)
                 reference = reference_for(table)
-                basis = PortfolioBasis(
-                    basis_key(table, reference, {}, "portfolio"), table, reference, {}
-                )
-                _compute_and_store(changed, basis)
+                key = basis_key(table, reference, {}, "portfolio")
+                _compute_and_store(session, changed, PortfolioBasis(key, table, reference, {}))
     except Exception:
         log.warning(
             "summaries of projects %s not refreshed after a save", sorted(ids), exc_info=True
         )
 
 
-def watch_saves(sessions: Any) -> None:
-    """Refresh the summaries of projects a transaction changed, after it commits."""
+def watch_saves(app: Any) -> None:
+    """Refresh the summaries of projects a request's transactions changed, at its end."""
+    sessions = app.extensions["froi"]["db"].sessions
     event.listen(sessions, "after_flush", _note_changed_projects)
     event.listen(sessions, "after_rollback", _forget_changed_projects)
-    event.listen(sessions, "after_commit", _refresh_changed_projects)
+    event.listen(sessions, "after_commit", _committed)
+    app.teardown_appcontext(refresh_changed_projects)

@@ -287,7 +287,16 @@ def write_uncertainty(summary: Table, tornado: Table, ctx: Context) -> None:
         p = frame["_p"].to_numpy(dtype=np.int64)
         t.numbers("no", p + 1)
         t.texts("project_id", ctx.ids[p])
-        _fill(t, frame, skip=("no", "project_id"))
+        _fill(t, frame, skip=("no", "project_id", "low", "high"))
+        if t is tornado:  # each end in its input's unit: a rate as %, a value or amount in £
+            rates = frame["field"].isin(("success", "deadweight")).to_numpy()
+            for key in ("low", "high"):
+                column = frame[key].to_numpy(dtype=np.float64)
+                for style, mask in (("rate", rates), ("unit_money", ~rates)):
+                    fmt = t.book.fmt(style)
+                    for i in np.flatnonzero(mask):
+                        if column[i] == column[i]:
+                            t.ws.write_number(t.row(int(i)), t.col(key), float(column[i]), fmt)
         t.finish()
 
 
