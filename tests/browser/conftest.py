@@ -227,6 +227,8 @@ def run_axe(page: Page, axe: Path) -> list[dict[str, Any]]:
 NARROW = 320
 #: What a name from the code looks like: two or more lowercase words joined by "_".
 SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+#: A number as a program writes it, not a person: 1e+06, 2.5E-3.
+EXPONENT = re.compile(r"\b\d+(?:\.\d+)?[eE][+-]?\d+\b")
 #: Text a person reads as words on a page (labels, hints, errors, headings, legends,
 #: table headings, options, buttons): none may speak in field names from the code.
 #: A workbook column, the one place a code name helps, is shown as such in <code>.
@@ -270,6 +272,9 @@ def page_problems(page: Page) -> list[str]:
     names = sorted({m for text in texts for m in SNAKE_CASE.findall(text)})
     if names:
         problems.append(f"field names from the code in visible words: {names}")
+    exponents = sorted({m for text in texts for m in EXPONENT.findall(text)})
+    if exponents:
+        problems.append(f"numbers written with an exponent: {exponents}")
     return problems
 
 

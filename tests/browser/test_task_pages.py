@@ -217,12 +217,13 @@ def test_the_width_check_can_fail(visit: Visit) -> None:
                    p.style.width = '900px'; p.textContent = 'wide';
                    document.querySelector('main').append(p);
                    const l = document.createElement('label');
-                   l.textContent = 'unit_cost_code';
+                   l.textContent = 'unit_cost_code, 0 to 1e+06';
                    document.querySelector('main').append(l); }"""
     )
     problems = page_problems(page)
     assert any(f"at {NARROW} px" in p for p in problems), problems
     assert any("unit_cost_code" in p for p in problems), problems
+    assert any("1e+06" in p for p in problems), problems
 
 
 def test_a_workbook_check_lists_its_projects_and_asks_about_references_used(
