@@ -160,9 +160,44 @@ def _write_cell(ws: Any, row: int, col: int, cell: Any) -> None:
     )
 
 
+def _write_rows(ws: Any) -> None:
+    """XlsxWriter's loop over a sheet's rows, writing the same XML: a row with cells and
+    no settings of its own is written here, its cells in column order, without testing
+    every column of the sheet's extent; any other row, and any sheet with comments, a
+    default row height of its own or Excel 2010 row attributes, goes XlsxWriter's way."""
+    if (
+        ws.comments
+        or ws.constant_memory
+        or ws.excel_version == 2010
+        or ws.default_row_height != ws.original_row_height
+    ):
+        Worksheet._write_rows(ws)
+        return
+    ws._calculate_spans()
+    table, info, spans, write = ws.table, ws.row_info, ws.row_spans, ws.fh.write
+    for row in range(ws.dim_rowmin, ws.dim_rowmax + 1):
+        cells = table.get(row)
+        span = spans.get(row // 16)
+        if not cells:
+            if row in info:  # a blank row with a height or format of its own
+                ws._write_empty_row(row, span, info[row])
+            continue
+        if row in info:
+            ws._write_row(row, span, info[row])
+        elif span:
+            write(f'<row r="{row + 1}" spans="{span}">')
+        else:
+            write(f'<row r="{row + 1}">')
+        for col in sorted(cells):
+            _write_cell(ws, row, col, cells[col])
+        write("</row>")
+
+
 def fast_cells(ws: Any) -> None:
-    """Write ``ws``'s cells with :func:`_write_cell` when the workbook is stored."""
+    """Write ``ws``'s rows and cells with :func:`_write_rows` and :func:`_write_cell`
+    when the workbook is stored."""
     ws._write_cell = MethodType(_write_cell, ws)
+    ws._write_rows = MethodType(_write_rows, ws)
 
 
 def _as_written(formula: str, expand_future_functions: bool = False) -> str:
