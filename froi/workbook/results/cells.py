@@ -175,6 +175,7 @@ def _write_rows(ws: Any) -> None:
         return
     ws._calculate_spans()
     table, info, spans, write = ws.table, ws.row_info, ws.row_spans, ws.fh.write
+    name, xfs = xl_rowcol_to_cell_fast, dict[Any, int]()  # a format's style index
     for row in range(ws.dim_rowmin, ws.dim_rowmax + 1):
         cells = table.get(row)
         span = spans.get(row // 16)
@@ -189,7 +190,15 @@ def _write_rows(ws: Any) -> None:
         else:
             write(f'<row r="{row + 1}">')
         for col in sorted(cells):
-            _write_cell(ws, row, col, cells[col])
+            cell = cells[col]
+            kind, fmt = cell.__class__, cell.format
+            if kind is CellNumberTuple and fmt is not None:  # most cells: _write_cell inline
+                xf = xfs.get(fmt)
+                if xf is None:
+                    xf = xfs[fmt] = fmt._get_xf_index()
+                write(f'<c r="{name(row, col)}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+            else:
+                _write_cell(ws, row, col, cell)
         write("</row>")
 
 
