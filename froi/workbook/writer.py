@@ -26,6 +26,8 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from xlsxwriter.worksheet import CellNumberTuple
+
 from calculator.agencies import agency_choices
 from calculator.fields import (
     CATEGORIES,
@@ -210,9 +212,33 @@ def _table(
     names = declared + extra
     _header(ws, sheet, names, fmt, labels)
     specs = {f.name: f for f in sheet_fields(sheet)}
+    columns = [(col, name, specs.get(name)) for col, name in enumerate(names)]
+    if ws.constant_memory:
+        for i, record in enumerate(records, start=1):
+            for col, name, spec in columns:
+                write_cell(ws, i, col, record.get(name), spec, fmt)
+        return names
+    # A large upload's Outcomes sheet is most of the cells: a finite number goes straight
+    # into XlsxWriter's cell table, as write_number would put it, and the sheet's extent
+    # is kept once per row; anything else takes write_cell's way.
+    money = {col for col, _, spec in columns if spec is not None and spec.unit.startswith("£")}
+    rates = {col for col, _, spec in columns if spec is not None and spec.kind == "rate"}
+    table = ws.table
     for i, record in enumerate(records, start=1):
-        for col, name in enumerate(names):
-            write_cell(ws, i, col, record.get(name), specs.get(name), fmt)
+        cells = table[i]
+        for col, name, spec in columns:
+            value = record.get(name)
+            if (
+                (value.__class__ is float or value.__class__ is int)
+                and col not in rates
+                and math.isfinite(value)
+            ):
+                cells[col] = CellNumberTuple(float(value), fmt.money if col in money else fmt.plain)
+            else:
+                write_cell(ws, i, col, value, spec, fmt)
+        if cells:
+            ws._check_dimensions(i, min(cells))
+            ws._check_dimensions(i, max(cells))
     return names
 
 

@@ -240,7 +240,11 @@ def test_uncertainty_from_the_query_or_the_settings(app: Flask, client: FlaskCli
     assert latest_run(app).id == run.id
     # set on the project, the analysis runs on every visit
     edit = page(client.get(f"{location}/edit"))
-    values = {c.name: c.value for c in edit.controls if c.name and c.type != "hidden"}
+    # (the type of analysis is a set of radios: the checked one is the project's own)
+    values = {
+        c.name: c.value for c in edit.controls if c.name and c.type not in ("hidden", "radio")
+    }
+    values["mode"] = "appraisal"
     submit(client, f"{location}/edit", {**values, "settings-simulations": "200"})
     html = see_results(client, location).get_data(as_text=True)
     assert headline(html)["Simulations"] == "200"

@@ -174,7 +174,14 @@ def _details_form(
     settings_errors: dict[str, str] | None = None,
 ) -> tuple[list[FormField], list[FormField]]:
     return (
-        form_fields(PROJECT, values, errors, group="project"),
+        # a comparison needs its two groups' sizes; they show only when it is chosen
+        form_fields(
+            PROJECT,
+            values,
+            errors,
+            group="project",
+            needed={"intervention_cases": True, "comparison_cases": True},
+        ),
         form_fields(SETTINGS, settings, settings_errors, prefix=SETTINGS_PREFIX, group="settings"),
     )
 

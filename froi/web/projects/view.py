@@ -378,12 +378,9 @@ def checklist(doc: dict[str, Any], href: Any) -> list[Step]:
             Step("Add the project's costs", has("costs"), href("costs")),
         ]
     if mode == "case_level":
+        # the service's running cost and throughput are not needed to compute (without
+        # them there is no whole-service projection, which the warnings say)
         return [
-            Step(
-                "Give the service's annual running cost and the cases it sees in a year",
-                bool(values.get("annual_running_cost")) and bool(values.get("annual_throughput")),
-                href("details"),
-            ),
             Step("Add the cases seen", has("cases"), href("cases")),
             Step("Add the outcomes of the cases", has("case_outcomes"), href("case_outcomes")),
         ]

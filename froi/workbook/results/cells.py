@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, Worksheet
+from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from ..cells import quote_sheet
 from ..writer import (
@@ -125,17 +125,24 @@ def _escaped(text: str) -> str:
 
 
 def _write_cell(ws: Any, row: int, col: int, cell: Any) -> None:
-    """XlsxWriter's innermost loop, for the two kinds of cell that make up nearly all of a
-    large results workbook (a number or a formula with a format of its own): the same XML
-    it writes, without its per-cell attribute lists and regular expressions.  Any other
-    cell goes through XlsxWriter's own ``_write_cell``."""
+    """XlsxWriter's innermost loop, for the three kinds of cell that make up nearly all of
+    a large results workbook (a number, a shared string or a formula, with a format of its
+    own): the same XML it writes, without its per-cell attribute lists and regular
+    expressions.  Any other cell goes through XlsxWriter's own ``_write_cell``."""
     kind, fmt = cell.__class__, cell.format
-    if fmt is None or (kind is not CellNumberTuple and kind is not CellFormulaTuple):
+    if fmt is None or (
+        kind is not CellNumberTuple
+        and kind is not CellFormulaTuple
+        and (kind is not CellStringTuple or ws.constant_memory)
+    ):
         Worksheet._write_cell(ws, row, col, cell)
         return
     ref = xl_rowcol_to_cell_fast(row, col)
     if kind is CellNumberTuple:
         ws.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+        return
+    if kind is CellStringTuple:  # the index of a shared string
+        ws.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
         return
     value = cell.value
     kind_attr = ""
@@ -151,6 +158,55 @@ def _write_cell(ws: Any, row: int, col: int, cell: Any) -> None:
         f'<c r="{ref}" s="{fmt._get_xf_index()}"{kind_attr}>'
         f"<f>{_escaped(cell.formula)}</f><v>{value}</v></c>"
     )
+
+
+def _write_rows(ws: Any) -> None:
+    """XlsxWriter's loop over a sheet's rows, writing the same XML: a row with cells and
+    no settings of its own is written here, its cells in column order, without testing
+    every column of the sheet's extent; any other row, and any sheet with comments, a
+    default row height of its own or Excel 2010 row attributes, goes XlsxWriter's way."""
+    if (
+        ws.comments
+        or ws.constant_memory
+        or ws.excel_version == 2010
+        or ws.default_row_height != ws.original_row_height
+    ):
+        Worksheet._write_rows(ws)
+        return
+    ws._calculate_spans()
+    table, info, spans, write = ws.table, ws.row_info, ws.row_spans, ws.fh.write
+    name, xfs = xl_rowcol_to_cell_fast, dict[Any, int]()  # a format's style index
+    for row in range(ws.dim_rowmin, ws.dim_rowmax + 1):
+        cells = table.get(row)
+        span = spans.get(row // 16)
+        if not cells:
+            if row in info:  # a blank row with a height or format of its own
+                ws._write_empty_row(row, span, info[row])
+            continue
+        if row in info:
+            ws._write_row(row, span, info[row])
+        elif span:
+            write(f'<row r="{row + 1}" spans="{span}">')
+        else:
+            write(f'<row r="{row + 1}">')
+        for col in sorted(cells):
+            cell = cells[col]
+            kind, fmt = cell.__class__, cell.format
+            if kind is CellNumberTuple and fmt is not None:  # most cells: _write_cell inline
+                xf = xfs.get(fmt)
+                if xf is None:
+                    xf = xfs[fmt] = fmt._get_xf_index()
+                write(f'<c r="{name(row, col)}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+            else:
+                _write_cell(ws, row, col, cell)
+        write("</row>")
+
+
+def fast_cells(ws: Any) -> None:
+    """Write ``ws``'s rows and cells with :func:`_write_rows` and :func:`_write_cell`
+    when the workbook is stored."""
+    ws._write_cell = MethodType(_write_cell, ws)
+    ws._write_rows = MethodType(_write_rows, ws)
 
 
 def _as_written(formula: str, expand_future_functions: bool = False) -> str:
@@ -218,7 +274,7 @@ class Book:
         # 1,000-project portfolio.  Should XlsxWriter rename the method, this only makes
         # the export slower again.
         ws._prepare_formula = _as_written
-        ws._write_cell = MethodType(_write_cell, ws)  # see _write_cell
+        fast_cells(ws)
         self.sheets[name] = ws
         ws.set_landscape()
         ws.set_paper(9)  # A4
