@@ -167,9 +167,13 @@ def test_export_is_the_filtered_set_as_the_standard_workbook(
     upload_and_confirm(client)
     engine = engine_figures()
     html = client.get("/portfolio/?mode=comparison&sort=-npv").get_data(as_text=True)
-    link = re.search(r'href="(/portfolio/results\.xlsx[^"]*)"', html)
-    assert link is not None
-    response = client.get(link.group(1).replace("&amp;", "&"))
+    form = re.search(
+        r'<form method="post" action="/portfolio/export"[^>]*>(.*?)</form>', html, re.S
+    )
+    assert form is not None
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)))
+    assert fields["mode"] == "comparison" and fields["csrf_token"]
+    response = client.post("/portfolio/export", data=fields)
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data), data_only=True, read_only=True)
     rows = list(book["Summary"].iter_rows(values_only=True))
@@ -270,3 +274,22 @@ def test_a_save_stores_the_changed_projects_summaries_at_once(
         assert len(rows) == 2 and {r.revision for r in rows} == {new.revision}
         basis = data.portfolio_summaries(session, first_organisation(session).id, {})
         assert basis.computed_now == 0  # the view reads: nothing left to compute
+
+
+def test_exporting_is_an_analysts_post_and_viewing_records_nothing(
+    app: Flask, client: FlaskClient, viewer_client: FlaskClient
+) -> None:
+    """Computing the export costs seconds and records a run, so a GET (a link followed, a
+    page prefetched) is refused and a viewer gets no button and a 403."""
+    upload_and_confirm(client)
+    assert client.get("/portfolio/export").status_code == 405
+    assert portfolio_runs(app) == 0
+    shown = viewer_client.get("/portfolio/").get_data(as_text=True)
+    assert "Export as the standard workbook" not in shown
+    token = page(viewer_client.get("/portfolio/")).hidden()["csrf_token"]
+    refused = viewer_client.post("/portfolio/export", data={"csrf_token": token})
+    assert refused.status_code == 403
+    assert "To export the portfolio as a workbook you need the role" in refused.get_data(
+        as_text=True
+    )
+    assert portfolio_runs(app) == 0

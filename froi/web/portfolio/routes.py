@@ -1,13 +1,14 @@
 """The portfolio page: every project side by side, on one basis, sortable and filterable.
 
-``/portfolio/`` computes every project of the organisation in one engine call
-(:mod:`.data`) and shows a row per project: mode, outcome themes, present
+``/portfolio/`` reads each project's stored summary (:mod:`.data` computes only the
+projects whose inputs or tables changed) and shows a row per project: mode, outcome themes, present
 values of costs and fiscal benefits, FROI, NPV, payback year, value-for-money band and
 cashable benefits.  Every column heading sorts the table (on the server, with
 ``aria-sort``); the filters narrow it by words, mode and outcome theme; the "by outcome
 theme" view shows fiscal benefits per theme, in total and per project.  Projects whose
 inputs have problems are listed apart, each linking to its page.  "Export as the
-standard workbook" (``/portfolio/results.xlsx``) writes the projects the filters show.
+standard workbook" (an analyst's POST to ``/portfolio/export``) writes the projects
+the filters show.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, render_template, request, send_file
 from werkzeug.datastructures import MultiDict
 
 from calculator.engine import compute
 from calculator.fields import SETTINGS, by_name
 from froi.workbook.results import write_results_workbook
 
-from ..accounts.access import current_organisation
+from ..accounts.access import current_organisation, require_role
 from ..core.db import get_session
 from ..core.forms import ErrorItem
 from ..core.reference import app_reference
@@ -125,24 +126,25 @@ def index() -> str:
         basis_errors=basis_errors,
         base_years=list(reference.deflators.index),
         args=request.args,
-        export_url=_export_url({k: v for k, v in kept.items() if k != "view"}),
+        export_fields={k: v for k, v in kept.items() if k != "view"},
     )
 
 
-def _export_url(args: dict[str, Any]) -> str:
-    return url_for("portfolio.export", **args)
-
-
-@bp.get("/results.xlsx")
+@bp.post("/export")
+@require_role("analyst", "export the portfolio as a workbook")
 def export() -> Response:
-    """The standard results workbook of the projects the filters show, on the same basis."""
+    """The standard results workbook of the projects the filters show, on the same basis.
+
+    Computing it costs seconds of CPU and records a run (or reuses an identical one), so it
+    is an analyst's POST from the portfolio page's button, never a GET: following a link
+    or viewing a page writes nothing."""
     session = get_session()
     org = current_organisation(session)
-    settings, _ = _basis(request.args)
+    settings, _ = _basis(request.form)
     basis = portfolio_summaries(session, org.id, settings)
-    sort, descending = parse_sort(request.args.get("sort"))
+    sort, descending = parse_sort(request.form.get("sort"))
     matching = summary_page(
-        session, org.id, basis, _filters(request.args), sort, descending, 1, page_size=10**9
+        session, org.id, basis, _filters(request.form), sort, descending, 1, page_size=10**9
     )
     chosen = {r.project_id for r in matching.rows}
     projects = [p for p in organisation_projects(session, org.id) if p.project_ref in chosen]
