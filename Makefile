@@ -66,7 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/workbook.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/api.py
-	$(BIN)/python -m bench.queue  # needs Redis on 127.0.0.1:6379
+	$(BIN)/python -m bench.job_queue  # needs Redis on 127.0.0.1:6379
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -35,10 +35,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# run as a script or a module: the project on the path, and not bench/ itself, whose
-# queue.py would stand in for the standard library's queue
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # run as a script or a module
 
 from werkzeug.serving import make_server  # noqa: E402
 

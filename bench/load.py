@@ -52,10 +52,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# run as a script, bench/ itself is first on the path, and bench/queue.py would shadow
-# the standard library's queue module: the project's root takes its place
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != HERE)]
+sys.path.insert(0, str(ROOT))  # run as a script or a module
 
 from bench.common import portfolio  # noqa: E402
 from calculator.reference import load_reference  # noqa: E402

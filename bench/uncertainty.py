@@ -20,9 +20,6 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script or a module
-# run as a script, bench/ itself is on the path, where bench/queue.py would stand in for
-# the standard library's queue (pandas and huey import it): bench/ goes last
-sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == Path(__file__).resolve().parent)
 
 
 from bench.common import best_of, portfolio, reference_model_tables

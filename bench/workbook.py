@@ -40,9 +40,6 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script or a module
-# run as a script, bench/ itself is on the path, where bench/queue.py would stand in for
-# the standard library's queue (pandas and huey import it): bench/ goes last
-sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == Path(__file__).resolve().parent)
 
 import pandas as pd
 import xlsxwriter

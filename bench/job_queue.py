@@ -1,9 +1,9 @@
 """Task queues compared on no-op tasks: latency from enqueue to start, and throughput.
 
-    python -m bench.queue [--latency 100] [--tasks 1000] [--redis redis://127.0.0.1:6379/9]
+    python -m bench.job_queue [--latency 100] [--tasks 1000] [--redis redis://127.0.0.1:6379/9]
 
-(Run it as a module: run as a file, its folder comes first on ``sys.path`` and this file
-would hide the standard library's ``queue``; it re-runs itself as a module if so.)
+(Run as a file, it re-runs itself as a module, so that RQ's worker can import its task as
+``bench.job_queue.rq_task``.)
 
 Candidates, each with one worker:
 
@@ -37,7 +37,7 @@ if __name__ == "__main__" and not __package__:  # run as a file: run as a module
     from pathlib import Path
 
     os.chdir(Path(__file__).resolve().parents[1])
-    os.execv(sys.executable, [sys.executable, "-m", "bench.queue", *sys.argv[1:]])
+    os.execv(sys.executable, [sys.executable, "-m", "bench.job_queue", *sys.argv[1:]])
 
 import argparse
 import os
@@ -142,7 +142,7 @@ def rq_run(url: str, worker_class: str, latency_n: int, tasks: int) -> dict[str,
     try:
         return measure(
             lambda sent: queue.enqueue(
-                "bench.queue.rq_task", sent, SIDE["url"], SIDE["key"], result_ttl=0
+                "bench.job_queue.rq_task", sent, SIDE["url"], SIDE["key"], result_ttl=0
             ),
             latency_n,
             tasks,
