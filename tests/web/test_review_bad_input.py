@@ -14,8 +14,7 @@ from froi.web.core.db import get_session
 from froi.web.core.models import Project
 
 from .conftest import SAMPLES
-from .pages import page
-from .pages import see_results, submit
+from .pages import page, see_results, submit
 from .test_batch import upload as batch_upload
 from .test_results import import_sample, latest_run
 from .test_unit_cost_tables import (
