@@ -344,42 +344,23 @@ def load(
     }
 
 
-def postgres_database() -> tuple[str, str]:
-    name = f"froi_load_{uuid.uuid4().hex[:10]}"
+def _psql(sql: str, *, check: bool) -> None:
+    """Run one statement on the local PostgreSQL (trust auth), from its ``test`` database."""
     subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "test",
-            "-c",
-            f'CREATE DATABASE "{name}"',
-        ],
-        check=True,
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", sql],
+        check=check,
         capture_output=True,
     )
+
+
+def postgres_database() -> tuple[str, str]:
+    name = f"froi_load_{uuid.uuid4().hex[:10]}"
+    _psql(f'CREATE DATABASE "{name}"', check=True)
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
 
 
 def drop_postgres(name: str) -> None:
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "test",
-            "-c",
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-        ],
-        check=False,
-        capture_output=True,
-    )
+    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', check=False)
 
 
 def report(label: str, result: dict[str, Any]) -> None:

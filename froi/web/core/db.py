@@ -69,6 +69,10 @@ OVERFLOW = 16
 #: Connections each process keeps open to PostgreSQL beyond its threads (``DATABASE_POOL_SIZE``
 #: defaults to the threads a worker serves with, plus these for its background jobs).
 POOL_HEADROOM = 2
+#: Threads each gunicorn worker serves with when ``WEB_THREADS`` is not set (as serving.py).
+THREADS = 4
+#: Seconds a request waits for a free connection before the 503 page (``DATABASE_POOL_TIMEOUT``).
+POOL_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,9 @@ class PoolSettings:
     """
 
     busy_timeout: float = SQLITE_BUSY_TIMEOUT
-    pool_size: int = 4 + POOL_HEADROOM
-    max_overflow: int = 4
-    pool_timeout: float = 10.0
+    pool_size: int = THREADS + POOL_HEADROOM
+    max_overflow: int = OVERFLOW
+    pool_timeout: float = POOL_TIMEOUT
     pool_recycle: int = 1800
 
     @classmethod
@@ -92,12 +96,12 @@ class PoolSettings:
         ``FROI_DATABASE_MAX_OVERFLOW``, ``FROI_DATABASE_POOL_TIMEOUT``); ``WEB_THREADS``,
         the threads each gunicorn worker serves requests with (``make serve``), sizes the
         pool when it is not given."""
-        threads = int(config.get("WEB_THREADS") or os.environ.get("WEB_THREADS") or 4)
+        threads = int(config.get("WEB_THREADS") or os.environ.get("WEB_THREADS") or THREADS)
         return cls(
             busy_timeout=float(config.get("SQLITE_BUSY_TIMEOUT") or SQLITE_BUSY_TIMEOUT),
             pool_size=int(config.get("DATABASE_POOL_SIZE") or threads + POOL_HEADROOM),
             max_overflow=int(config.get("DATABASE_MAX_OVERFLOW") or OVERFLOW),
-            pool_timeout=float(config.get("DATABASE_POOL_TIMEOUT") or 10.0),
+            pool_timeout=float(config.get("DATABASE_POOL_TIMEOUT") or POOL_TIMEOUT),
         )
 
 
