@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import models
@@ -176,3 +177,23 @@ def record(
     )
     session.add(event)
     return event
+
+
+#: Changes a "changed since you opened it" error lists at most (the newest).
+CHANGES_SHOWN = 5
+
+
+def newest_events(session: Session, object_type: str, object_id: int) -> list[models.AuditEvent]:
+    """One object's newest audit events, newest first: enough (``4 * CHANGES_SHOWN``) to
+    find the :data:`CHANGES_SHOWN` made since a form was read."""
+    return list(
+        session.scalars(
+            select(models.AuditEvent)
+            .where(
+                models.AuditEvent.object_type == object_type,
+                models.AuditEvent.object_id == object_id,
+            )
+            .order_by(models.AuditEvent.id.desc())
+            .limit(4 * CHANGES_SHOWN)
+        )
+    )

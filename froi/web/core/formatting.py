@@ -35,7 +35,7 @@ MONTHS = (
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
-def _number(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
     """A finite float, or None for anything that is not a figure (None, NaN, text)."""
     if value is None or isinstance(value, bool):
         return None
@@ -48,7 +48,7 @@ def _number(value: Any) -> float | None:
 
 def money(value: Any, pence: bool = False) -> str:
     """£1,234 (whole pounds) or, with ``pence``, £1,234.56; a minus sign before the £."""
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         return NOT_AVAILABLE
     # half up, as people round money (Python's round() would take £0.5 to £0)
@@ -61,7 +61,7 @@ def money(value: Any, pence: bool = False) -> str:
 
 def ratio(value: Any) -> str:
     """A return per pound: 1.8412 -> "£1.84 per £1"."""
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         return NOT_AVAILABLE
     return f"{money(number, pence=True)} per £1"
@@ -69,7 +69,7 @@ def ratio(value: Any) -> str:
 
 def percent(value: Any, places: int = 0) -> str:
     """A share as a percentage: 0.876 -> "88%" (or "87.6%" with one place)."""
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         return NOT_AVAILABLE
     return f"{number * 100:,.{places}f}%"
@@ -77,7 +77,7 @@ def percent(value: Any, places: int = 0) -> str:
 
 def number(value: Any, places: int = 0) -> str:
     """A plain figure with thousands separators; trailing ".0" never shown for whole ones."""
-    figure = _number(value)
+    figure = finite_number(value)
     if figure is None:
         return NOT_AVAILABLE
     if places == 0 or figure.is_integer():
@@ -114,7 +114,7 @@ def date_time(value: Any) -> str:
 
 def payback(value: Any) -> str:
     """Year 2 (the third year); the engine counts years from 0."""
-    figure = _number(value)
+    figure = finite_number(value)
     if figure is None:
         return "not within the appraisal period"
     year = int(figure)

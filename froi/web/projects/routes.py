@@ -26,7 +26,7 @@ from calculator.jsontext import parse_json
 
 from ..accounts.access import current_organisation, owned, require_role
 from ..core import models
-from ..core.audit import changed_fields, record
+from ..core.audit import CHANGES_SHOWN, changed_fields, newest_events, record
 from ..core.db import get_session
 from ..core.formatting import date_time
 from ..core.forms import ErrorItem, FormField, form_fields, posted, summary
@@ -44,8 +44,6 @@ STALE = (
     "This project changed since you opened it (it was saved from another page, tab or "
     "person). Nothing was saved: check the project below and make your change again."
 )
-#: Changes listed under :data:`STALE` at most (the newest).
-CHANGES_SHOWN = 5
 
 
 #: What the role checks of the changing views say the analyst role is needed for.
@@ -89,15 +87,7 @@ def stale_errors(session: Session, project: models.Project, seen: int) -> list[E
     """:data:`STALE`, then what changed since revision ``seen``: who changed what and when,
     from the audit log (the newest :data:`CHANGES_SHOWN`)."""
     session.refresh(project)
-    events = session.scalars(
-        select(models.AuditEvent)
-        .where(
-            models.AuditEvent.object_type == "project",
-            models.AuditEvent.object_id == project.id,
-        )
-        .order_by(models.AuditEvent.id.desc())
-        .limit(4 * CHANGES_SHOWN)
-    )
+    events = newest_events(session, "project", project.id)
     newer = [e for e in events if _revision_of(e) > seen][:CHANGES_SHOWN]
     items = [ErrorItem(STALE)]
     for event in reversed(newer):

@@ -12,14 +12,13 @@ entered yet.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from calculator.fields import PROJECT_LISTS, Field
 from calculator.reference import ReferenceData
 
-from ..core.formatting import money, number, percent
+from ..core.formatting import finite_number, money, number, percent
 from ..core.words import choice_words, field_label
 from . import documents
 
@@ -74,18 +73,8 @@ def financial_year(base_year: str, offset: int) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool) or value == "":
-        return None
-    try:
-        figure = float(value)
-    except (TypeError, ValueError):
-        return None
-    return figure if math.isfinite(figure) else None
-
-
 def _share(value: Any) -> str:
-    figure = _number(value)
+    figure = finite_number(value)
     if figure is None:
         return ""
     return percent(figure, 0 if round(figure * 100, 6).is_integer() else 1)
@@ -105,7 +94,7 @@ def cell(spec: Field, value: Any, facts: dict[str, UnitCostFacts] | None = None)
         found = (facts or {}).get(str(value).lower())
         return f"{value}: {found.name}" if found else str(value)
     if spec.kind == "discount":
-        figure = _number(value)
+        figure = finite_number(value)
         return _share(figure) if figure is not None else choice_words(str(value))
     if spec.kind in ("number", "integer"):
         if spec.unit.startswith("£"):
@@ -138,7 +127,7 @@ def unit_cost_facts(
                 str(row["code"]),
                 str(row.get("name") or ""),
                 str(row.get("unit") or ""),
-                float(_number(row.get("value")) or 0.0),
+                float(finite_number(row.get("value")) or 0.0),
                 str(row.get("price_year") or ""),
                 str(row.get("agency") or ""),
             )
@@ -171,11 +160,11 @@ def cost_value(
     """A cost row's value for one year at base-year prices, before optimism bias and
     discounting (an offset's is negative); None when it cannot be valued yet."""
     way = costing_of(row)
-    quantity = _number(row.get("quantity"))
+    quantity = finite_number(row.get("quantity"))
     value: float | None = None
     price_year = str(row.get("price_year") or "")
     if way == "amount":
-        value = _number(row.get("amount"))
+        value = finite_number(row.get("amount"))
     elif way == "unit":
         found = facts.get(str(row.get("unit_cost_code")).lower())
         if found is None:
@@ -183,13 +172,13 @@ def cost_value(
         value = found.value * (1.0 if quantity is None else quantity)
         price_year = found.price_year
     elif way == "staff":
-        salary = _number(row.get("salary")) or 0.0
+        salary = finite_number(row.get("salary")) or 0.0
         staff = (
             salary
-            * (1 + (_number(row.get("on_costs")) or 0.0))
-            * (1 + (_number(row.get("overheads")) or 0.0))
+            * (1 + (finite_number(row.get("on_costs")) or 0.0))
+            * (1 + (finite_number(row.get("overheads")) or 0.0))
         )
-        hours = _number(row.get("productive_hours"))
+        hours = finite_number(row.get("productive_hours"))
         if hours:
             staff /= hours
         value = staff * (1.0 if quantity is None else quantity)
@@ -203,14 +192,14 @@ def cost_value(
 
 
 def _years_of(row: dict[str, Any]) -> tuple[int, int]:
-    first = int(_number(row.get("year")) or 0)
-    last = _number(row.get("end_year"))
+    first = int(finite_number(row.get("year")) or 0)
+    last = finite_number(row.get("end_year"))
     return first, int(last) if last is not None else first
 
 
 def _cost_how(row: dict[str, Any], facts: dict[str, UnitCostFacts]) -> str:
     way = costing_of(row)
-    quantity = _number(row.get("quantity"))
+    quantity = finite_number(row.get("quantity"))
     if way == "amount":
         year = f" at {row['price_year']} prices" if row.get("price_year") else ""
         return f"{money(row.get('amount'))}{year}"
@@ -221,12 +210,12 @@ def _cost_how(row: dict[str, Any], facts: dict[str, UnitCostFacts]) -> str:
         return f"{number(1.0 if quantity is None else quantity, 2)} × {what}"
     if way == "staff":
         parts = [f"salary {money(row.get('salary'))}"]
-        if _number(row.get("on_costs")):
+        if finite_number(row.get("on_costs")):
             parts.append(f"on-costs {_share(row.get('on_costs'))}")
-        if _number(row.get("overheads")):
+        if finite_number(row.get("overheads")):
             parts.append(f"overheads {_share(row.get('overheads'))}")
         posts = number(1.0 if quantity is None else quantity, 2)
-        unit = "hours" if _number(row.get("productive_hours")) else "posts"
+        unit = "hours" if finite_number(row.get("productive_hours")) else "posts"
         return f"{posts} {unit}: " + ", ".join(parts)
     return "Not worked out yet"
 
@@ -311,9 +300,10 @@ def outcomes_view(
         found = facts.get(code.lower())
         factor = _factor(reference, found.price_year, base_year) if found else None
         value = found.value * factor if found and factor is not None else None
-        start = int(_number(row.get("cohort_year")) or 0) + int(_number(row.get("lag")) or 0)
-        duration = int(_number(row.get("duration")) or 1)
-        theme = _number(row.get("outcome_theme"))
+        start = int(finite_number(row.get("cohort_year")) or 0)
+        start += int(finite_number(row.get("lag")) or 0)
+        duration = int(finite_number(row.get("duration")) or 1)
+        theme = finite_number(row.get("outcome_theme"))
         rows.append(
             [
                 str(row.get("description") or ""),

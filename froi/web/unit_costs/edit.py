@@ -27,7 +27,7 @@ from froi.workbook.unit_cost_fields import UNIT_COST_FIELDS
 
 from ..accounts.access import current_organisation, need, require_role, table_role
 from ..core import models
-from ..core.audit import changed_fields, record
+from ..core.audit import CHANGES_SHOWN, changed_fields, newest_events, record
 from ..core.db import get_session
 from ..core.formatting import date_time
 from ..core.forms import ErrorItem, form_fields, posted, summary
@@ -70,8 +70,6 @@ DRAFT_CHANGED = (
     "This draft changed since you opened it (it was saved from another page, tab or "
     "person). Nothing was saved: check the draft below and make your change again."
 )
-#: Changes listed under :data:`DRAFT_CHANGED` at most (the newest).
-CHANGES_SHOWN = 5
 
 
 def _audit(
@@ -117,15 +115,7 @@ def _draft_changes(table: models.UnitCostTable) -> list[ErrorItem]:
     session = get_session()
     session.refresh(table)
     seen = request.form.get("draft", "")
-    events = session.scalars(
-        select(models.AuditEvent)
-        .where(
-            models.AuditEvent.object_type == "unit_cost_table",
-            models.AuditEvent.object_id == table.id,
-        )
-        .order_by(models.AuditEvent.id.desc())
-        .limit(4 * CHANGES_SHOWN)
-    )
+    events = newest_events(session, "unit_cost_table", table.id)
     newer = []
     for event in events:
         if (event.after or {}).get("draft") == seen:
