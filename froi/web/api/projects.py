@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from ..accounts.access import current_organisation, need, owned
 from ..core import models
 from ..core.audit import changed_fields, record
 from ..core.db import get_session
-from ..core.reference import current_table, like_pattern, reference_for
+from ..core.reference import current_table, projects_matching, reference_for
 from ..core.running import check_input, matching_run
 from ..projects.routes import CHANGE, described
 from . import limits
@@ -155,15 +155,7 @@ def list_projects(q: str, **args: Any) -> Any:
     session = get_session()
     Project = models.Project
     query = select(Project).where(Project.organisation_id == current_organisation(session).id)
-    for word in q.split():
-        pattern = like_pattern(word)
-        query = query.where(
-            or_(
-                Project.project_ref.ilike(pattern, escape="\\"),
-                Project.name.ilike(pattern, escape="\\"),
-                Project.organisation_name.ilike(pattern, escape="\\"),
-            )
-        )
+    query = projects_matching(query, q)
     found, paging = page_of(session, query.order_by(Project.updated_at.desc(), Project.id), args)
     return {"items": [summary(p) for p in found], "paging": paging}
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import Select, case, func, literal, or_, select
@@ -204,10 +204,30 @@ def newest_national(session: Session) -> models.UnitCostTable:
     return table
 
 
+_Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, with its own % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def projects_matching(query: _Q, text: str) -> _Q:
+    """``query`` (of projects) narrowed to those whose reference, name or organisation
+    contains every word of ``text`` (the projects list's, the portfolio's and the API's
+    search)."""
+    Project = models.Project
+    for word in text.split():
+        pattern = like_pattern(word)
+        query = query.where(
+            or_(
+                Project.project_ref.ilike(pattern, escape="\\"),
+                Project.name.ilike(pattern, escape="\\"),
+                Project.organisation_name.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
 
 
 def effective_rows(table: models.UnitCostTable) -> Select[models.UnitCostRow]:

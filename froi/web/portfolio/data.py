@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import case, event, func, or_, select
+from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session, load_only
 
 from calculator.engine import Results, compute_run, input_hash
@@ -40,7 +40,7 @@ from calculator.inputs import RunInput, read_input
 from calculator.reference import ReferenceData
 
 from ..core import models
-from ..core.reference import current_table, like_pattern, reference_for
+from ..core.reference import current_table, like_pattern, projects_matching, reference_for
 from ..core.result_chunks import results_dict
 from ..core.running import audit_run, new_run, user_name
 from ..core.summaries import basis_key, store_summaries
@@ -393,15 +393,7 @@ def summary_page(
     )
     total = session.scalar(select(func.count()).select_from(computed.subquery())) or 0
     query = computed
-    for word in filters.get("q", "").split():
-        pattern = like_pattern(word)
-        query = query.where(
-            or_(
-                Project.project_ref.ilike(pattern, escape="\\"),
-                Project.name.ilike(pattern, escape="\\"),
-                Project.organisation_name.ilike(pattern, escape="\\"),
-            )
-        )
+    query = projects_matching(query, filters.get("q", ""))
     if filters.get("mode"):
         query = query.where(Summary.mode == filters["mode"])
     if filters.get("theme"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,7 +30,7 @@ from ..core.audit import CHANGES_SHOWN, changed_fields, newest_events, record
 from ..core.db import get_session
 from ..core.formatting import date_time
 from ..core.forms import ErrorItem, FormField, form_fields, posted, summary
-from ..core.reference import app_reference, current_table, engine_table, like_pattern
+from ..core.reference import app_reference, current_table, engine_table, projects_matching
 from ..core.running import check_input, problem_links
 from ..core.schemas import form_data, load, project_schema, settings_schema
 from ..core.summaries import project_problems
@@ -144,15 +144,7 @@ def index() -> str:
     query = select(models.Project).where(
         models.Project.organisation_id == current_organisation(session).id
     )
-    for word in query_text.split():
-        pattern = like_pattern(word)
-        query = query.where(
-            or_(
-                models.Project.project_ref.ilike(pattern, escape="\\"),
-                models.Project.name.ilike(pattern, escape="\\"),
-                models.Project.organisation_name.ilike(pattern, escape="\\"),
-            )
-        )
+    query = projects_matching(query, query_text)
     found = list(session.scalars(query.order_by(models.Project.updated_at.desc())))
     return render_template("projects/index.html", projects=found, q=query_text)
 
