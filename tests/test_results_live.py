@@ -19,9 +19,6 @@ original's: the test checks that each change moved the headline figures before c
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -32,9 +29,8 @@ from calculator.engine import Results, compute
 from calculator.reference import ReferenceData
 from froi.workbook.reader import compute_workbook
 from froi.workbook.results import write_results_workbook
+from tests.libreoffice import recalculate, require_soffice
 from tests.test_results_workbook import SAMPLES, Expected, formula_mismatches, sample
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 Edit = Callable[[Any, ReferenceData], str | None]
 
@@ -176,10 +172,7 @@ def changed(
     default_reference: ReferenceData, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
     """Every sample's results workbook, changed one input at a time, recalculated."""
-    if SOFFICE is None:
-        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-            pytest.fail("LibreOffice is required under CI: apt-get install -y libreoffice-calc")
-        pytest.skip("LibreOffice (soffice) is not installed")
+    require_soffice()
     base = tmp_path_factory.mktemp("live")
     (base / "in").mkdir()
     cases: dict[str, Any] = {}
@@ -196,22 +189,7 @@ def changed(
             book.save(base / "in" / name)
             cases[name] = {"sample": path.stem, "what": what, "before": results}
     out = base / "out"
-    done = subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={(base / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            *(str(base / "in" / name) for name in cases),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = recalculate([base / "in" / name for name in cases], out, base / "profile", timeout=600)
     assert done.returncode == 0, done.stderr
     for name, case in cases.items():
         case["input"] = base / "in" / name

@@ -17,9 +17,6 @@ LibreOffice the test is skipped, except under CI, where it must run.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from calculator.engine import compute
 from calculator.reference import ReferenceData
 from froi.workbook.results import write_results_workbook
+from tests.libreoffice import recalculate, require_soffice
 from tests.test_results_workbook import (
     Expected,
     formula_mismatches,
@@ -39,9 +37,6 @@ from tests.test_results_workbook import (
     shown,
     with_raw_text,
 )
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-
 
 #: LibreOffice saves a boolean cell (an input's TRUE) as these formulas.
 BOOLEANS = ("=TRUE()", "=FALSE()")
@@ -84,10 +79,7 @@ def converted(
 ) -> dict[str, Any]:
     """The results and the workbooks: exported, stripped, and LibreOffice's
     recalculations of the stripped, corrupt and sorted copies."""
-    if SOFFICE is None:
-        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-            pytest.fail("LibreOffice is required under CI: apt-get install -y libreoffice-calc")
-        pytest.skip("LibreOffice (soffice) is not installed")
+    require_soffice()
     base = tmp_path_factory.mktemp("recalc")
     results = with_raw_text(compute(mixed_document(), default_reference))
     exported = base / "exported.xlsx"
@@ -108,24 +100,7 @@ def converted(
     sorted_ = base / "stripped" / "sorted.xlsx"
     book.save(sorted_)
     out = base / "out"
-    done = subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={(base / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(stripped),
-            str(corrupt),
-            str(sorted_),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = recalculate([stripped, corrupt, sorted_], out, base / "profile", timeout=300)
     assert done.returncode == 0 and (out / "sorted.xlsx").exists(), done.stderr
     return {
         "results": results,

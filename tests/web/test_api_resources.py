@@ -193,3 +193,27 @@ def test_a_reference_taken_meanwhile_is_409_and_nothing_is_saved(
     assert "taken by another project meanwhile" in body["detail"]
     listed = app.test_client().get("/api/v1/projects", headers=analyst).get_json()
     assert listed["paging"]["total"] == 1
+
+
+def test_a_projects_results_are_its_stored_run_when_one_matches(
+    app: Flask, analyst: dict[str, str]
+) -> None:
+    from froi.web.core.db import get_session
+    from froi.web.core.models import Project
+    from froi.web.core.running import compute_project
+
+    client = app.test_client()
+    location = _create(app, analyst)
+    with app.app_context():
+        session = get_session()
+        project = session.get(Project, int(location.rsplit("/", 1)[1]))
+        assert project is not None
+        run = compute_project(session, project, {"simulations": 20})
+        # A mark no fresh computation could give: the answer must be read from the run.
+        run.results = {**run.results, "run": {**run.results["run"], "computed_at": "2001-01-01"}}
+        session.commit()
+        stored = run.results
+    assert client.get(f"{location}/results?simulations=20", headers=analyst).get_json() == stored
+    fresh = client.get(f"{location}/results?simulations=21", headers=analyst).get_json()
+    assert fresh["run"]["computed_at"] != "2001-01-01"
+    assert fresh["run"]["settings"]["simulations"] == 21

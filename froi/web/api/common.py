@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http
-import io
 import json
 import math
 from collections.abc import Callable
@@ -16,13 +15,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 
-from calculator.engine import Results, compute
+from calculator.engine import Results
 from calculator.errors import InvalidInput
 from calculator.jsontext import parse_json
-from froi.workbook.results import write_results_workbook
 
 from ..core import models
-from ..core.reference import reference_for
+from ..uploads.result_files import write_workbook
 from . import limits
 from .problems import ApiProblem, items
 
@@ -163,20 +161,8 @@ def run_results(run: models.Run) -> dict[str, Any]:
 
 
 def results_workbook(run: models.Run, results: Results | None = None) -> bytes:
-    """The standard results workbook of a stored run (computed again on its stored
-    table, at its computation time, when its engine results are not at hand)."""
-    reference = reference_for(run.unit_cost_table)
-    if results is None:
-        results = compute(run.input_doc, reference, computed_at=run.computed_at)
-    stream = io.BytesIO()
-    write_results_workbook(
-        results,
-        stream,
-        reference=reference,
-        input_sha256=run.input_sha256,
-        input_name=f"run {run.id}",
-    )
-    return stream.getvalue()
+    """The standard results workbook of a stored run, naming the run as its input."""
+    return write_workbook(run, results, input_sha256=run.input_sha256, input_name=f"run {run.id}")
 
 
 def workbook_response(

@@ -25,7 +25,7 @@ from ..core import models
 from ..core.audit import changed_fields, record
 from ..core.db import get_session
 from ..core.reference import current_table, like_pattern, reference_for
-from ..core.running import check_input
+from ..core.running import check_input, matching_run
 from ..projects.routes import CHANGE, described
 from . import limits
 from .common import (
@@ -283,8 +283,10 @@ def delete_project(project_id: int) -> Any:
 @blp.arguments(ResultsArgs, location="query", as_kwargs=True)
 @blp.response(200, Results)
 @blp.doc(
-    summary="A project's results now, on the table in use (not recorded)",
-    description="Computed afresh and not stored; POST its input to /calculations to record a run.",
+    summary="A project's results as it stands, on the table in use (nothing recorded)",
+    description="The project's stored run when one matches (the same input, settings, "
+    "table and engine version, as its results page shows), else computed now and not "
+    "stored; POST its input to /calculations to record a run.",
 )
 @errors(blp, 404, 422)
 def project_results(project_id: int, **overrides: Any) -> Any:
@@ -292,6 +294,9 @@ def project_results(project_id: int, **overrides: Any) -> Any:
     project = get_project(session, project_id)
     doc = with_overrides(project.input_doc(), overrides)
     limits.check_input_size(doc)
+    stored = matching_run(session, project, overrides)
+    if stored is not None:
+        return json_response(stored.results)
     reference = reference_for(current_table(session, project.organisation_id))
     try:
         results = compute(doc, reference).to_dict()

@@ -129,13 +129,13 @@ def _held(job_id: int, claim: str) -> Any:
 def _renew(session: Session, job_id: int, claim: str, lease: float, **values: Any) -> bool:
     """Renew the lease (and set ``values``) if ``claim`` still holds it; whether it did."""
     now = models.utcnow()
-    result = session.execute(
-        update(models.Job)
-        .where(_held(job_id, claim))
-        .values(heartbeat=now, lease_until=now + timedelta(seconds=lease), **values)
-        .execution_options(synchronize_session=False)
+    return _conditional(
+        session,
+        (_held(job_id, claim),),
+        heartbeat=now,
+        lease_until=now + timedelta(seconds=lease),
+        **values,
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 @dataclass
@@ -270,21 +270,18 @@ def claim(sessions: sessionmaker[Session], job_id: int, lease: float) -> str | N
     name = f"{worker_name()}:{secrets.token_hex(4)}"
     now = models.utcnow()
     with sessions() as session:
-        result = session.execute(
-            update(models.Job)
-            .where(models.Job.id == job_id, models.Job.status == QUEUED)
-            .values(
-                status=RUNNING,
-                worker=name,
-                attempts=models.Job.attempts + 1,
-                started_at=func.coalesce(models.Job.started_at, now),
-                heartbeat=now,
-                lease_until=now + timedelta(seconds=lease),
-            )
-            .execution_options(synchronize_session=False)
+        claimed = _conditional(
+            session,
+            (models.Job.id == job_id, models.Job.status == QUEUED),
+            status=RUNNING,
+            worker=name,
+            attempts=models.Job.attempts + 1,
+            started_at=func.coalesce(models.Job.started_at, now),
+            heartbeat=now,
+            lease_until=now + timedelta(seconds=lease),
         )
         session.commit()
-    return name if getattr(result, "rowcount", 0) == 1 else None
+    return name if claimed else None
 
 
 def _fence(session: Session, job_id: int, claim: str, lease: float) -> None:
@@ -461,6 +458,7 @@ def sweep(app: Flask) -> Swept:
 
 
 def _conditional(session: Session, where: tuple[Any, ...], **values: Any) -> bool:
+    """Set ``values`` on the one job ``where`` matches, if it still does; whether it did."""
     result = session.execute(
         update(models.Job)
         .where(*where)

@@ -43,19 +43,23 @@ def cache_path(run: models.Run, upload: models.Upload) -> Path:
     return Path(folder) / f"run-{run.id}-{digest}.xlsx"
 
 
-def _write(run: models.Run, upload: models.Upload, results: Results | None) -> bytes:
+def write_workbook(
+    run: models.Run, results: Results | None = None, *, input_sha256: str, input_name: str
+) -> bytes:
+    """The standard results workbook of a stored run (computed again on its stored
+    table, at its computation time, when its engine results are not at hand)."""
     reference = reference_for(run.unit_cost_table)
     if results is None:
         results = compute(run.input_doc, reference, computed_at=run.computed_at)
     stream = io.BytesIO()
     write_results_workbook(
-        results,
-        stream,
-        reference=reference,
-        input_sha256=upload.sha256,
-        input_name=upload.file_name,
+        results, stream, reference=reference, input_sha256=input_sha256, input_name=input_name
     )
     return stream.getvalue()
+
+
+def _write(run: models.Run, upload: models.Upload) -> bytes:
+    return write_workbook(run, input_sha256=upload.sha256, input_name=upload.file_name)
 
 
 def _keep(path: Path, body: bytes) -> None:
@@ -83,7 +87,7 @@ def store(run_id: int, upload_id: int) -> None:
             return
         path = cache_path(run, upload)
         if not path.is_file():
-            _keep(path, _write(run, upload, None))
+            _keep(path, _write(run, upload))
 
 
 def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:
@@ -91,6 +95,6 @@ def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:
     path = cache_path(run, upload)
     if path.is_file():
         return path.read_bytes()
-    body = _write(run, upload, None)
+    body = _write(run, upload)
     _keep(path, body)
     return body

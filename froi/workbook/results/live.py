@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from calculator import prices
 from calculator.discounting import discount_factors
 from calculator.fields import SETTINGS
 from calculator.reference import ReferenceData
@@ -48,8 +49,7 @@ UNIT_COST_ROWS = DEFAULT_LIMITS.max_rows + 1
 
 def financial_year(base_year: str, t: int) -> str:
     """The financial year of appraisal year ``t`` when year 0 is ``base_year`` (2024-25)."""
-    start = int(base_year[:4]) + t
-    return f"{start}-{(start + 1) % 100:02d}"
+    return prices.financial_year(int(base_year[:4]) + t)
 
 
 class Inputs:

@@ -109,7 +109,6 @@ AGENCIES_APPRAISAL = (
     Column("pv_costs", "PV costs: pays (£)", "money"),
     Column("net_fiscal_benefit", "Net fiscal benefit (£)", "money"),
 )
-AGENCIES = (*AGENCIES_KEY, *AGENCIES_COMPARISON, *AGENCIES_APPRAISAL)
 
 
 def band_formula(ratio: str) -> str:
