@@ -293,3 +293,17 @@ def test_exporting_is_an_analysts_post_and_viewing_records_nothing(
         as_text=True
     )
     assert portfolio_runs(app) == 0
+
+
+def test_a_checks_key_needs_only_the_file_reference(app: Flask) -> None:
+    """``project_problems`` keys a stored check with the file reference, not the engine's
+    copy of the unit cost table (built for nothing on every page): the key is the same."""
+    from froi.web.core.reference import app_reference, current_table, reference_for
+    from froi.web.core.summaries import basis_key
+
+    with app.app_context():
+        session = get_session()
+        table = current_table(session, first_organisation(session).id)
+        by_file = basis_key(table, app_reference(), None, "check")
+        assert by_file == basis_key(table, reference_for(table), None, "check")
+        assert by_file != basis_key(table, app_reference(), {"seed": 1}, "check")

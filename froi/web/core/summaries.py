@@ -31,7 +31,7 @@ from calculator.errors import Problem
 from calculator.reference import ReferenceData
 
 from . import models
-from .reference import current_table, reference_for
+from .reference import app_reference, current_table
 from .running import check_input
 from .summary import NOT_THEMES
 
@@ -94,7 +94,9 @@ def project_problems(session: Session, project: models.Project) -> list[Problem]
     organisation's new runs use: read from the stored check of this revision, or
     checked now and stored."""
     table = current_table(session, project.organisation_id)
-    key = basis_key(table, reference_for(table), None, "check")
+    # the file reference is enough: the key names the unit cost table by id and hash, so
+    # building the engine's table (reference_for) would be work for nothing on every page
+    key = basis_key(table, app_reference(), None, "check")
     stored = session.scalars(
         select(models.ProjectSummary).where(
             models.ProjectSummary.project_id == project.id,
