@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from calculator import prices
 from calculator.fields import PROJECT_LISTS, Field
 from calculator.reference import ReferenceData
 
@@ -69,8 +70,7 @@ def costing_of(row: dict[str, Any]) -> str | None:
 
 def financial_year(base_year: str, offset: int) -> str:
     """The financial year ``offset`` years after ``base_year``: 2024-25 + 2 -> 2026-27."""
-    start = int(base_year[:4]) + offset
-    return f"{start}-{(start + 1) % 100:02d}"
+    return prices.financial_year(int(base_year[:4]) + offset)
 
 
 def _share(value: Any) -> str:
