@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import math
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -13,9 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from calculator.reference import load_reference
+from froi.web.core import retention
 from froi.web.core.db import get_session
 from froi.web.core.formatting import money, ratio
-from froi.web.core.models import Project, ProjectSummary, Run
+from froi.web.core.models import Job, Project, ProjectSummary, Run, utcnow
+from froi.web.uploads import jobs
 from froi.workbook.reader import compute_workbook
 
 from .conftest import first_organisation
@@ -162,7 +166,7 @@ def test_the_view_by_outcome_theme(client: FlaskClient) -> None:
 
 
 def test_export_is_the_filtered_set_as_the_standard_workbook(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:
     upload_and_confirm(client)
     engine = engine_figures()
@@ -173,8 +177,24 @@ def test_export_is_the_filtered_set_as_the_standard_workbook(
     assert form is not None
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)))
     assert fields["mode"] == "comparison" and fields["csrf_token"]
-    response = client.post("/portfolio/export", data=fields)
-    assert response.status_code == 200
+    started = client.post("/portfolio/export", data=fields)
+    assert started.status_code == 302
+    job_url = started.headers["Location"]
+    assert re.fullmatch(r"/jobs/\d+", job_url)  # the work is a job on the queue
+    jobs.wait_for_jobs(app, timeout=120)
+    job = job_row(app, int(job_url.rsplit("/", 1)[1]))
+    assert (job.kind, job.status, job.attempts) == ("portfolio_export", "done", 1)
+    assert job.params["actor"]["email"] == "analyst@la.example"
+    done = page(client.get(job_url))  # progress, then the download
+    accessible(done)
+    assert done.h1 == ["Exporting the portfolio as the standard workbook"]
+    download = f"/portfolio/exports/{job.id}.xlsx"
+    assert f'href="{download}"' in done.text and f"run {job.run_id}" in done.text
+    kept = list((tmp_path / "results").glob(f"portfolio-run-{job.run_id}-*.xlsx"))
+    assert len(kept) == 1  # stored with the other results files
+    response = client.get(download)
+    assert response.status_code == 200 and response.data == kept[0].read_bytes()
+    assert f"portfolio-run-{job.run_id}.xlsx" in response.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.data), data_only=True, read_only=True)
     rows = list(book["Summary"].iter_rows(values_only=True))
     rows = rows[[r[0] for r in rows].index("Project #") :]  # the table, under any warnings
@@ -187,6 +207,66 @@ def test_export_is_the_filtered_set_as_the_standard_workbook(
             expected = engine[r[header.index("Project ID")]]["froi"]
             assert math.isclose(r[froi], expected, rel_tol=1e-9)  # type: ignore[arg-type]
     assert portfolio_runs(app) == 1  # the export's (the page records none)
+    with app.app_context():
+        run = get_session().get(Run, job.run_id)
+        assert run is not None and run.user_name == "analyst@la.example"
+    # delivered again (as a queue may): nothing recorded twice
+    jobs._send(app, job.id)
+    jobs.wait_for_jobs(app, timeout=60)
+    assert job_row(app, job.id).attempts == 1 and portfolio_runs(app) == 1
+    # the retention period passes: the file goes, and the download writes it again the same
+    purged = retention.purge(app, days=1, now=utcnow() + timedelta(days=2))
+    assert kept[0].name in purged.files and not kept[0].exists()
+    again = client.get(download)
+    assert again.status_code == 200 and kept[0].exists()
+    assert summary_values(again.data) == summary_values(response.data)
+    # the export of the same projects again reuses the run: one more job, no new run
+    again_job = client.post("/portfolio/export", data=fields).headers["Location"]
+    jobs.wait_for_jobs(app, timeout=120)
+    second = job_row(app, int(again_job.rsplit("/", 1)[1]))
+    assert (second.status, second.run_id) == ("done", job.run_id) and portfolio_runs(app) == 1
+
+
+def summary_values(body: bytes) -> list[tuple[object, ...]]:
+    book = openpyxl.load_workbook(io.BytesIO(body), data_only=True, read_only=True)
+    return [tuple(r) for r in book["Summary"].iter_rows(values_only=True)]
+
+
+def job_row(app: Flask, job_id: int) -> Job:
+    with app.app_context():
+        job = get_session().get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def test_an_export_with_nothing_to_compute_fails_with_a_message(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A portfolio whose every project has problems: the job fails and says what to do;
+    nothing is recorded and no download is offered."""
+    with app.app_context():
+        session = get_session()
+        broken = Project(organisation_id=first_organisation(session).id, revision=0)
+        broken.set_doc(
+            {
+                "project_id": "BROKEN-1",
+                "outcomes": [{"unit_cost_code": "NO-SUCH-CODE", "cohort": 10, "success": 0.5}],
+                "costs": [{"amount": 1000, "year": 0, "agency": "Local Authority"}],
+            }
+        )
+        session.add(broken)
+        session.commit()
+    token = page(client.get("/portfolio/")).hidden()["csrf_token"]
+    job_url = client.post("/portfolio/export", data={"csrf_token": token}).headers["Location"]
+    jobs.wait_for_jobs(app, timeout=60)
+    job = job_row(app, int(job_url.rsplit("/", 1)[1]))
+    assert (job.status, job.run_id) == ("failed", None)
+    shown = page(client.get(job_url))
+    accessible(shown)
+    assert "No project can be computed, so there is nothing to export" in shown.text
+    assert 'href="/portfolio/"' in shown.text
+    assert client.get(f"/portfolio/exports/{job.id}.xlsx").status_code == 404
+    assert portfolio_runs(app) == 0
 
 
 def test_a_project_with_problems_is_listed_apart_with_a_link(

@@ -524,7 +524,7 @@ def show(job_id: int) -> str | Response:
         swept = sweep(_app())
         if job.id in swept.retried + swept.failed:
             session.refresh(job)
-    if job.status == DONE and job.result_url:
+    if job.status == DONE and job.result_url and job.kind not in DOWNLOADS:
         return redirect(job.result_url)
     return render_template(
         "jobs/show.html",
@@ -539,7 +539,11 @@ TITLES = {
     "check": "Checking {file}",
     "compute": "Computing the projects of {file}",
     "rerun": "Re-running run {run}",
+    "portfolio_export": "Exporting the portfolio as the standard workbook",
 }
+#: Kinds of job whose result is a file: the done job's page offers the download (a page
+#: that answered with a file would leave the person on the progress page).
+DOWNLOADS = {"portfolio_export"}
 
 
 def job_title(session: Session, job: models.Job) -> str:
