@@ -38,7 +38,7 @@ from froi.workbook.results.cells import FORMULA_TRIGGERS, neutralise
 from froi.workbook.results.charts import CHART_LIMIT
 from froi.workbook.results.committee import CHART_LIMIT as COMMITTEE_CHART_LIMIT
 from froi.workbook.results.context import context, sheet_rows
-from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN
+from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN, summary_columns
 
 INPUT_SHEETS = {s.name for s in SHEETS}
 
@@ -288,7 +288,16 @@ class Expected:
             ),
             "Service use": (
                 lambda r: (r["Project #"], r["Group"], r["Row on the ComparisonUsage sheet"]),
-                _by(usage, ["_p", "group", "sheet_row"], {"Cost (£)": "cost"}),
+                _by(
+                    usage,
+                    ["_p", "group", "sheet_row"],
+                    {
+                        "Unit cost code": "unit_cost_code",
+                        "Units used (whole group)": "quantity",
+                        "Unit value at base-year prices (£)": "v_base",
+                        "Cost (£)": "cost",
+                    },
+                ),
             ),
             "Comparison by agency": (
                 lambda r: (r["Project #"], r["Agency"]),
@@ -305,7 +314,20 @@ class Expected:
             ),
             "Case results": (
                 lambda r: (r["Project #"], r["Row on the Cases sheet"]),
-                _by(cases, ["_p", "sheet_row"], {"Case FROI (£ per £1)": "case_froi"}),
+                _by(
+                    cases,
+                    ["_p", "sheet_row"],
+                    {
+                        "Cost at base-year prices (£)": "cost",
+                        "Benefit (£)": "benefit",
+                        "Case FROI (£ per £1)": "case_froi",
+                    },
+                ),
+            ),
+            # each case outcome's value: the writer caches the engine's unit values
+            "Case outcome values": (
+                lambda r: (r["Project #"], r["Row on the CaseOutcomes sheet"]),
+                {},
             ),
             "Case teams": (
                 lambda r: (r["Project #"], r["Team"]),
@@ -615,6 +637,7 @@ def test_sheets_present_by_mode(mixed: tuple[Results, Path]) -> None:
         "Service use",
         "Comparison by agency",
         "Case results",
+        "Case outcome values",
         "Case teams",
         "Checks",
         "Unit costs used",
@@ -1110,14 +1133,17 @@ def test_a_portfolio_of_1000_projects_exports(
     rows = list(wb["Summary"].iter_rows(values_only=True))
     count = len(results.warnings)  # more than are listed: counted, with a link
     assert count > WARNINGS_SHOWN
+    columns = summary_columns(["appraisal"])  # no comparison or case-level columns
+    assert len(columns) < len(SUMMARY) - 20
     assert rows[:3] == [
-        (f"Warnings: {count:,} (read them before the figures)", *[None] * (len(SUMMARY) - 1)),
-        (f"See the {count:,} warnings on the Warnings sheet", *[None] * (len(SUMMARY) - 1)),
-        (None,) * len(SUMMARY),
+        (f"Warnings: {count:,} (read them before the figures)", *[None] * (len(columns) - 1)),
+        (f"See the {count:,} warnings on the Warnings sheet", *[None] * (len(columns) - 1)),
+        (None,) * len(columns),
     ]
+    assert rows[3] == tuple(c.header for c in columns)
     rows = rows[4:]
     assert len(rows) == 1000
-    header = [c.header for c in SUMMARY]
+    header = [c.header for c in columns]
     for p, row in enumerate(rows):
         got = dict(zip(header, row, strict=True))
         for column in ("PV costs (£)", "FROI (£ per £1)", "NPV (£)", "Payback year (t)"):

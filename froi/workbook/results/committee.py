@@ -32,6 +32,7 @@ from .context import Context
 from .detail import Detail, Live
 from .live import financial_year
 from .provenance import TORNADO
+from .summary import VALUE_KEYS
 
 SHEET = "Project summary"
 #: Projects given a block (a portfolio's other projects are on Summary and Portfolio).
@@ -145,7 +146,10 @@ def _block(
         value: Any = s.at[p, column.key]
         book.text(ws, row, 0, column.header)
         figure = f"INDEX({summary.named(column.key)},{match})"
-        book.formula(ws, row, 1, f'IF({figure}="","",{figure})', book.fmt(column.style), value)
+        if column.key in VALUE_KEYS:  # the bootstrap: a value, as on Summary
+            book.value(ws, row, 1, value, book.fmt(column.style))
+        else:
+            book.formula(ws, row, 1, f'IF({figure}="","",{figure})', book.fmt(column.style), value)
         if column.key in MEANING:
             book.text(ws, row, 2, MEANING[column.key])
         row += 1
@@ -563,9 +567,11 @@ def write_portfolio(book: Book, ctx: Context, summary: Table, live: Live) -> Non
     ws = book.sheets[PORTFOLIO_SHEET]
     s = ctx.results.summary
     base = ctx.run.settings.base_year
-    ws.write_row(0, 0, [h for _, h, _ in PORTFOLIO], book.header)
+    # the columns Summary has (a run without appraisals has no NPV or payback)
+    columns = [c for c in PORTFOLIO if c[0] in summary.index]
+    ws.write_row(0, 0, [h for _, h, _ in columns], book.header)
     ws.set_row(0, 32)
-    for col, (key, _, style) in enumerate(PORTFOLIO):
+    for col, (key, _, style) in enumerate(columns):
         ws.set_column(col, col, 30 if key == "name" else 14 if style != "text" else 12)
     match_of = summary.named("no")
     n = ctx.projects
@@ -573,7 +579,7 @@ def write_portfolio(book: Book, ctx: Context, summary: Table, live: Live) -> Non
         r = p + 1
         ws.write_number(r, 0, p + 1, book.fmt("integer"))
         match = f"MATCH($A{r + 1},{match_of},0)"
-        for col, (key, _, style) in enumerate(PORTFOLIO[1:], start=1):
+        for col, (key, _, style) in enumerate(columns[1:], start=1):
             figure = f"INDEX({summary.named(key)},{match})"
             value: Any = s.at[p, key]
             if key == "payback_year":
@@ -592,30 +598,34 @@ def write_portfolio(book: Book, ctx: Context, summary: Table, live: Live) -> Non
                 book.formula(ws, r, col, f'IF({figure}="","",{figure})', book.fmt(style), value)
     total = n + 1
     ws.write_string(total, 1, "Total", book.bold)
-    keys = [k for k, _, _ in PORTFOLIO]
+    keys = [k for k, _, _ in columns]
     sums: dict[str, float] = {}
     for key in TOTALLED:
+        if key not in keys:
+            continue
         col = keys.index(key)
         letter = _cell(0, col).rstrip("1")
         sums[key] = float(np.nansum(s[key].to_numpy(dtype=np.float64)))
         book.formula(
             ws, total, col, f"SUM({letter}2:{letter}{n + 1})", book.fmt("money"), sums[key]
         )
-    costs, fiscal = (_cell(total, keys.index(k)) for k in ("pv_costs", "pv_fiscal"))
-    book.formula(
-        ws,
-        total,
-        keys.index("froi"),
-        f'IF({costs}>0,{fiscal}/{costs},"")',
-        book.fmt("ratio"),
-        sums["pv_fiscal"] / sums["pv_costs"] if sums["pv_costs"] > 0 else "",
-    )
-    ws.write_string(
-        total + 2,
-        0,
-        "The total FROI is the portfolio's fiscal benefits over its costs (present values); "
-        "comparison and case-level projects report their own ratios on Summary.",
-    )
+    if "pv_costs" in sums and "pv_fiscal" in sums:
+        costs, fiscal = (_cell(total, keys.index(k)) for k in ("pv_costs", "pv_fiscal"))
+        book.formula(
+            ws,
+            total,
+            keys.index("froi"),
+            f'IF({costs}>0,{fiscal}/{costs},"")',
+            book.fmt("ratio"),
+            sums["pv_fiscal"] / sums["pv_costs"] if sums["pv_costs"] > 0 else "",
+        )
+    if "pv_costs" in sums and "pv_fiscal" in sums:
+        ws.write_string(
+            total + 2,
+            0,
+            "The total FROI is the portfolio's fiscal benefits over its costs (present "
+            "values); comparison and case-level projects report their own ratios on Summary.",
+        )
     ws.freeze_panes(1, 2)
     ws.repeat_rows(0)
-    ws.autofilter(0, 0, n, len(PORTFOLIO) - 1)
+    ws.autofilter(0, 0, n, len(columns) - 1)

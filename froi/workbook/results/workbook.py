@@ -138,10 +138,15 @@ SHEET_NOTES = {
     "discount factor and present value (offsets negative).",
     "Costs by type": "Each project's costs summed by cost type.",
     "Project agencies": "Each project's PV fiscal benefits and PV costs by agency.",
-    "Service use": "Comparison projects: each usage row of both groups, costed.",
+    "Service use": "Comparison projects: each usage row of both groups (ComparisonUsage), "
+    "costed at base-year prices.",
     "Comparison by agency": "Comparison projects: service cost per case and costs avoided, "
     "by agency.",
-    "Case results": "Case-level projects: each case's cost, benefit and FROI.",
+    "Case results": "Case-level projects: each case's cost (rebased from the Cases sheet), "
+    "benefit (its outcomes' values) and FROI. The observed FROI interval on Summary is a "
+    "bootstrap: a value, not recalculated when an input changes.",
+    "Case outcome values": "Case-level projects: each row of CaseOutcomes valued, units "
+    "times the unit cost at base-year prices.",
     "Case teams": "Case-level projects with teams: each team's cases, mean benefit and "
     "projected annual benefits.",
     "Uncertainty": "Monte Carlo results per appraisal project (values: simulations are not "
@@ -237,7 +242,7 @@ def write_results_workbook(
     live = live_figures(ctx, reference, model, summary, used_table, [str(c) for c in used["code"]])
     write_detail(detail, ctx, live)
     write_summary_warnings(summary, results.warnings)
-    write_summary(summary, ctx, detail)
+    write_summary(summary, ctx, detail, model)
     if agencies is not None:
         write_agencies(agencies, ctx, detail)
         write_agency_chart(book, agencies)
