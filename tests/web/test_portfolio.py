@@ -356,6 +356,104 @@ def test_a_save_stores_the_changed_projects_summaries_at_once(
         assert basis.computed_now == 0  # the view reads: nothing left to compute
 
 
+def test_a_save_checks_a_project_once_for_its_check_and_its_summary(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new project without settings of its own is the same document for its stored
+    check and its portfolio summary: the engine reads it once at the save, and both rows
+    hold what checking and computing it afresh give.  A project with its own settings is
+    two documents, read twice, each stored with its own answer."""
+    from calculator import inputs
+    from froi.web.core import running
+    from froi.web.core.reference import current_table, reference_for
+    from froi.web.core.summaries import project_problems
+    from froi.web.portfolio import data
+
+    reads: list[object] = []
+
+    def counted(doc: object, reference: object) -> object:
+        reads.append(doc)
+        return inputs.read_input(doc, reference)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(running, "read_input", counted)
+    monkeypatch.setattr(data, "read_input", counted)
+
+    def create(ref: str, **extra: str) -> Project:
+        form = {**page(client.get("/projects/new")).hidden(), "project_id": ref, "name": ref}
+        reads.clear()
+        assert client.post("/projects/new", data={**form, **extra}).status_code == 302
+        with app.app_context():
+            session = get_session()
+            found = session.scalars(select(Project).where(Project.project_ref == ref)).one()
+            session.expunge(found)
+            return found
+
+    plain = create("ONE-READ")
+    assert len(reads) == 1
+    own = create("TWO-READS", **{"settings-appraisal_years": "7"})
+    assert own.settings.get("appraisal_years") == 7
+    assert len(reads) == 2
+    monkeypatch.undo()
+    with app.app_context():
+        session = get_session()
+        org = first_organisation(session).id
+        table = current_table(session, org)
+        for project in (plain, own):
+            stored = project_problems(session, session.get(Project, project.id))
+            fresh = running.check_input(session, project.input_doc(), org)
+            assert stored == fresh and any(p.code == "no_outcomes" for p in stored)
+        basis = data.portfolio_summaries(session, org, {})
+        assert basis.computed_now == 0  # both stored at the save
+        reference = reference_for(table)
+        for project in (plain, own):
+            summary = session.scalars(
+                select(ProjectSummary).where(
+                    ProjectSummary.project_id == project.id, ProjectSummary.basis == basis.key
+                )
+            ).one()
+            checked, *_ = data.check([session.get(Project, project.id)], {}, reference)
+            assert checked is not None
+            again = data.summary_rows(
+                data.results_dict(data.compute_run(checked, reference)), reference
+            )[0]
+            assert (summary.pv_costs, summary.froi, summary.band) == (
+                again.pv_costs,
+                again.froi,
+                again.band[:60],
+            )
+
+
+def test_shared_checks_answer_each_document_as_the_engine_does(app: Flask) -> None:
+    """``SharedChecks`` reads each distinct document once and gives each its own answer:
+    a second document is read, a refused one is refused again, another table is not its."""
+    from calculator.errors import InvalidInput
+    from calculator.inputs import read_input
+    from froi.web.core.reference import current_table, reference_for
+    from froi.web.core.running import SharedChecks
+
+    good = {"settings": {}, "projects": [{"project_id": "A", "name": "A"}]}
+    other = {"settings": {"appraisal_years": 3}, "projects": [{"project_id": "A", "name": "A"}]}
+    bad = {"settings": {}, "projects": [{"project_id": "B", "costs": [{"amount": "x"}]}]}
+    with app.app_context():
+        session = get_session()
+        table = current_table(session, first_organisation(session).id)
+        reference = reference_for(table)
+        shared = SharedChecks(table, reference)
+        first = shared.read(good)
+        assert shared.read(dict(reversed(list(good.items())))) is first  # same document
+        assert shared.read(other) is not first
+        assert shared.read(other).settings.appraisal_years == 3
+        assert shared.problems(good) == read_input(good, reference).warnings
+        with pytest.raises(InvalidInput) as refused:
+            shared.read(bad)
+        with pytest.raises(InvalidInput) as again:
+            read_input(bad, reference)
+        assert shared.problems(bad) == refused.value.problems == again.value.problems
+        assert shared.serves(table)
+        changed = type(table)(id=table.id, sha256="0" * 64)
+        assert not shared.serves(changed)
+
+
 def test_exporting_is_an_analysts_post_and_viewing_records_nothing(
     app: Flask, client: FlaskClient, viewer_client: FlaskClient
 ) -> None:
