@@ -37,6 +37,7 @@ from froi.workbook.results import ALWAYS_WRITTEN, RESULT_SHEETS, write_results_w
 from froi.workbook.results.cells import FORMULA_TRIGGERS, neutralise
 from froi.workbook.results.charts import CHART_LIMIT
 from froi.workbook.results.committee import CHART_LIMIT as COMMITTEE_CHART_LIMIT
+from froi.workbook.results.committee import LIMIT as COMMITTEE_LIMIT
 from froi.workbook.results.context import context, sheet_rows
 from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN, summary_columns
 
@@ -747,8 +748,8 @@ def test_native_charts(mixed: tuple[Results, Path]) -> None:
 
 
 def test_chart_limit_for_a_portfolio(default_reference: ReferenceData, tmp_path: Path) -> None:
-    results = compute(portfolio(default_reference, 25, 2, 3), default_reference)
-    path = export(results, default_reference, tmp_path / "p25.xlsx")
+    results = compute(portfolio(default_reference, COMMITTEE_LIMIT + 5, 2, 3), default_reference)
+    path = export(results, default_reference, tmp_path / "p55.xlsx")
     with zipfile.ZipFile(path) as z:
         xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
     committee = [x for x in xml if COMMITTEE_CHARTS.search(x)]
@@ -756,6 +757,21 @@ def test_chart_limit_for_a_portfolio(default_reference: ReferenceData, tmp_path:
     assert len(xml) - len(committee) == CHART_LIMIT + 1
     ws = openpyxl.load_workbook(path, data_only=True)["Payback charts"]
     assert [c.value for c in ws["A"] if c.value == "Project #"] == ["Project #"] * CHART_LIMIT
+    # a page per project up to the bound, said on the sheet, and a lookup of any project
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ps = wb["Project summary"]
+    column_a = [str(c.value) for c in ps["A"] if c.value is not None]
+    titles = [a for a in column_a if a.startswith("Project summary: ")]
+    assert len(titles) == COMMITTEE_LIMIT
+    assert any(f"The first {COMMITTEE_LIMIT} of {COMMITTEE_LIMIT + 5}" in a for a in column_a)
+    (lookup,) = [c.row for c in ps["A"] if c.value == "Project #"]
+    assert ps.cell(lookup, 2).value == 1  # the selector, then project 1's figures
+    assert ps.cell(lookup + 1, 2).value == results.summary.at[0, "project_id"]
+    formulas = openpyxl.load_workbook(path)["Project summary"]
+    assert formulas.cell(lookup, 2).protection.locked is False
+    assert f"$B${lookup}" in formulas.cell(lookup + 1, 2).value
+    # every project starts a page, and so do its charts
+    assert len(formulas.row_breaks.brk) >= 2 * COMMITTEE_LIMIT
 
 
 def test_hostile_text_is_neutralised_and_numbers_are_not(mixed: tuple[Results, Path]) -> None:
