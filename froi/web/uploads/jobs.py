@@ -661,6 +661,7 @@ TITLES = {
     "compute": "Computing the projects of {file}",
     "rerun": "Re-running run {run}",
     "portfolio_export": "Exporting the portfolio as the standard workbook",
+    "calculate": "Calculating the results of {project}",
 }
 #: Kinds of job whose result is a file: the done job's page offers the download (a page
 #: that answered with a file would leave the person on the progress page).
@@ -670,8 +671,13 @@ DOWNLOADS = {"portfolio_export"}
 def job_title(session: Session, job: models.Job) -> str:
     upload = session.get(models.Upload, job.upload_id) if job.upload_id else None
     file = upload.file_name if upload is not None else "the upload"
-    run = (job.params or {}).get("run_id", "")
-    return TITLES.get(job.kind, "Working").format(file=file, run=run)
+    params = job.params or {}
+    run, project = params.get("run_id", ""), "the project"
+    if params.get("project_id"):
+        found = session.get(models.Project, int(params["project_id"]))
+        if found is not None and found.organisation_id == job.organisation_id:
+            project = found.project_ref
+    return TITLES.get(job.kind, "Working").format(file=file, run=run, project=project)
 
 
 @bp.get("/<int:job_id>/result")
