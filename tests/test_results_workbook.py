@@ -724,6 +724,40 @@ def test_number_formats_panes_tables_and_print_setup(mixed: tuple[Results, Path]
         assert ws.page_setup.fitToHeight == 0  # one page wide, as many pages tall as needed
         assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert summary.column_dimensions["C"].width >= 20  # project names are readable
+    # the header row is printed on every page, under the warnings too
+    assert summary.print_title_rows == f"${header_row(summary)}:${header_row(summary)}"
+
+
+def test_summary_has_the_columns_of_the_workbooks_modes(exported: tuple[Results, Path]) -> None:
+    """A column is on Summary when a project of the workbook reports it; the rest are not
+    there at all (an appraisal has no case counts, a case-level project no NPV)."""
+    results, path = exported
+    wb = openpyxl.load_workbook(path)
+    summary = wb["Summary"]
+    top = header_row(summary)
+    headers = [c.value for c in summary[top] if c.value is not None]
+    modes = set(results.summary["mode"])
+    reported = {
+        c.header
+        for c in SUMMARY
+        if c.key in ("no", "project_id", "name", "organisation", "mode")
+        or any(c.key not in NOT_REPORTED[m] for m in modes)
+    }
+    assert headers == [c.header for c in SUMMARY if c.header in reported]
+    if modes == {"appraisal"}:
+        assert "Costs avoided per case (£)" not in headers and "Cases" not in headers
+    if "appraisal" not in modes:
+        assert "NPV (£)" not in headers and "Payback year (t)" not in headers
+    # units in the headers of every figure
+    for c in SUMMARY:
+        if c.header in headers and c.style in ("money", "ratio", "percent"):
+            assert any(u in c.header for u in ("(£", "£ per £1", "(%)", "£)")), c.header
+    # Portfolio refers only to Summary's columns, and every SM_ name to a Summary column
+    portfolio = [c.value for c in wb["Portfolio"][1] if c.value is not None]
+    assert "Project #" in portfolio and ("NPV (£)" in portfolio) == ("NPV (£)" in headers)
+    for name, defined in wb.defined_names.items():
+        if name.startswith("SM_"):
+            assert defined.attr_text.startswith("Summary!"), name
 
 
 def test_native_charts(mixed: tuple[Results, Path]) -> None:

@@ -300,6 +300,14 @@ def _block(
             "not follow a changed input until the workbook is uploaded again.",
         )
         row += 1
+    if mode == "case_level":
+        for line in (
+            "The observed FROI interval is a bootstrap (resamples of the cases): a value that",
+            "does not follow a changed input until the workbook is uploaded again. Every",
+            "other figure follows the Cases, CaseOutcomes, Teams and Projects sheets.",
+        ):
+            book.text(ws, row, 0, line)
+            row += 1
     row += 1
     agencies_top = None
     if detail.project_agencies is not None and mode in ("appraisal", "comparison"):
