@@ -32,7 +32,7 @@ columns of Years cost rows x rows comparisons.  LibreOffice recalculates a 1,000
 asks it to) on every core.  Files open with correct values regardless, from the cache.
 
 **Charts**: a payback chart (cumulative discounted costs and fiscal benefits, payback
-year marked) for each of the first 10 appraisal projects, each re-pointable to any
+year marked) for each of the first 50 appraisal projects, each re-pointable to any
 project by typing its number (:mod:`froi.workbook.results.charts`), and a bar chart of
 fiscal benefits and costs by agency.
 
@@ -117,13 +117,15 @@ WORKBOOK_OPTIONS = {
 
 #: What each result sheet holds, for the About sheet.
 SHEET_NOTES = {
-    "Project summary": "A page or two per project for a committee (the first 20 projects): "
+    "Project summary": "A page or two per project for a committee (the first 50 projects; "
+    "a larger portfolio also gets a lookup of any project's figures by its number): "
     "FROI, economic and public value ROI, NPV, net budget impact, payback as a financial "
     "year, value-for-money band, costs and benefits by agency (cashable and not), cash "
-    "flows by financial year and agency, switching values, and charts. Yellow cells are "
-    "inputs; every other figure is a formula.",
+    "flows by financial year and agency, switching values, and charts on a page of their "
+    "own. Yellow cells are inputs; every other figure is a formula.",
     "Summary": "A row per project: METHOD's headline figures with their units, as formulas "
-    "over the detail sheets. Blank where the project's mode does not report a figure. The "
+    "over the detail sheets, in the columns of the modes the workbook's projects use. "
+    "Blank where the project's mode does not report a figure. The "
     "run's warnings, if any, come first, above the table.",
     "Agencies": "Who saves (PV fiscal benefits) and who pays (PV costs) across the portfolio, "
     "by agency, with a chart.",
