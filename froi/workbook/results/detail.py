@@ -381,7 +381,7 @@ def _write_outcomes(t: Table, ctx: Context, live: Live) -> None:
     rows = range(len(o))
     cols = inputs.columns["Outcomes"]
     cell = {f: [f"Outcomes!${cols[f]}${r}" for r in sheet_row] for f in cols}
-    at = {c.key: [t.at(c.key, i) for i in rows] for c in t.columns}
+    at = t.refs()
 
     t.formulas("unit_cost_code", cell["unit_cost_code"], o["unit_cost_code"])
     codes = used.named("code")
@@ -525,7 +525,7 @@ def _write_costs(t: Table, ctx: Context, live: Live) -> None:
     rows = range(len(c))
     cols = inputs.columns["Costs"]
     cell = {f: [f"Costs!${cols[f]}${r}" for r in sheet_row] for f in cols}
-    at = {col.key: [t.at(col.key, i) for i in rows] for col in t.columns}
+    at = t.refs()
 
     t.formulas("year", cell["year"], c["year"])
     t.formulas(
