@@ -232,6 +232,14 @@ def input_cells(
     number_style = style(fmt.money if spec is not None and spec.unit.startswith("£") else fmt.plain)
     text_style, quoted_style = style(fmt.plain), style(fmt.quoted)
     boolean_style = style(fmt.boolean)
+    percent_styles: dict[float, str] = {}
+
+    def percent_style(value: float) -> str:
+        found = percent_styles.get(value)
+        if found is None:
+            found = percent_styles[value] = style(fmt.percent(percent_format(value)))
+        return found
+
     index = ws.str_table._get_shared_string_index
     out: list[str] = []
     for r, value in zip(rows, values, strict=True):
@@ -241,7 +249,7 @@ def input_cells(
         elif kind is bool:
             out.append(f'<c r="{letter}{r}"{boolean_style} t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, int | float) and math.isfinite(value):
-            s = style(fmt.percent(percent_format(float(value)))) if rate else number_style
+            s = percent_style(float(value)) if rate else number_style
             out.append(f'<c r="{letter}{r}"{s}><v>{float(value):.16G}</v></c>')
         else:
             if isinstance(value, int | float):

@@ -177,9 +177,13 @@ class Block:
         for parts in zip(*sources, strict=True):
             line = "".join(parts)
             yield line.replace("\n", "") if spilled else line
-        for source in sources:
+
+    def close(self) -> None:
+        """Let go of the block's cells (its temporary files are deleted)."""
+        for source in self.columns.values():
             if not isinstance(source, list):
                 source.close()
+        self.columns.clear()
 
 
 def blocks(ws: Any) -> list[Block]:
@@ -232,12 +236,20 @@ def _write_rows(ws: Any) -> None:
         Worksheet._write_rows(ws)
         return
     ws._calculate_spans()
-    table, info, spans, write = ws.table, ws.row_info, ws.row_spans, ws.fh.write
-    name, xfs = xl_rowcol_to_cell_fast, dict[Any, int]()  # a format's style index
     ordered = sorted(found, key=lambda b: b.first)
     for a, b in itertools.pairwise(ordered):
         if a.first + a.rows > b.first:
             raise ValueError(f"sheet {ws.name}: blocks of cells overlap at row {b.first + 1}")
+    try:
+        _write_block_rows(ws, ordered)
+    finally:
+        for block in ordered:
+            block.close()
+
+
+def _write_block_rows(ws: Any, ordered: list[Block]) -> None:
+    table, info, spans, write = ws.table, ws.row_info, ws.row_spans, ws.fh.write
+    name, xfs = xl_rowcol_to_cell_fast, dict[Any, int]()  # a format's style index
     pending = iter(ordered)
     block = next(pending, None)
     lines: Iterator[str] | None = None
@@ -288,6 +300,40 @@ def _write_rows(ws: Any) -> None:
             else:
                 _write_cell(ws, row, col, cell)
         write("</row>")
+
+
+def discard(workbook: Any) -> None:
+    """Close every block of a workbook's sheets (after it is stored, or when writing it
+    failed): their temporary files are deleted now, not when collected."""
+    for ws in workbook.worksheets():
+        for block in getattr(ws, "_froi_blocks", []):
+            block.close()
+
+
+class RowRefs(Sequence[str]):
+    """References ``prefix + row`` for each of ``rows``, made when read: the references
+    of a long table's every row would otherwise be millions of strings held at once."""
+
+    __slots__ = ("prefix", "rows")
+
+    def __init__(self, prefix: str, rows: Sequence[int]) -> None:
+        self.prefix, self.rows = prefix, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [f"{self.prefix}{r}" for r in self.rows[i]]
+        return f"{self.prefix}{self.rows[i]}"
+
+
+def row_refs(prefix: str, rows: Sequence[int]) -> Sequence[str]:
+    """``prefix + row`` for each of ``rows``: a list, or for more than :data:`SPILL_ROWS`
+    rows a :class:`RowRefs` that makes each reference when read."""
+    if len(rows) > SPILL_ROWS:
+        return RowRefs(prefix, rows)
+    return [f"{prefix}{r}" for r in rows]
 
 
 def _cell_xml(ws: Any, row: int, col: int, cell: Any) -> str:

@@ -38,7 +38,7 @@ from ..writer import (
     FORMULA_TRIGGERS,  # what may start a formula, shared with input sheets
     INPUT_STYLE,
 )
-from ..xmlrows import Block, formula_cells, install, number_cells, text_cells
+from ..xmlrows import Block, formula_cells, install, number_cells, row_refs, text_cells
 
 #: Number formats by style name (METHOD: money in whole pounds, ratios to two decimals).
 NUMBER_FORMATS = {
@@ -225,16 +225,18 @@ class Book:
         ws.write_formula(row, col, formula, fmt, cached(value))
 
 
-class _Refs(dict[str, list[str]]):
+class _Refs(dict[str, Sequence[str]]):
     """:meth:`Table.refs`: a column's references made on first use."""
 
     def __init__(self, table: Table) -> None:
         super().__init__()
         self.table = table
 
-    def __missing__(self, key: str) -> list[str]:
-        letter, first = self.table.letter(key), self.table.top + 2
-        refs = self[key] = [f"${letter}{r}" for r in range(first, first + self.table.rows)]
+    def __missing__(self, key: str) -> Sequence[str]:
+        first = self.table.top + 2
+        refs = self[key] = row_refs(
+            f"${self.table.letter(key)}", range(first, first + self.table.rows)
+        )
         return refs
 
 
@@ -288,7 +290,7 @@ class Table:
         """Same-sheet reference to data row ``i`` of column ``key``: ``$C5``."""
         return f"${self.letter(key)}{self.row(i) + 1}"
 
-    def refs(self) -> dict[str, list[str]]:
+    def refs(self) -> dict[str, Sequence[str]]:
         """Same-sheet references to every data row of each column (``refs()["n"][i]`` is
         ``at("n", i)``), each column's made when first asked for."""
         return _Refs(self)

@@ -71,7 +71,7 @@ from calculator.reference import ReferenceData
 
 from ..layout import SHEETS
 from ..writer import write_input_sheets
-from ..xmlrows import install
+from ..xmlrows import discard, install
 from .cells import Book, Table
 from .charts import CHART_LIMIT, charted_projects, write_agency_chart, write_payback_charts
 from .charts import SHEET as CHART_SHEET
@@ -218,6 +218,28 @@ def write_results_workbook(
     ctx = context(results)
     check_reference(ctx, reference)
     book = Book(xlsxwriter.Workbook(path, WORKBOOK_OPTIONS))
+    try:
+        _write(book, results, ctx, reference, input_sha256, input_name, inputs_writer)
+        with fast_zip():
+            book.workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
+        raise (
+            exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        ) from None
+    finally:
+        discard(book.workbook)
+
+
+def _write(
+    book: Book,
+    results: Results,
+    ctx: Context,
+    reference: ReferenceData,
+    input_sha256: str | None,
+    input_name: str | None,
+    inputs_writer: InputsWriter | None,
+) -> None:
+    """Every sheet of the results workbook, before it is stored."""
     summary = plan_summary(book, ctx)
     agencies = plan_agencies(book, ctx)
     detail = plan_detail(book, ctx)
@@ -266,13 +288,6 @@ def write_results_workbook(
         if ws is not None:
             ws.set_tab_color("#A6A6A6")
             install(ws)  # the same XML, sooner
-    try:
-        with fast_zip():
-            book.workbook.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
-        raise (
-            exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
-        ) from None
 
 
 #: zlib level of the file's parts: 1 compresses a large results workbook's 100 MB of XML
