@@ -3,11 +3,12 @@ use it.
 
     python bench/load.py [--users 20] [--seconds 60] [--max-requests 20000]
                          [--servers dev,gunicorn] [--databases sqlite,postgresql]
+                         [--ports 18200-18299]
 
 For each database (SQLite in a new instance folder; PostgreSQL in a new database on
 127.0.0.1:5432, dropped afterwards) and each server (Flask's development server, the
 baseline, and gunicorn as ``make serve`` runs it: one worker process per core, gthread),
-it starts the service on a free port of 18200-18299, prepares an organisation with
+it starts the service on a free port of ``--ports`` (18200-18299), prepares an organisation with
 ``--users`` analysts and a portfolio of 50 projects whose results are calculated, then
 lets ``--users`` threads, each signed in as its own analyst, loop for ``--seconds``
 (and at most ``--max-requests`` requests in all; it stops by itself) over a mix:
@@ -66,12 +67,24 @@ TARGETS = {"results": 0.3, "project": 0.3, "portfolio": 1.0}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def free_port() -> int:
-    for port in PORTS:
+def free_port(ports: range = PORTS) -> int:
+    for port in ports:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) != 0:
                 return port
-    raise SystemExit("no free port in 18200-18299")
+    raise SystemExit(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def port_range(text: str) -> range:
+    """``--ports``: ``FIRST-LAST``, both included."""
+    first, _, last = text.partition("-")
+    try:
+        ports = range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ports are FIRST-LAST, not {text!r}") from None
+    if not ports or ports.start < 1 or ports.stop > 65536:
+        raise argparse.ArgumentTypeError(f"no ports in {text!r}")
+    return ports
 
 
 class Person:
@@ -397,6 +410,9 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=20_000)
     parser.add_argument("--servers", default="dev,gunicorn")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--ports", type=port_range, default=PORTS, help="FIRST-LAST (default 18200-18299)"
+    )
     args = parser.parse_args()
     reference = load_reference()
     with tempfile.TemporaryDirectory() as folder:
@@ -419,7 +435,7 @@ def main() -> int:
                     env["DATABASE_URL"], pg_name = postgres_database()
                 try:
                     prepare(env, args.users)
-                    port = free_port()
+                    port = free_port(args.ports)
                     process = start(server, env, port)
                     try:
                         base = f"http://127.0.0.1:{port}"

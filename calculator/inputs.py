@@ -35,7 +35,7 @@ from .rawtables import RawTables
 from .reference import ReferenceData
 from .settings import Settings
 from .unit_costs import UnitCostTable
-from .validate import check_column
+from .validate import all_blank, check_column
 
 __all__ = [
     "NESTED",
@@ -103,21 +103,28 @@ def check_table(
     """Type every declared column of ``frame``; return the typed table, the problems and
     the names of columns that are not declared (for the caller to report)."""
     problems: list[Problem] = []
-    out = pd.DataFrame(index=range(len(frame)))
+    columns: dict[str, Any] = {}
     for spec in fields:
-        column, found = check_column(
-            frame.get(spec.name, None),
-            spec,
-            len(frame),
-            locate,
-            schedules=schedules,
-            percent_marks=(percent_marks or {}).get(spec.name),
-        )
-        out[spec.name] = column.to_numpy()
+        raw = frame.get(spec.name, None)
+        if raw is None or not len(frame):
+            # nothing written in it: no Series to make and take apart again
+            columns[spec.name], found = all_blank(spec, len(frame), locate)
+        else:
+            column, found = check_column(
+                raw,
+                spec,
+                len(frame),
+                locate,
+                schedules=schedules,
+                percent_marks=(percent_marks or {}).get(spec.name),
+            )
+            columns[spec.name] = column.to_numpy()
         problems += found
     for meta in ("_p", "_row"):
         if meta in frame:
-            out[meta] = frame[meta].to_numpy()
+            columns[meta] = frame[meta].to_numpy()
+    # built at once: a column at a time copies the table's blocks again for each one
+    out = pd.DataFrame(columns, index=range(len(frame)))
     unknown = [c for c in frame.columns if c not in by_name(fields) and not c.startswith("_")]
     return out, problems, unknown
 

@@ -106,8 +106,11 @@ def check_column(
     format), so 0.45 shown as 45% and 45% typed as text are both 0.45, while a bare 45
     in a rate column is an error that suggests 45%.
     """
+    if raw is None or size == 0:
+        values, missing = all_blank(spec, size, locate)
+        return pd.Series(values, dtype=values.dtype), missing
     problems: list[Problem] = []
-    column = pd.Series([None] * size, dtype=object) if raw is None else raw.reset_index(drop=True)
+    column = raw.reset_index(drop=True)
 
     def bad(mask: Mask, message: Callable[[Any], str]) -> None:
         for i in np.flatnonzero(mask):
@@ -147,6 +150,22 @@ def check_column(
         problems.append(locate(int(i), spec, str(errors[i])))
     typed[blank | wrong] = spec.default
     return pd.Series(typed, dtype=object), problems
+
+
+def all_blank(spec: Field, size: int, locate: Locator) -> tuple[np.ndarray, list[Problem]]:
+    """A column with nothing written in it (absent, or a table of no rows), typed: the
+    default in every cell, and a problem at each when the field is required.  What
+    :func:`check_column` gives such a column, without factorising and parsing nothing."""
+    problems: list[Problem] = []
+    if spec.required and size:
+        message = f"{spec.name} is required; give {spec.accepted()}"
+        problems = [locate(i, spec, message) for i in range(size)]
+    if spec.kind in ("number", "integer", "rate"):
+        default = np.nan if spec.default is None else float(spec.default)
+        return np.full(size, default, dtype=np.float64), problems
+    typed = np.empty(size, dtype=object)
+    typed[:] = [spec.default] * size
+    return typed, problems
 
 
 def _check_numbers(

@@ -2,9 +2,12 @@
 
 For every sample, the exported results workbook is changed as an analyst would change it,
 one input at a time: a success rate and a cohort (Outcomes), a unit cost value (UnitCosts:
-the code's row there, or a new row overriding the table's), a cost amount (Costs) and the
-discount schedule (Settings, or the project's own).  openpyxl saves each changed copy
-without any cached value (TESTING.md), LibreOffice recalculates all of them in one start,
+the code's row there, or a new row overriding the table's), a cost amount (Costs), the
+discount schedule (Settings, or the project's own), and for the observed designs the
+units of a case outcome (CaseOutcomes), a case's cost (Cases), the units a comparison
+group used (ComparisonUsage) and a comparison project's intervention cases (Projects).
+openpyxl saves each changed copy without any cached value (TESTING.md), LibreOffice
+recalculates all of them in one start,
 and every formula cell of each recalculation must equal what the engine gives for the same
 changed workbook: the changed copy is read and computed as an upload is
 (:func:`froi.workbook.reader.compute_workbook`, as ``froi compute`` does) and its own
@@ -98,8 +101,9 @@ def change_amount(book: Any, _: ReferenceData) -> str | None:
 
 
 def change_unit_cost(book: Any, reference: ReferenceData) -> str | None:
-    """The value of the first unit cost an appraisal outcome or a usage row uses: on its
-    UnitCosts row if the input has one, else on a new UnitCosts row overriding the table."""
+    """The value of the first unit cost an appraisal outcome, a usage row or a case outcome
+    uses: on its UnitCosts row if the input has one, else on a new UnitCosts row overriding
+    the table."""
     code = None
     row = _outcome_row(book)
     if row is not None:
@@ -107,6 +111,9 @@ def change_unit_cost(book: Any, reference: ReferenceData) -> str | None:
     elif book["ComparisonUsage"].max_row > 1:
         usage = book["ComparisonUsage"]
         code = usage.cell(2, _headers(usage)["unit_cost_code"]).value
+    elif book["CaseOutcomes"].max_row > 1:
+        outcomes = book["CaseOutcomes"]
+        code = outcomes.cell(2, _headers(outcomes)["unit_cost_code"]).value
     else:  # a cost row costed from a unit cost
         costs = book["Costs"]
         try:
@@ -158,12 +165,69 @@ def change_discount(book: Any, _: ReferenceData) -> str | None:
     return f"Settings!B{row} discount = {ws.cell(row, 2).value}"
 
 
+def change_case_outcome(book: Any, _: ReferenceData) -> str | None:
+    """The units of a case-level project's first case outcome (CaseOutcomes)."""
+    ws = book["CaseOutcomes"]
+    if ws.max_row < 2 or ws.cell(2, 1).value is None:
+        return None
+    cell = ws.cell(2, _headers(ws)["quantity"])
+    cell.value = float(cell.value) * 2.5 + 3
+    return f"CaseOutcomes!{cell.coordinate} quantity = {cell.value}"
+
+
+def change_case_cost(book: Any, _: ReferenceData) -> str | None:
+    """The cost of a case-level project's last case (Cases)."""
+    ws = book["Cases"]
+    try:
+        row = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None)
+    except ValueError:
+        return None
+    cell = ws.cell(row, _headers(ws)["cost"])
+    cell.value = float(cell.value) * 4 + 250
+    return f"Cases!{cell.coordinate} cost = {cell.value}"
+
+
+def change_usage(book: Any, _: ReferenceData) -> str | None:
+    """The units a comparison group used of its last usage row (ComparisonUsage)."""
+    ws = book["ComparisonUsage"]
+    try:
+        row = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None)
+    except ValueError:
+        return None
+    cell = ws.cell(row, _headers(ws)["quantity"])
+    cell.value = float(cell.value) * 0.5 + 11
+    return f"ComparisonUsage!{cell.coordinate} quantity = {cell.value}"
+
+
+def change_cases_compared(book: Any, _: ReferenceData) -> str | None:
+    """A comparison project's intervention cases (Projects)."""
+    ws = book["Projects"]
+    h = _headers(ws)
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, h["mode"]).value == "comparison":
+            cell = ws.cell(r, h["intervention_cases"])
+            cell.value = float(cell.value) + 40
+            return f"Projects!{cell.coordinate} intervention_cases = {cell.value}"
+    return None
+
+
 EDITS: dict[str, Edit] = {
     "success": change_success,
     "cohort": change_cohort,
     "unit_cost": change_unit_cost,
     "amount": change_amount,
     "discount": change_discount,
+    "case_outcome": change_case_outcome,
+    "case_cost": change_case_cost,
+    "usage": change_usage,
+    "cases_compared": change_cases_compared,
+}
+#: The samples of each observed design, whose workbooks the observed edits must reach.
+OBSERVED = {
+    "case_outcome": "enfield_case_level",
+    "case_cost": "enfield_case_level",
+    "usage": "comparison_group_study",
+    "cases_compared": "comparison_group_study",
 }
 
 
@@ -213,7 +277,9 @@ def test_every_kind_of_input_is_changed_on_the_samples(changed: dict[str, Any]) 
     kinds = {name.split("--")[1].removesuffix(".xlsx") for name in changed}
     assert kinds == set(EDITS)
     appraisal = [n for n in changed if n.startswith("edge_of_care_appraisal--")]
-    assert len(appraisal) == len(EDITS)
+    assert len(appraisal) == len(EDITS) - len(OBSERVED)
+    for kind, stem in OBSERVED.items():
+        assert f"{stem}--{kind}.xlsx" in changed
     assert json.dumps(sorted(changed))  # names are plain text
 
 

@@ -37,8 +37,9 @@ from froi.workbook.results import ALWAYS_WRITTEN, RESULT_SHEETS, write_results_w
 from froi.workbook.results.cells import FORMULA_TRIGGERS, neutralise
 from froi.workbook.results.charts import CHART_LIMIT
 from froi.workbook.results.committee import CHART_LIMIT as COMMITTEE_CHART_LIMIT
+from froi.workbook.results.committee import LIMIT as COMMITTEE_LIMIT
 from froi.workbook.results.context import context, sheet_rows
-from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN
+from froi.workbook.results.summary import SUMMARY, WARNINGS_SHOWN, summary_columns
 
 INPUT_SHEETS = {s.name for s in SHEETS}
 
@@ -288,7 +289,16 @@ class Expected:
             ),
             "Service use": (
                 lambda r: (r["Project #"], r["Group"], r["Row on the ComparisonUsage sheet"]),
-                _by(usage, ["_p", "group", "sheet_row"], {"Cost (£)": "cost"}),
+                _by(
+                    usage,
+                    ["_p", "group", "sheet_row"],
+                    {
+                        "Unit cost code": "unit_cost_code",
+                        "Units used (whole group)": "quantity",
+                        "Unit value at base-year prices (£)": "v_base",
+                        "Cost (£)": "cost",
+                    },
+                ),
             ),
             "Comparison by agency": (
                 lambda r: (r["Project #"], r["Agency"]),
@@ -305,7 +315,20 @@ class Expected:
             ),
             "Case results": (
                 lambda r: (r["Project #"], r["Row on the Cases sheet"]),
-                _by(cases, ["_p", "sheet_row"], {"Case FROI (£ per £1)": "case_froi"}),
+                _by(
+                    cases,
+                    ["_p", "sheet_row"],
+                    {
+                        "Cost at base-year prices (£)": "cost",
+                        "Benefit (£)": "benefit",
+                        "Case FROI (£ per £1)": "case_froi",
+                    },
+                ),
+            ),
+            # each case outcome's value: the writer caches the engine's unit values
+            "Case outcome values": (
+                lambda r: (r["Project #"], r["Row on the CaseOutcomes sheet"]),
+                {},
             ),
             "Case teams": (
                 lambda r: (r["Project #"], r["Team"]),
@@ -615,6 +638,7 @@ def test_sheets_present_by_mode(mixed: tuple[Results, Path]) -> None:
         "Service use",
         "Comparison by agency",
         "Case results",
+        "Case outcome values",
         "Case teams",
         "Checks",
         "Unit costs used",
@@ -700,6 +724,40 @@ def test_number_formats_panes_tables_and_print_setup(mixed: tuple[Results, Path]
         assert ws.page_setup.fitToHeight == 0  # one page wide, as many pages tall as needed
         assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert summary.column_dimensions["C"].width >= 20  # project names are readable
+    # the header row is printed on every page, under the warnings too
+    assert summary.print_title_rows == f"${header_row(summary)}:${header_row(summary)}"
+
+
+def test_summary_has_the_columns_of_the_workbooks_modes(exported: tuple[Results, Path]) -> None:
+    """A column is on Summary when a project of the workbook reports it; the rest are not
+    there at all (an appraisal has no case counts, a case-level project no NPV)."""
+    results, path = exported
+    wb = openpyxl.load_workbook(path)
+    summary = wb["Summary"]
+    top = header_row(summary)
+    headers = [c.value for c in summary[top] if c.value is not None]
+    modes = set(results.summary["mode"])
+    reported = {
+        c.header
+        for c in SUMMARY
+        if c.key in ("no", "project_id", "name", "organisation", "mode")
+        or any(c.key not in NOT_REPORTED[m] for m in modes)
+    }
+    assert headers == [c.header for c in SUMMARY if c.header in reported]
+    if modes == {"appraisal"}:
+        assert "Costs avoided per case (£)" not in headers and "Cases" not in headers
+    if "appraisal" not in modes:
+        assert "NPV (£)" not in headers and "Payback year (t)" not in headers
+    # units in the headers of every figure
+    for c in SUMMARY:
+        if c.header in headers and c.style in ("money", "ratio", "percent"):
+            assert any(u in c.header for u in ("(£", "£ per £1", "(%)", "£)")), c.header
+    # Portfolio refers only to Summary's columns, and every SM_ name to a Summary column
+    portfolio = [c.value for c in wb["Portfolio"][1] if c.value is not None]
+    assert "Project #" in portfolio and ("NPV (£)" in portfolio) == ("NPV (£)" in headers)
+    for name, defined in wb.defined_names.items():
+        if name.startswith("SM_"):
+            assert defined.attr_text.startswith("Summary!"), name
 
 
 def test_native_charts(mixed: tuple[Results, Path]) -> None:
@@ -724,8 +782,8 @@ def test_native_charts(mixed: tuple[Results, Path]) -> None:
 
 
 def test_chart_limit_for_a_portfolio(default_reference: ReferenceData, tmp_path: Path) -> None:
-    results = compute(portfolio(default_reference, 25, 2, 3), default_reference)
-    path = export(results, default_reference, tmp_path / "p25.xlsx")
+    results = compute(portfolio(default_reference, COMMITTEE_LIMIT + 5, 2, 3), default_reference)
+    path = export(results, default_reference, tmp_path / "p55.xlsx")
     with zipfile.ZipFile(path) as z:
         xml = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
     committee = [x for x in xml if COMMITTEE_CHARTS.search(x)]
@@ -733,6 +791,21 @@ def test_chart_limit_for_a_portfolio(default_reference: ReferenceData, tmp_path:
     assert len(xml) - len(committee) == CHART_LIMIT + 1
     ws = openpyxl.load_workbook(path, data_only=True)["Payback charts"]
     assert [c.value for c in ws["A"] if c.value == "Project #"] == ["Project #"] * CHART_LIMIT
+    # a page per project up to the bound, said on the sheet, and a lookup of any project
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ps = wb["Project summary"]
+    column_a = [str(c.value) for c in ps["A"] if c.value is not None]
+    titles = [a for a in column_a if a.startswith("Project summary: ")]
+    assert len(titles) == COMMITTEE_LIMIT
+    assert any(f"The first {COMMITTEE_LIMIT} of {COMMITTEE_LIMIT + 5}" in a for a in column_a)
+    (lookup,) = [c.row for c in ps["A"] if c.value == "Project #"]
+    assert ps.cell(lookup, 2).value == 1  # the selector, then project 1's figures
+    assert ps.cell(lookup + 1, 2).value == results.summary.at[0, "project_id"]
+    formulas = openpyxl.load_workbook(path)["Project summary"]
+    assert formulas.cell(lookup, 2).protection.locked is False
+    assert f"$B${lookup}" in formulas.cell(lookup + 1, 2).value
+    # every project starts a page, and so do its charts
+    assert len(formulas.row_breaks.brk) >= 2 * COMMITTEE_LIMIT
 
 
 def test_hostile_text_is_neutralised_and_numbers_are_not(mixed: tuple[Results, Path]) -> None:
@@ -1110,14 +1183,17 @@ def test_a_portfolio_of_1000_projects_exports(
     rows = list(wb["Summary"].iter_rows(values_only=True))
     count = len(results.warnings)  # more than are listed: counted, with a link
     assert count > WARNINGS_SHOWN
+    columns = summary_columns(["appraisal"])  # no comparison or case-level columns
+    assert len(columns) < len(SUMMARY) - 20
     assert rows[:3] == [
-        (f"Warnings: {count:,} (read them before the figures)", *[None] * (len(SUMMARY) - 1)),
-        (f"See the {count:,} warnings on the Warnings sheet", *[None] * (len(SUMMARY) - 1)),
-        (None,) * len(SUMMARY),
+        (f"Warnings: {count:,} (read them before the figures)", *[None] * (len(columns) - 1)),
+        (f"See the {count:,} warnings on the Warnings sheet", *[None] * (len(columns) - 1)),
+        (None,) * len(columns),
     ]
+    assert rows[3] == tuple(c.header for c in columns)
     rows = rows[4:]
     assert len(rows) == 1000
-    header = [c.header for c in SUMMARY]
+    header = [c.header for c in columns]
     for p, row in enumerate(rows):
         got = dict(zip(header, row, strict=True))
         for column in ("PV costs (£)", "FROI (£ per £1)", "NPV (£)", "Payback year (t)"):

@@ -39,6 +39,7 @@ NOT_PAGES = {
     "batch.sample",
     "batch.results_workbook",
     "portfolio.export",
+    "portfolio.export_file",  # the workbook an export job wrote
     "jobs.result",  # redirects to what the job made
     "accounts.sign_out",  # a form's post, then the sign-in page
     "health.healthz",  # JSON for a load balancer (docs/deployment.md)

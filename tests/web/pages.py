@@ -124,12 +124,19 @@ def submit(
 
 def see_results(client: FlaskClient, location: str, simulations: str | None = None) -> TestResponse:
     """Press "Calculate the results" (a POST, as on the project page) for the project at
-    ``location`` and return the results page it leads to (or the page refusing it)."""
+    ``location`` and return the results page it leads to, through its job when it is one
+    (or the page refusing it, or the page of the job that failed)."""
     token = page(client.get(f"{location}/results")).hidden()["csrf_token"]
     data = {"csrf_token": token}
     if simulations is not None:
         data["simulations"] = simulations
     response = client.post(f"{location}/results", data=data)
+    if response.status_code == 302 and response.headers["Location"].startswith("/jobs/"):
+        # a large Monte Carlo is a job: wait for it, then its page leads to the results
+        from froi.web.uploads.jobs import wait_for_jobs
+
+        wait_for_jobs(client.application, timeout=120)
+        response = client.get(response.headers["Location"])
     if response.status_code == 302:
         response = client.get(response.headers["Location"])
     return response  # type: ignore[no-any-return]

@@ -59,6 +59,8 @@ class World:
         values = dict(self.values)
         if rule.endpoint == "batch.sample":
             values["name"] = "hampshire_offset.xlsx"
+        if rule.endpoint == "portfolio.export_file":
+            values["job_id"] = values["export_job_id"]
         return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
@@ -98,6 +100,9 @@ def world(app: Flask, client: FlaskClient, admin_client: FlaskClient) -> World:
         job = Job(organisation_id=organisation.id, kind="check", status="done")
         job.upload_id, job.result_url = upload.id, f"/batch/{upload.id}"
         session.add(job)
+        export = Job(organisation_id=organisation.id, kind="portfolio_export", status="done")
+        export.run_id, export.result_url = run.id, "/portfolio/exports/0.xlsx"
+        session.add(export)
         session.commit()
         from froi.web.core.models import UnitCostRow
 
@@ -114,6 +119,7 @@ def world(app: Flask, client: FlaskClient, admin_client: FlaskClient) -> World:
             "run_id": run.id,
             "upload_id": upload.id,
             "job_id": job.id,
+            "export_job_id": export.id,
             "table_id": local,
             "row_id": row_id,
             "user_id": user_id,

@@ -146,7 +146,7 @@ def test_the_migrations_have_one_head() -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_heads() == ["0009_job_queue"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0010_jobs"]
 
 
 def test_an_existing_sqlite_database_keeps_its_links_and_never_reuses_an_id(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import math
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -13,9 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from calculator.reference import load_reference
+from froi.web.core import retention
 from froi.web.core.db import get_session
 from froi.web.core.formatting import money, ratio
-from froi.web.core.models import Project, ProjectSummary, Run
+from froi.web.core.models import Job, Project, ProjectSummary, Run, utcnow
+from froi.web.uploads import jobs
 from froi.workbook.reader import compute_workbook
 
 from .conftest import first_organisation
@@ -162,7 +166,7 @@ def test_the_view_by_outcome_theme(client: FlaskClient) -> None:
 
 
 def test_export_is_the_filtered_set_as_the_standard_workbook(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:
     upload_and_confirm(client)
     engine = engine_figures()
@@ -173,8 +177,24 @@ def test_export_is_the_filtered_set_as_the_standard_workbook(
     assert form is not None
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)))
     assert fields["mode"] == "comparison" and fields["csrf_token"]
-    response = client.post("/portfolio/export", data=fields)
-    assert response.status_code == 200
+    started = client.post("/portfolio/export", data=fields)
+    assert started.status_code == 302
+    job_url = started.headers["Location"]
+    assert re.fullmatch(r"/jobs/\d+", job_url)  # the work is a job on the queue
+    jobs.wait_for_jobs(app, timeout=120)
+    job = job_row(app, int(job_url.rsplit("/", 1)[1]))
+    assert (job.kind, job.status, job.attempts) == ("portfolio_export", "done", 1)
+    assert job.params["actor"]["email"] == "analyst@la.example"
+    done = page(client.get(job_url))  # progress, then the download
+    accessible(done)
+    assert done.h1 == ["Exporting the portfolio as the standard workbook"]
+    download = f"/portfolio/exports/{job.id}.xlsx"
+    assert f'href="{download}"' in done.text and f"run {job.run_id}" in done.text
+    kept = list((tmp_path / "results").glob(f"portfolio-run-{job.run_id}-*.xlsx"))
+    assert len(kept) == 1  # stored with the other results files
+    response = client.get(download)
+    assert response.status_code == 200 and response.data == kept[0].read_bytes()
+    assert f"portfolio-run-{job.run_id}.xlsx" in response.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.data), data_only=True, read_only=True)
     rows = list(book["Summary"].iter_rows(values_only=True))
     rows = rows[[r[0] for r in rows].index("Project #") :]  # the table, under any warnings
@@ -187,6 +207,66 @@ def test_export_is_the_filtered_set_as_the_standard_workbook(
             expected = engine[r[header.index("Project ID")]]["froi"]
             assert math.isclose(r[froi], expected, rel_tol=1e-9)  # type: ignore[arg-type]
     assert portfolio_runs(app) == 1  # the export's (the page records none)
+    with app.app_context():
+        run = get_session().get(Run, job.run_id)
+        assert run is not None and run.user_name == "analyst@la.example"
+    # delivered again (as a queue may): nothing recorded twice
+    jobs._send(app, job.id)
+    jobs.wait_for_jobs(app, timeout=60)
+    assert job_row(app, job.id).attempts == 1 and portfolio_runs(app) == 1
+    # the retention period passes: the file goes, and the download writes it again the same
+    purged = retention.purge(app, days=1, now=utcnow() + timedelta(days=2))
+    assert kept[0].name in purged.files and not kept[0].exists()
+    again = client.get(download)
+    assert again.status_code == 200 and kept[0].exists()
+    assert summary_values(again.data) == summary_values(response.data)
+    # the export of the same projects again reuses the run: one more job, no new run
+    again_job = client.post("/portfolio/export", data=fields).headers["Location"]
+    jobs.wait_for_jobs(app, timeout=120)
+    second = job_row(app, int(again_job.rsplit("/", 1)[1]))
+    assert (second.status, second.run_id) == ("done", job.run_id) and portfolio_runs(app) == 1
+
+
+def summary_values(body: bytes) -> list[tuple[object, ...]]:
+    book = openpyxl.load_workbook(io.BytesIO(body), data_only=True, read_only=True)
+    return [tuple(r) for r in book["Summary"].iter_rows(values_only=True)]
+
+
+def job_row(app: Flask, job_id: int) -> Job:
+    with app.app_context():
+        job = get_session().get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def test_an_export_with_nothing_to_compute_fails_with_a_message(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A portfolio whose every project has problems: the job fails and says what to do;
+    nothing is recorded and no download is offered."""
+    with app.app_context():
+        session = get_session()
+        broken = Project(organisation_id=first_organisation(session).id, revision=0)
+        broken.set_doc(
+            {
+                "project_id": "BROKEN-1",
+                "outcomes": [{"unit_cost_code": "NO-SUCH-CODE", "cohort": 10, "success": 0.5}],
+                "costs": [{"amount": 1000, "year": 0, "agency": "Local Authority"}],
+            }
+        )
+        session.add(broken)
+        session.commit()
+    token = page(client.get("/portfolio/")).hidden()["csrf_token"]
+    job_url = client.post("/portfolio/export", data={"csrf_token": token}).headers["Location"]
+    jobs.wait_for_jobs(app, timeout=60)
+    job = job_row(app, int(job_url.rsplit("/", 1)[1]))
+    assert (job.status, job.run_id) == ("failed", None)
+    shown = page(client.get(job_url))
+    accessible(shown)
+    assert "No project can be computed, so there is nothing to export" in shown.text
+    assert 'href="/portfolio/"' in shown.text
+    assert client.get(f"/portfolio/exports/{job.id}.xlsx").status_code == 404
+    assert portfolio_runs(app) == 0
 
 
 def test_a_project_with_problems_is_listed_apart_with_a_link(
@@ -274,6 +354,104 @@ def test_a_save_stores_the_changed_projects_summaries_at_once(
         assert len(rows) == 2 and {r.revision for r in rows} == {new.revision}
         basis = data.portfolio_summaries(session, first_organisation(session).id, {})
         assert basis.computed_now == 0  # the view reads: nothing left to compute
+
+
+def test_a_save_checks_a_project_once_for_its_check_and_its_summary(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new project without settings of its own is the same document for its stored
+    check and its portfolio summary: the engine reads it once at the save, and both rows
+    hold what checking and computing it afresh give.  A project with its own settings is
+    two documents, read twice, each stored with its own answer."""
+    from calculator import inputs
+    from froi.web.core import running
+    from froi.web.core.reference import current_table, reference_for
+    from froi.web.core.summaries import project_problems
+    from froi.web.portfolio import data
+
+    reads: list[object] = []
+
+    def counted(doc: object, reference: object) -> object:
+        reads.append(doc)
+        return inputs.read_input(doc, reference)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(running, "read_input", counted)
+    monkeypatch.setattr(data, "read_input", counted)
+
+    def create(ref: str, **extra: str) -> Project:
+        form = {**page(client.get("/projects/new")).hidden(), "project_id": ref, "name": ref}
+        reads.clear()
+        assert client.post("/projects/new", data={**form, **extra}).status_code == 302
+        with app.app_context():
+            session = get_session()
+            found = session.scalars(select(Project).where(Project.project_ref == ref)).one()
+            session.expunge(found)
+            return found
+
+    plain = create("ONE-READ")
+    assert len(reads) == 1
+    own = create("TWO-READS", **{"settings-appraisal_years": "7"})
+    assert own.settings.get("appraisal_years") == 7
+    assert len(reads) == 2
+    monkeypatch.undo()
+    with app.app_context():
+        session = get_session()
+        org = first_organisation(session).id
+        table = current_table(session, org)
+        for project in (plain, own):
+            stored = project_problems(session, session.get(Project, project.id))
+            fresh = running.check_input(session, project.input_doc(), org)
+            assert stored == fresh and any(p.code == "no_outcomes" for p in stored)
+        basis = data.portfolio_summaries(session, org, {})
+        assert basis.computed_now == 0  # both stored at the save
+        reference = reference_for(table)
+        for project in (plain, own):
+            summary = session.scalars(
+                select(ProjectSummary).where(
+                    ProjectSummary.project_id == project.id, ProjectSummary.basis == basis.key
+                )
+            ).one()
+            checked, *_ = data.check([session.get(Project, project.id)], {}, reference)
+            assert checked is not None
+            again = data.summary_rows(
+                data.results_dict(data.compute_run(checked, reference)), reference
+            )[0]
+            assert (summary.pv_costs, summary.froi, summary.band) == (
+                again.pv_costs,
+                again.froi,
+                again.band[:60],
+            )
+
+
+def test_shared_checks_answer_each_document_as_the_engine_does(app: Flask) -> None:
+    """``SharedChecks`` reads each distinct document once and gives each its own answer:
+    a second document is read, a refused one is refused again, another table is not its."""
+    from calculator.errors import InvalidInput
+    from calculator.inputs import read_input
+    from froi.web.core.reference import current_table, reference_for
+    from froi.web.core.running import SharedChecks
+
+    good = {"settings": {}, "projects": [{"project_id": "A", "name": "A"}]}
+    other = {"settings": {"appraisal_years": 3}, "projects": [{"project_id": "A", "name": "A"}]}
+    bad = {"settings": {}, "projects": [{"project_id": "B", "costs": [{"amount": "x"}]}]}
+    with app.app_context():
+        session = get_session()
+        table = current_table(session, first_organisation(session).id)
+        reference = reference_for(table)
+        shared = SharedChecks(table, reference)
+        first = shared.read(good)
+        assert shared.read(dict(reversed(list(good.items())))) is first  # same document
+        assert shared.read(other) is not first
+        assert shared.read(other).settings.appraisal_years == 3
+        assert shared.problems(good) == read_input(good, reference).warnings
+        with pytest.raises(InvalidInput) as refused:
+            shared.read(bad)
+        with pytest.raises(InvalidInput) as again:
+            read_input(bad, reference)
+        assert shared.problems(bad) == refused.value.problems == again.value.problems
+        assert shared.serves(table)
+        changed = type(table)(id=table.id, sha256="0" * 64)
+        assert not shared.serves(changed)
 
 
 def test_exporting_is_an_analysts_post_and_viewing_records_nothing(

@@ -4,9 +4,13 @@ the lease on each job row: claim, fenced save, sweeper, nothing saved twice."""
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -252,3 +256,91 @@ def test_a_large_re_run_goes_through_the_queue_as_the_person_who_asked(
         jobs._send(app, job_id)  # delivered again: nothing recorded twice
         jobs.wait_for_jobs(app, timeout=60)
     assert count(app, Run) == 3
+
+
+def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.05)
+
+
+@contextmanager
+def unreachable_queue(app: Flask) -> Iterator[None]:
+    """Inside, ``app``'s queue is Redis on a closed port, with the service's tasks (as
+    with ``REDIS_URL`` pointing at a Redis that is down); after, its own queue again."""
+    froi = app.extensions["froi"]
+    good, tasks, url = froi["huey"], froi["tasks"], app.config.get("REDIS_URL")
+    app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens on port 9
+    froi["huey"] = queue.make_huey(app)
+    jobs._register_tasks(app)
+    app.config["REDIS_URL"] = url
+    try:
+        with pytest.raises(redis.exceptions.ConnectionError):
+            queue.reachable(app)
+        yield
+    finally:
+        froi["huey"], froi["tasks"] = good, tasks
+
+
+def test_a_job_started_while_the_queue_is_unreachable_is_sent_when_it_returns(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The queue cannot be reached (a Redis on a closed port): the person's request still
+    succeeds, the job is recorded as unsent and its page says it will start when the queue
+    returns; once the queue answers, this process sends it within JOB_RESEND_INTERVAL (not
+    after JOB_STALE_AFTER) and it runs once, however often it is sent."""
+    upload_and_confirm(client, SAMPLES / "edge_of_care_appraisal.xlsx")
+    app.config.update(JOB_RESEND_INTERVAL=0.2, JOB_STALE_AFTER=3600)
+    with unreachable_queue(app):
+        token = page(client.get("/portfolio/")).hidden()["csrf_token"]
+        started = client.post("/portfolio/export", data={"csrf_token": token})
+        assert started.status_code == 302  # the request succeeds
+        job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+        job = _row(app, job_id)
+        assert (job.status, job.unsent, job.attempts) == ("queued", True, 0)
+        shown = page(client.get(started.headers["Location"]))  # the page sweeps: still down
+        assert "Queued: the job queue cannot be reached at the moment" in shown.text
+        assert "It will start by itself when the queue returns" in shown.text
+        assert _row(app, job_id).unsent
+        time.sleep(0.5)  # the resender keeps looking; the queue is still down
+        assert (_row(app, job_id).status, _row(app, job_id).unsent) == ("queued", True)
+    back = time.monotonic()
+    _until(lambda: _row(app, job_id).status == "done", 60, "the unsent job done")
+    assert time.monotonic() - back < 30
+    job = _row(app, job_id)
+    assert (job.unsent, job.attempts) == (False, 1)
+    assert "cannot be reached" not in page(client.get(f"/jobs/{job_id}")).text
+    # sent again (a second process's resender, the sweeper): claimed once, run once
+    jobs._send(app, job_id)
+    assert jobs.resend_unsent(app) == []
+    jobs.wait_for_jobs(app, timeout=60)
+    assert _row(app, job_id).attempts == 1
+    with app.app_context():
+        exports = get_session().scalar(
+            select(func.count()).select_from(Run).where(Run.label.like("Portfolio export%"))
+        )
+    assert exports == 1
+
+
+def test_an_unsent_job_is_taken_once_and_marked_again_if_the_send_fails(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resending takes each job by clearing its mark on condition it is set, so two
+    resenders send it once; a send that fails marks it again; a finished job is not sent."""
+    job_id = _job(app, status="queued", unsent=True)
+    done = _job(app, status="done", unsent=True)
+    sent: list[int] = []
+    down = True
+
+    def enqueue(_app: Flask, _task: object, *args: object) -> None:
+        if down:
+            raise ConnectionError("the queue is down")
+        sent.append(int(args[0]))  # type: ignore[call-overload]
+
+    monkeypatch.setattr(jobs, "_enqueue", enqueue)
+    assert jobs.resend_unsent(app) == [] and _row(app, job_id).unsent  # still down
+    down = False
+    assert (jobs.resend_unsent(app), jobs.resend_unsent(app), sent) == ([job_id], [], [job_id])
+    assert not _row(app, job_id).unsent and _row(app, done).unsent
+    assert jobs.sweep(app).unsent == []

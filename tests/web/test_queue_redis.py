@@ -9,10 +9,14 @@ skipped on a workstation and fail under ``CI=true``.  Each test has its own queu
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -39,6 +43,8 @@ from .test_batch import PORTFOLIO, confirm, upload
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = os.environ.get("FROI_TEST_REDIS", "redis://127.0.0.1:6379/7")
+#: The port of the proxy in front of Redis that a test takes down and brings back.
+PROXY_PORT = 18431
 #: Seconds a claim lasts unless renewed: short, so a killed worker's job is seen quickly.
 LEASE = 3
 
@@ -76,6 +82,7 @@ def redis_app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Fla
         instance_path=str(tmp_path / "instance"),
     )
     yield app
+    jobs.shutdown(app)  # stops this process's resender of unsent jobs, if it runs
     huey = queue.huey_of(app)
     huey.storage.flush_all()  # this test's keys only (its queue name)
     db: Database = app.extensions["froi"]["db"]
@@ -265,3 +272,162 @@ def test_a_worker_killed_on_its_last_attempt_fails_the_job_with_a_message(
     with db.sessions() as session:
         assert session.scalars(select(Upload.status)).one() == "checked"  # confirm again
     assert jobs.sweep(redis_app).failed == []  # nothing left to sweep
+
+
+class Proxy:
+    """A TCP proxy in front of Redis that can be taken down (its port closed, every
+    connection through it cut) and brought back on the same port: Redis down, then back,
+    for every process that reaches it through here, without stopping the machine's Redis."""
+
+    def __init__(self, upstream: tuple[str, int], port: int):
+        self.upstream, self.port = upstream, port
+        self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        self.listener: socket.socket | None = None
+        self.up()
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        with self.lock:
+            if self.listener is not None:
+                with contextlib.suppress(OSError):  # wakes the accept() under way
+                    self.listener.shutdown(socket.SHUT_RDWR)
+                self.listener.close()
+                self.listener = None
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # taken down
+            try:
+                server = socket.create_connection(self.upstream, timeout=2)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            with self.lock:
+                self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def test_a_job_started_while_redis_is_down_starts_promptly_when_it_returns(
+    redis_app: Flask, start_worker: Worker
+) -> None:
+    """Redis (behind a proxy) goes down for the web process and the worker alike: a job
+    started meanwhile is recorded as unsent, the person's request succeeds and the job's
+    page says it will start when the queue returns; when Redis is back, the job is sent
+    within ``JOB_RESEND_INTERVAL`` (2 s) rather than the sweeper's ``JOB_STALE_AFTER``
+    (900 s), a ``make worker`` runs it once, and sending it again runs nothing twice."""
+    assert float(redis_app.config["JOB_STALE_AFTER"]) == 900
+    real = redis.Redis.from_url(str(redis_app.config["REDIS_URL"]))
+    host = real.connection_pool.connection_kwargs
+    proxy = Proxy((str(host["host"]), int(host["port"])), PROXY_PORT)
+    url = f"redis://127.0.0.1:{PROXY_PORT}/{host.get('db', 0)}"
+    froi = redis_app.extensions["froi"]
+    direct, tasks = froi["huey"], froi["tasks"]
+    redis_app.config["REDIS_URL"] = url
+    froi["huey"] = queue.make_huey(redis_app)
+    jobs._register_tasks(redis_app)
+    try:
+        start_worker(REDIS_URL=url)
+        client = signed_in(redis_app)
+        warm = int(upload(client, PORTFOLIO).headers["Location"].rsplit("/", 1)[1])
+        until(lambda: job_row(redis_app, warm).status == "done", 60, "the worker ready")
+        proxy.down()
+        started = upload(client, PORTFOLIO)
+        assert started.status_code == 302  # the person's request succeeds
+        job_url = started.headers["Location"]
+        assert "/jobs/" in job_url
+        job_id = int(job_url.rsplit("/", 1)[1])
+        shown = client.get(job_url).get_data(as_text=True)  # the page tries to send it too
+        assert "Queued: the job queue cannot be reached at the moment" in shown
+        assert client.get("/readyz").status_code == 503
+        time.sleep(3)
+        job = job_row(redis_app, job_id)
+        assert (job.status, job.unsent, job.attempts) == ("queued", True, 0)
+        proxy.up()
+        back = time.time()
+        until(lambda: job_row(redis_app, job_id).started_at is not None, 30, "the job started")
+        started_at = job_row(redis_app, job_id).started_at
+        assert started_at is not None
+        delay = started_at.timestamp() - back
+        print(f"Redis back to the job started: {delay:.2f} s")
+        assert delay < 10
+        until(lambda: job_row(redis_app, job_id).status == "done", 60, "the job done")
+        job = job_row(redis_app, job_id)
+        assert (job.unsent, job.attempts) == (False, 1)
+        jobs._send(redis_app, job_id)  # sent twice: the worker finds it done
+        assert jobs.resend_unsent(redis_app) == []
+        time.sleep(1.5)
+        assert len(direct) == 0 and job_row(redis_app, job_id).attempts == 1
+    finally:
+        proxy.down()
+        jobs.shutdown(redis_app)
+        froi["huey"], froi["tasks"] = direct, tasks
+        redis_app.config["REDIS_URL"] = REDIS
+
+
+def test_with_redis_a_portfolio_export_is_a_worker_s_job_and_downloads_anywhere(
+    redis_app: Flask, start_worker: Worker, tmp_path: Path
+) -> None:
+    """The export's job runs in ``make worker``; the file it keeps is downloaded from the
+    web process, and written again from the run on a machine without it."""
+    start_worker()
+    client = signed_in(redis_app)
+    check_url = upload(client, PORTFOLIO).headers["Location"]
+    until(
+        lambda: job_row(redis_app, int(check_url.rsplit("/", 1)[1])).status == "done",
+        60,
+        "checked",
+    )
+    compute_url = confirm(client, client.get(check_url).headers["Location"]).headers["Location"]
+    until(
+        lambda: job_row(redis_app, int(compute_url.rsplit("/", 1)[1])).status == "done",
+        120,
+        "computed",
+    )
+    token = client.get("/portfolio/?mode=appraisal").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', token)
+    assert csrf is not None
+    started = client.post(
+        "/portfolio/export", data={"csrf_token": csrf.group(1), "mode": "appraisal"}
+    )
+    job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    until(lambda: job_row(redis_app, job_id).status == "done", 120, "the export done")
+    job = job_row(redis_app, job_id)
+    assert job.attempts == 1 and job.worker.split(":")[1] != str(os.getpid())
+    assert job.total > 0 and job.run_id is not None
+    kept = list((tmp_path / "results").glob(f"portfolio-run-{job.run_id}-*.xlsx"))
+    assert len(kept) == 1  # written by the worker
+    first = client.get(f"/portfolio/exports/{job_id}.xlsx")
+    assert first.status_code == 200 and first.data == kept[0].read_bytes()
+    kept[0].unlink()  # a web machine without the worker's file
+    again = client.get(f"/portfolio/exports/{job_id}.xlsx")
+    assert again.status_code == 200 and kept[0].exists()

@@ -16,7 +16,8 @@ from calculator.engine import compute
 from calculator.reference import load_reference
 from froi.web.core.db import get_session
 from froi.web.core.formatting import money, ratio
-from froi.web.core.models import Run
+from froi.web.core.models import Job, Run
+from froi.web.uploads import jobs
 
 from .conftest import SAMPLES
 from .pages import cost_form, page, see_results, submit
@@ -299,3 +300,54 @@ def test_viewing_results_never_records_a_run_and_reuses_the_last(
     assert _runs(app) == 1
     changed = headline(see_results(client, location).get_data(as_text=True))
     assert changed != figures and _runs(app) == 2
+
+
+def test_a_large_monte_carlo_is_a_job_with_its_stages_then_the_results(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Above BACKGROUND_ABOVE_SIMULATIONS, "Calculate the results" queues a job acting as
+    the person who asked; its page leads to the results; delivered twice it records one
+    run; asked again with nothing changed, no job (the stored run is shown)."""
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    app.config["BACKGROUND_ABOVE_SIMULATIONS"] = 500
+    token = page(client.get(f"{location}/results")).hidden()["csrf_token"]
+    started = client.post(f"{location}/results", data={"csrf_token": token, "simulations": "2000"})
+    job_url = started.headers["Location"]
+    assert re.fullmatch(r"/jobs/\d+", job_url)
+    job_id = int(job_url.rsplit("/", 1)[1])
+    shown = page(client.get(job_url))
+    assert shown.h1 in (["Calculating the results of EOC-HUB"], [])  # [] once redirected
+    jobs.wait_for_jobs(app, timeout=120)
+    with app.app_context():
+        job = get_session().get(Job, job_id)
+        assert job is not None
+        assert (job.kind, job.status, job.attempts) == ("calculate", "done", 1)
+        assert (job.done, job.total) == (2000, 2000) and job.run_id is not None
+        run = get_session().get(Run, job.run_id)
+        assert run is not None and run.user_name == "analyst@la.example"
+        assert run.settings["simulations"] == 2000
+    done = client.get(job_url)
+    assert done.headers["Location"] == f"{location}/results?simulations=2000"
+    html = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert headline(html)["Simulations"] == "2,000"
+    jobs._send(app, job_id)  # delivered twice: nothing recorded twice
+    jobs.wait_for_jobs(app, timeout=60)
+    assert _runs(app) == 1
+    again = client.post(f"{location}/results", data={"csrf_token": token, "simulations": "2000"})
+    assert again.headers["Location"] == f"{location}/results?simulations=2000"  # no job
+    assert _runs(app) == 1
+    # at or below the threshold it is computed within the request, as before
+    within = client.post(f"{location}/results", data={"csrf_token": token, "simulations": "500"})
+    assert within.headers["Location"] == f"{location}/results?simulations=500"
+    assert _runs(app) == 2
+
+
+def test_a_large_monte_carlo_of_a_project_with_problems_shows_them_without_a_job(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["BACKGROUND_ABOVE_SIMULATIONS"] = 0
+    location = create(client, project_id="CMP-2", mode="comparison")
+    shown = page(see_results(client, location, simulations="100"))
+    assert any("cases in the intervention group" in text for text, _ in shown.summary_links)
+    with app.app_context():
+        assert get_session().scalars(select(Job.id)).all() == []

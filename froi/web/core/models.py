@@ -41,6 +41,9 @@ from sqlalchemy import (
     event,
     inspect,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -425,6 +428,9 @@ class Job(Base):
     lease_until: Mapped[datetime | None] = mapped_column()
     #: what the work needs beside the row (the clash rule, who started it, ...)
     params: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: its task could not be put on the queue (unreachable): it is sent as soon as the
+    #: queue answers again (:func:`froi.web.uploads.jobs.resend_unsent`)
+    unsent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 #: Roles, each allowed what the one before it may do and more (see

@@ -24,7 +24,8 @@ from calculator import ENGINE_VERSION
 from calculator.engine import Results, compute, input_hash
 from calculator.errors import InvalidInput, Problem
 from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
-from calculator.inputs import read_input
+from calculator.inputs import RunInput, read_input
+from calculator.reference import ReferenceData
 
 from . import models
 from .audit import Actor, current_actor, record
@@ -330,6 +331,53 @@ def check_input(session: Session, doc: Any, organisation_id: int) -> list[Proble
     except InvalidInput as invalid:
         return invalid.problems
     return run.warnings
+
+
+class SharedChecks:
+    """The engine's check of input documents on one unit cost table, each distinct
+    document read once.
+
+    A save refreshes a project's stored check and its portfolio summary; for a project
+    with no settings of its own both are the check of the same document on the same
+    table, and :func:`calculator.inputs.read_input` is a pure function of the two, so
+    the second asks this instead of reading again.  Documents are told apart by their
+    canonical JSON; one that is not JSON is read every time.  Made for one piece of
+    work and dropped after it (nothing is kept across requests).
+    """
+
+    def __init__(self, table: models.UnitCostTable, reference: ReferenceData) -> None:
+        self.table_id = table.id
+        self.table_sha256 = table.sha256
+        self.reference = reference
+        self._read: dict[str, RunInput | InvalidInput] = {}
+
+    def serves(self, table: models.UnitCostTable) -> bool:
+        """Whether checks on ``table`` are this one's (the same version, the same rows)."""
+        return table.id == self.table_id and table.sha256 == self.table_sha256
+
+    def read(self, doc: Any) -> RunInput:
+        """``read_input(doc, reference)``, read once per distinct document."""
+        try:
+            key = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            return read_input(doc, self.reference)
+        found = self._read.get(key)
+        if found is None:
+            try:
+                found = read_input(doc, self.reference)
+            except InvalidInput as invalid:
+                found = invalid
+            self._read[key] = found
+        if isinstance(found, InvalidInput):
+            raise found
+        return found
+
+    def problems(self, doc: Any) -> list[Problem]:
+        """As :func:`check_input`: the problems, or the warnings of a document that passes."""
+        try:
+            return self.read(doc).warnings
+        except InvalidInput as invalid:
+            return invalid.problems
 
 
 _PROJECT_FIELDS = {f.name for f in PROJECT} | {"service"}

@@ -32,7 +32,7 @@ from calculator.reference import ReferenceData
 
 from . import models
 from .reference import app_reference, current_table
-from .running import check_input
+from .running import SharedChecks, check_input
 from .summary import NOT_THEMES
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,12 @@ def store_summaries(session: Session, rows: Iterable[dict[str, Any]]) -> None:
         log.info("stored summaries not kept (%s): another request stored them", error)
 
 
-def project_problems(session: Session, project: models.Project) -> list[Problem]:
+def project_problems(
+    session: Session, project: models.Project, shared: SharedChecks | None = None
+) -> list[Problem]:
     """The engine's problems and warnings about a project as it stands, on the table its
     organisation's new runs use: read from the stored check of this revision, or
-    checked now and stored."""
+    checked now (through ``shared`` when it checks on that table) and stored."""
     table = current_table(session, project.organisation_id)
     # the file reference is enough: the key names the unit cost table by id and hash, so
     # building the engine's table (reference_for) would be work for nothing on every page
@@ -106,7 +108,10 @@ def project_problems(session: Session, project: models.Project) -> list[Problem]
     ).first()
     if stored is not None:
         return [Problem(**p) for p in stored.problems]
-    problems = check_input(session, project.input_doc(), project.organisation_id)
+    if shared is not None and shared.serves(table):
+        problems = shared.problems(project.input_doc())
+    else:
+        problems = check_input(session, project.input_doc(), project.organisation_id)
     store_summaries(
         session,
         [

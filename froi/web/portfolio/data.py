@@ -42,7 +42,7 @@ from calculator.reference import ReferenceData
 from ..core import models
 from ..core.reference import current_table, like_pattern, projects_matching, reference_for
 from ..core.result_chunks import results_dict
-from ..core.running import audit_run, new_run, user_name
+from ..core.running import SharedChecks, audit_run, new_run, user_name
 from ..core.summaries import basis_key, store_summaries
 from ..core.summary import BAND_ORDER, SummaryRow, summary_rows
 
@@ -111,10 +111,15 @@ def document(projects: list[models.Project], settings: dict[str, Any]) -> dict[s
 
 
 def check(
-    projects: list[models.Project], settings: dict[str, Any], reference: ReferenceData
+    projects: list[models.Project],
+    settings: dict[str, Any],
+    reference: ReferenceData,
+    shared: SharedChecks | None = None,
 ) -> tuple[RunInput | None, dict[str, Any], dict[str, list[str]], list[str]]:
     """The checked run of the projects without problems, its document, the problems of
-    each project set aside (by reference) and problems of no one project."""
+    each project set aside (by reference) and problems of no one project (``shared``,
+    when given, reads each document: it must check on ``reference``)."""
+    read = shared.read if shared is not None else lambda doc: read_input(doc, reference)
     _, clashes = _local_rows(projects)
     set_aside: dict[str, list[str]] = {ref: [text] for ref, text in clashes.items()}
     for _ in range(ROUNDS):
@@ -123,7 +128,7 @@ def check(
         if not kept:
             return None, doc, set_aside, []
         try:
-            return read_input(doc, reference), doc, set_aside, []
+            return read(doc), doc, set_aside, []
         except InvalidInput as invalid:
             errors = [p for p in invalid.problems if p.severity != "warning"]
             refs = {p.project_ref for p in kept}
@@ -256,11 +261,14 @@ def portfolio_summaries(
 
 
 def _compute_and_store(
-    session: Session, projects: list[models.Project], basis: PortfolioBasis
+    session: Session,
+    projects: list[models.Project],
+    basis: PortfolioBasis,
+    shared: SharedChecks | None = None,
 ) -> list[str]:
     """Check and compute the projects together and store each one's summary (or its
     problems); returns problems that no single project can be blamed for."""
-    checked, doc, set_aside, general = check(projects, basis.settings, basis.reference)
+    checked, doc, set_aside, general = check(projects, basis.settings, basis.reference, shared)
     by_ref = {p.project_ref: p for p in projects}
     rows: list[dict[str, Any]] = []
 
@@ -499,17 +507,25 @@ def refresh_changed_projects(_exc: BaseException | None = None) -> None:
     try:
         with database().sessions() as session:
             projects = list(
-                session.scalars(select(models.Project).where(models.Project.id.in_(ids)))
+                session.scalars(
+                    select(models.Project)
+                    .where(models.Project.id.in_(ids))
+                    .order_by(models.Project.id)
+                )
             )
             by_org: dict[int, list[models.Project]] = {}
             for project in projects:
-                project_problems(session, project)
                 by_org.setdefault(project.organisation_id, []).append(project)
             for organisation_id, changed in by_org.items():
                 table = current_table(session, organisation_id)
                 reference = reference_for(table)
+                # a project without settings of its own is checked once for both
+                shared = SharedChecks(table, reference)
+                for project in changed:
+                    project_problems(session, project, shared)
                 key = basis_key(table, reference, {}, "portfolio")
-                _compute_and_store(session, changed, PortfolioBasis(key, table, reference, {}))
+                basis = PortfolioBasis(key, table, reference, {})
+                _compute_and_store(session, changed, basis, shared)
     except Exception:
         log.warning(
             "summaries of projects %s not refreshed after a save", sorted(ids), exc_info=True

@@ -7,28 +7,36 @@ cashable benefits.  Every column heading sorts the table (on the server, with
 ``aria-sort``); the filters narrow it by words, mode and outcome theme; the "by outcome
 theme" view shows fiscal benefits per theme, in total and per project.  Projects whose
 inputs have problems are listed apart, each linking to its page.  "Export as the
-standard workbook" (an analyst's POST to ``/portfolio/export``) writes the projects
-the filters show.
+standard workbook" (an analyst's POST to ``/portfolio/export``) starts a job on the
+queue (:mod:`froi.web.uploads.jobs`) that computes the projects the filters show, records
+the run and writes the workbook into the results folder; the job's page shows its
+progress and then the download, ``/portfolio/exports/<job>.xlsx``.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
 
-from calculator.engine import compute
 from calculator.fields import SETTINGS, by_name
-from froi.workbook.results import write_results_workbook
 
 from ..accounts.access import current_organisation, require_role
+from ..core import models
+from ..core.audit import current_actor
 from ..core.db import get_session
 from ..core.forms import ErrorItem
 from ..core.reference import app_reference
+from ..core.running import user_name
 from ..core.summary import COLUMNS, parse_sort
+from ..uploads import jobs
 from ..uploads.batch import XLSX
+from ..uploads.result_files import export_bytes
 from .data import (
     LABEL,
     basis_settings,
@@ -130,45 +138,88 @@ def index() -> str:
     )
 
 
+#: The kind of job that writes a portfolio export.
+EXPORT = "portfolio_export"
+#: What the export's form carries: the basis and the filters and sort the page shows.
+EXPORT_FIELDS = ("base_year", "appraisal_years", "q", "mode", "theme", "sort")
+NOTHING_TO_EXPORT = (
+    "No project can be computed, so there is nothing to export. Nothing was saved: "
+    "correct the projects listed on the portfolio page as having problems, then export again."
+)
+
+
 @bp.post("/export")
 @require_role("analyst", "export the portfolio as a workbook")
-def export() -> Response:
-    """The standard results workbook of the projects the filters show, on the same basis.
+def export() -> BaseResponse:
+    """Start the job that writes the standard results workbook of the projects the filters
+    show, on the same basis, and show its page (progress, then the download).
 
     Computing it costs seconds of CPU and records a run (or reuses an identical one), so it
     is an analyst's POST from the portfolio page's button, never a GET: following a link
     or viewing a page writes nothing."""
     session = get_session()
     org = current_organisation(session)
-    settings, _ = _basis(request.form)
-    basis = portfolio_summaries(session, org.id, settings)
-    sort, descending = parse_sort(request.form.get("sort"))
-    matching = summary_page(
-        session, org.id, basis, _filters(request.form), sort, descending, 1, page_size=10**9
-    )
-    chosen = {r.project_id for r in matching.rows}
-    projects = [p for p in organisation_projects(session, org.id) if p.project_ref in chosen]
-    subset, results = compute_portfolio(
-        session, org.id, projects, settings, label=f"{LABEL} export"
-    )
-    session.commit()
-    run = subset.run
+    form = {name: request.form.get(name, "") for name in EXPORT_FIELDS}
+    job = models.Job(organisation_id=org.id, kind=EXPORT)
+    job.stage, job.user_name = "Waiting to export the portfolio", user_name()
+    jobs.start(session, job, form=form, actor=asdict(current_actor()))
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@jobs.kind(EXPORT)
+def export_job(session: Session, job: models.Job, progress: jobs.Progress) -> str:
+    """Compute the projects the export's filters chose, record the run with the job's
+    ``run_id`` in one transaction, and keep the workbook in the results folder.  An attempt
+    after a worker that stopped finds the run (an identical run is reused, never recorded
+    twice) and only writes the file if it is missing."""
+    results = None
+    run = session.get(models.Run, job.run_id) if job.run_id is not None else None
     if run is None:
-        abort(
-            404,
-            description="No project can be computed, so there is nothing to export.",
+        org_id = job.organisation_id
+        form = MultiDict(dict(job.params.get("form") or {}))
+        settings, _ = _basis(form)
+        progress("Bringing the projects' figures up to date", 0, 0)
+        basis = portfolio_summaries(session, org_id, settings)
+        sort, descending = parse_sort(form.get("sort"))
+        matching = summary_page(
+            session, org_id, basis, _filters(form), sort, descending, 1, page_size=10**9
         )
-    if results is None:
-        results = compute(run.input_doc, subset.reference, computed_at=run.computed_at)
-    stream = io.BytesIO()
-    write_results_workbook(
-        results,
-        stream,
-        reference=subset.reference,
-        input_sha256=run.input_sha256,
-        input_name=f"portfolio (run {run.id})",
-    )
-    stream.seek(0)
+        chosen = {r.project_id for r in matching.rows}
+        projects = [p for p in organisation_projects(session, org_id) if p.project_ref in chosen]
+        count = len(projects)
+        progress(f"Computing {count:,} project{'' if count == 1 else 's'}", 0, count)
+        subset, results = compute_portfolio(
+            session, org_id, projects, settings, label=f"{LABEL} export"
+        )
+        if subset.run is None:
+            raise jobs.JobFailed(NOTHING_TO_EXPORT)
+        run = subset.run
+        job.run_id = run.id
+        session.commit()
+        progress(f"Writing the results workbook of {count:,} projects", count, count)
+    else:
+        progress("Writing the results workbook", 0, 0)
+    export_bytes(run, results)
+    return url_for_export(job.id)
+
+
+def url_for_export(job_id: int) -> str:
+    """The download of a portfolio export (a path: a worker has no request to build a URL)."""
+    return f"/portfolio/exports/{job_id}.xlsx"
+
+
+@bp.get("/exports/<int:job_id>.xlsx")
+def export_file(job_id: int) -> Response:
+    """The workbook a portfolio export job wrote (written again from its run if the kept
+    file has gone: another machine, or the retention period passed)."""
+    session = get_session()
+    job = jobs.get_job(session, job_id)
+    run = session.get(models.Run, job.run_id) if job.run_id is not None else None
+    if job.kind != EXPORT or job.status != jobs.DONE or run is None:
+        abort(404, description="This export is not ready, or there is no such export.")
     return send_file(
-        stream, mimetype=XLSX, as_attachment=True, download_name=f"portfolio-run-{run.id}.xlsx"
+        io.BytesIO(export_bytes(run)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"portfolio-run-{run.id}.xlsx",
     )

@@ -14,13 +14,25 @@ one-off look, from the ``simulations`` field, checked against the same declarati
 against ``MAX_SIMULATIONS`` (``FROI_MAX_SIMULATIONS``): the CPU a request may cost is
 bounded, and only a signed-in analyst's ``POST`` spends it.  ``?simulations=`` on a
 ``GET`` only looks for a stored run with that many.
+
+**Monte Carlo on the job queue.**  A calculation of more than
+``BACKGROUND_ABOVE_SIMULATIONS`` simulations (``FROI_BACKGROUND_ABOVE_SIMULATIONS``,
+1,000 unless set) is a job (:mod:`froi.web.uploads.jobs`), like a large upload or re-run:
+the request checks the project (its problems are shown at once, as before), reuses a
+matching run if there is one, and otherwise queues the job and shows its page, whose
+stages say what it is doing; when it is done the page leads to the results.  The job
+computes the project as it stands when it runs, and records the run with the job's
+``run_id`` in one transaction (an attempt after a worker that stopped finds it, and a
+matching run is reused, never recorded twice).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from calculator.errors import InvalidInput
@@ -28,11 +40,19 @@ from calculator.fields import SETTINGS, by_name
 
 from ..accounts.access import require_role
 from ..core import models
+from ..core.audit import current_actor
 from ..core.db import get_session
 from ..core.figures import project_figures
 from ..core.forms import ErrorItem, FormField, form_fields
-from ..core.running import check_input, matching_run, problem_links, project_results
+from ..core.running import (
+    check_input,
+    matching_run,
+    problem_links,
+    project_results,
+    user_name,
+)
 from ..core.schemas import form_data, load, schema_for
+from ..uploads import jobs
 from .routes import get_project, schedules
 
 bp = Blueprint("results", __name__, url_prefix="/projects/<int:project_id>")
@@ -46,6 +66,15 @@ CALCULATE = "calculate results"
 
 def max_simulations() -> int:
     return int(current_app.config.get("MAX_SIMULATIONS") or MAX_SIMULATIONS)
+
+
+@bp.record_once
+def _defaults(state: Any) -> None:
+    state.app.config.setdefault("BACKGROUND_ABOVE_SIMULATIONS", 1000)
+
+
+#: The kind of job that calculates one project's results (its Monte Carlo).
+CALCULATE_JOB = "calculate"
 
 
 def _simulations(
@@ -136,6 +165,11 @@ def calculate(project_id: int) -> str | Response:
     if errors:
         error = ErrorItem(errors["simulations"], f"#{simulation_field.id}")
         return render_template("results/show.html", errors=[error], **page)
+    query = {"simulations": override["simulations"]} if "simulations" in override else {}
+    results_url = url_for("results.show", project_id=project.id, **query)
+    simulations = int(override.get("simulations", project.settings.get("simulations")) or 0)
+    if simulations > int(current_app.config["BACKGROUND_ABOVE_SIMULATIONS"]):
+        return _in_background(session, project, override, simulations, results_url, page)
     try:
         project_results(session, project, override)
     except InvalidInput as invalid:
@@ -144,5 +178,72 @@ def calculate(project_id: int) -> str | Response:
             "results/show.html", errors=problem_links(project.id, invalid.problems), **page
         )
     session.commit()
-    query = {"simulations": override["simulations"]} if "simulations" in override else {}
-    return redirect(url_for("results.show", project_id=project.id, **query))
+    return redirect(results_url)
+
+
+def _in_background(
+    session: Session,
+    project: models.Project,
+    override: dict[str, Any],
+    simulations: int,
+    results_url: str,
+    page: dict[str, Any],
+) -> str | Response:
+    """Queue the calculation (a large Monte Carlo) and show its job's page; a project with
+    problems shows them at once, and a matching stored run is shown without a job."""
+    problems = [
+        p
+        for p in check_input(session, project.input_doc(override), project.organisation_id)
+        if p.severity == "error"
+    ]
+    if problems:
+        return render_template(
+            "results/show.html", errors=problem_links(project.id, problems), **page
+        )
+    if matching_run(session, project, override) is not None:
+        return redirect(results_url)
+    job = models.Job(organisation_id=project.organisation_id, kind=CALCULATE_JOB)
+    job.stage = f"Waiting to calculate the results with {simulations:,} simulations"
+    job.user_name = user_name()
+    jobs.start(
+        session,
+        job,
+        project_id=project.id,
+        override=override,
+        simulations=simulations,
+        actor=asdict(current_actor()),
+        result_url=results_url,
+    )
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@jobs.kind(CALCULATE_JOB)
+def calculate_job(session: Session, job: models.Job, progress: jobs.Progress) -> str:
+    """Calculate a project's results (its Monte Carlo) in the background: the project as it
+    stands now, the run recorded with the job's ``run_id`` in one transaction."""
+    params = job.params
+    url = str(params["result_url"])
+    if job.run_id is not None:
+        return url
+    project = session.get(models.Project, int(params["project_id"]))
+    if project is None or project.organisation_id != job.organisation_id:
+        raise jobs.JobFailed(
+            "The project was deleted before its results could be calculated. Nothing was saved."
+        )
+    simulations = int(params.get("simulations") or 0)
+    progress(f"Running {simulations:,} Monte Carlo simulations of {project.project_ref}", 0, 0)
+    try:
+        run, _recorded = project_results(session, project, dict(params.get("override") or {}))
+    except InvalidInput as invalid:
+        session.rollback()
+        reasons = list(dict.fromkeys(p.message for p in invalid.problems))
+        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        raise jobs.JobFailed(
+            f"The project changed since you asked and now has problems: "
+            f"{'; '.join(reasons[:3])}{more}. Nothing was saved: correct them on the "
+            f"project's page, then calculate again."
+        ) from None
+    job.run_id = run.id
+    session.commit()
+    progress(f"Ran {simulations:,} simulations", simulations, simulations)
+    return url

@@ -29,6 +29,11 @@ worker finished.  So:
   has certainly ended): each is queued again, up to ``JOB_MAX_ATTEMPTS`` claims, and
   after that marked failed with a message.  A queued job whose task went missing (the
   queue was emptied) is sent again after ``JOB_STALE_AFTER`` seconds.
+- *Unsent.*  A job whose task could not be put on the queue (Redis unreachable) is
+  recorded all the same, marked ``unsent``, and its page says it will start when the
+  queue returns; it is sent as soon as anyone reaches the queue again (this process
+  every ``JOB_RESEND_INTERVAL`` seconds, the next job started, the sweeper, a view of its
+  page).  A job sent twice is claimed once.
 
 So a worker killed mid-job leaves its job tried again safely, or failed with a message;
 never lost, never saved twice.
@@ -220,7 +225,9 @@ def start(session: Session, job: models.Job, **params: Any) -> models.Job:
     job.heartbeat = models.utcnow()
     session.add(job)
     session.commit()
-    _send(_app(), job.id)
+    app = _app()
+    if _send(app, job.id):
+        resend_unsent(app)  # the queue answers: send any job it did not take before
     return job
 
 
@@ -233,15 +240,121 @@ def after(name: str, *args: Any) -> None:
     _enqueue(app, app.extensions["froi"]["tasks"]["after"], name, *args)
 
 
-def _send(app: Flask, job_id: int) -> None:
-    """Put "run job ``job_id``" on the queue.  A queue that cannot be reached leaves the
-    job queued: the sweeper sends it again (and ``/readyz`` says the queue is down)."""
+def _send(app: Flask, job_id: int) -> bool:
+    """Put "run job ``job_id``" on the queue; whether it went.
+
+    A queue that cannot be reached (Redis down) leaves the job recorded and queued, marked
+    ``unsent``: this process tries again every ``JOB_RESEND_INTERVAL`` seconds
+    (:class:`Resender`), and the next job started, the sweeper and a view of the job's
+    page each send it too, whichever reaches the queue first (``/readyz`` meanwhile says
+    the queue is down).  Sending one job twice is harmless: only one delivery claims it."""
     try:
         _enqueue(app, app.extensions["froi"]["tasks"]["run_job"], job_id)
     except Exception:
         log.error(
-            "job %s could not be queued; the sweeper will send it again", job_id, exc_info=True
+            "job %s could not be queued (the queue is unreachable); it will be sent as soon "
+            "as the queue answers",
+            job_id,
+            exc_info=True,
         )
+        _set_unsent(app, job_id, (models.Job.status == QUEUED,), True)
+        _resend_later(app)
+        return False
+    return True
+
+
+def _set_unsent(app: Flask, job_id: int, where: tuple[Any, ...], unsent: bool) -> bool:
+    """Mark job ``job_id`` unsent (or sent), if ``where`` still holds; whether it did.
+    A database that is down too leaves it as it was (the sweeper's stale check remains)."""
+    db: Database = app.extensions["froi"]["db"]
+    try:
+        with db.sessions() as session:
+            done = _conditional(session, (models.Job.id == job_id, *where), unsent=unsent)
+            session.commit()
+    except SQLAlchemyError:
+        log.warning("job %s: could not record whether it was sent", job_id, exc_info=True)
+        return False
+    return done
+
+
+def resend_unsent(app: Flask, limit: int = 100) -> list[int]:
+    """Send the queued jobs whose task could not be sent; the ids sent.
+
+    Each is taken by clearing its mark on condition that it is still set, so several
+    processes doing this at once send each job once; a send that fails marks it again and
+    stops (the queue is still down)."""
+    db: Database = app.extensions["froi"]["db"]
+    Job = models.Job
+    with db.sessions() as session:
+        waiting = session.scalars(
+            select(Job.id)
+            .where(Job.unsent.is_(True), Job.status == QUEUED)
+            .order_by(Job.id)
+            .limit(limit)
+        ).all()
+    sent: list[int] = []
+    for job_id in waiting:
+        if not _set_unsent(app, job_id, (Job.unsent.is_(True), Job.status == QUEUED), False):
+            continue  # another process took it, or it is no longer queued
+        try:
+            _enqueue(app, app.extensions["froi"]["tasks"]["run_job"], job_id)
+        except Exception:
+            _set_unsent(app, job_id, (Job.status == QUEUED,), True)
+            log.warning("job %s: the queue is still unreachable", job_id, exc_info=True)
+            break
+        sent.append(job_id)
+    if sent:
+        log.warning("the queue answers again: sent jobs %s", sent)
+    return sent
+
+
+class Resender(threading.Thread):
+    """While jobs of this process wait unsent, looks at the queue every
+    ``JOB_RESEND_INTERVAL`` seconds and sends them as soon as it answers; stops when none
+    is left, when stopped (:func:`shutdown`) or after ``JOB_STALE_AFTER`` (the sweeper's
+    own check remains)."""
+
+    def __init__(self, app: Flask):
+        super().__init__(name="froi-resender", daemon=True)
+        self.app = app
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        interval = float(self.app.config["JOB_RESEND_INTERVAL"])
+        deadline = time.monotonic() + float(self.app.config["JOB_STALE_AFTER"])
+        while not self.stopped.wait(interval) and time.monotonic() < deadline:
+            try:
+                queue.reachable(self.app)
+            except Exception:
+                continue  # still down
+            try:
+                resend_unsent(self.app)
+                if not _unsent_count(self.app):
+                    return
+            except Exception:
+                log.warning("sending unsent jobs failed", exc_info=True)
+
+
+def _unsent_count(app: Flask) -> int:
+    db: Database = app.extensions["froi"]["db"]
+    with db.sessions() as session:
+        left = session.scalar(
+            select(func.count())
+            .select_from(models.Job)
+            .where(models.Job.unsent.is_(True), models.Job.status == QUEUED)
+        )
+    return int(left or 0)
+
+
+def _resend_later(app: Flask) -> None:
+    """Start this process's :class:`Resender`, unless it is running."""
+    froi = app.extensions["froi"]
+    with froi["job_lock"]:
+        running: Resender | None = froi.get("resender")
+        if running is not None and running.is_alive():
+            return
+        froi["resender"] = Resender(app)
+        froi["resender"].start()
 
 
 def _enqueue(app: Flask, task: Any, *args: Any) -> None:
@@ -399,6 +512,8 @@ class Swept:
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     resent: list[int] = field(default_factory=list)
+    #: queued jobs whose task could not be sent before, sent now
+    unsent: list[int] = field(default_factory=list)
 
 
 def sweep(app: Flask) -> Swept:
@@ -416,6 +531,8 @@ def sweep(app: Flask) -> Swept:
         for job in unfinished:
             seen: tuple[Any, ...] = (models.Job.id == job.id, models.Job.status == job.status)
             if job.status == QUEUED:
+                if job.unsent:
+                    continue  # sent below, as soon as the queue answers
                 last = job.heartbeat or job.created_at
                 if last + timedelta(seconds=stale_after) < now:
                     _conditional(session, (*seen, models.Job.heartbeat == last), heartbeat=now)
@@ -447,6 +564,7 @@ def sweep(app: Flask) -> Swept:
         session.commit()
     for job_id in swept.retried + swept.resent:
         _send(app, job_id)
+    swept.unsent = resend_unsent(app)
     if swept.retried or swept.failed or swept.resent:
         log.warning(
             "sweep: queued again %s, failed %s, sent again %s",
@@ -507,6 +625,9 @@ def wait_for_jobs(app: Flask, timeout: float = 60) -> None:
 
 def shutdown(app: Flask, timeout: float = 60) -> None:
     """Let the jobs under way finish, then stop this process's workers."""
+    resender: Resender | None = app.extensions["froi"].get("resender")
+    if resender is not None:
+        resender.stopped.set()
     if "consumer" in app.extensions["froi"]:
         wait_for_jobs(app, timeout)
     queue.stop_consumer(app, timeout)
@@ -522,9 +643,9 @@ def show(job_id: int) -> str | Response:
     job = get_job(session, job_id)
     if job.status in (QUEUED, RUNNING):
         swept = sweep(_app())
-        if job.id in swept.retried + swept.failed:
+        if job.id in swept.retried + swept.failed + swept.unsent:
             session.refresh(job)
-    if job.status == DONE and job.result_url:
+    if job.status == DONE and job.result_url and job.kind not in DOWNLOADS:
         return redirect(job.result_url)
     return render_template(
         "jobs/show.html",
@@ -539,14 +660,24 @@ TITLES = {
     "check": "Checking {file}",
     "compute": "Computing the projects of {file}",
     "rerun": "Re-running run {run}",
+    "portfolio_export": "Exporting the portfolio as the standard workbook",
+    "calculate": "Calculating the results of {project}",
 }
+#: Kinds of job whose result is a file: the done job's page offers the download (a page
+#: that answered with a file would leave the person on the progress page).
+DOWNLOADS = {"portfolio_export"}
 
 
 def job_title(session: Session, job: models.Job) -> str:
     upload = session.get(models.Upload, job.upload_id) if job.upload_id else None
     file = upload.file_name if upload is not None else "the upload"
-    run = (job.params or {}).get("run_id", "")
-    return TITLES.get(job.kind, "Working").format(file=file, run=run)
+    params = job.params or {}
+    run, project = params.get("run_id", ""), "the project"
+    if params.get("project_id"):
+        found = session.get(models.Project, int(params["project_id"]))
+        if found is not None and found.organisation_id == job.organisation_id:
+            project = found.project_ref
+    return TITLES.get(job.kind, "Working").format(file=file, run=run, project=project)
 
 
 @bp.get("/<int:job_id>/result")
@@ -606,6 +737,7 @@ def init_app(app: Flask, consumer: bool = True) -> None:
     app.config.setdefault("JOB_LEASE", 60)
     app.config.setdefault("JOB_MAX_ATTEMPTS", 3)
     app.config.setdefault("JOB_STALE_AFTER", 15 * 60)
+    app.config.setdefault("JOB_RESEND_INTERVAL", 2)
     froi = app.extensions.setdefault("froi", {})
     froi["huey"] = queue.make_huey(app)
     froi["job_pending"] = set()

@@ -1,12 +1,14 @@
-"""The results workbook of a batch run, written once and kept as a cache file.
+"""The results workbook of a run, written once and kept as a cache file.
 
 Writing the standard results workbook of 1,000 projects takes about ten seconds, so
 once an upload is computed (and its results page can be shown) the workbook is written
 on the job queue (:func:`.jobs.after`) into ``<instance>/results/``, and the download
-serves that file.  It is a
+serves that file.  A portfolio export (a job of its own, :mod:`froi.web.portfolio.routes`)
+keeps its workbook there the same way (:func:`export_bytes`).  It is a
 cache, not a record: the run holds everything, and a file that is missing (another
-machine, a cleared folder) is written again from the run's stored input, on its stored
-table version and with its computation time, so it comes out the same.
+machine, a cleared folder, the retention period passed) is written again from the run's
+stored input, on its stored table version and with its computation time, so it comes
+out the same.
 """
 
 from __future__ import annotations
@@ -31,16 +33,29 @@ from . import jobs
 log = logging.getLogger(__name__)
 
 
-def cache_path(run: models.Run, upload: models.Upload) -> Path:
+def _path(run: models.Run, prefix: str, source: str) -> Path:
     """The file of a run's workbook: named by everything it shows, so that no other run
     (of another database, say, or a run with the same id) can be served from it."""
     database = current_app.extensions["froi"]["db"].engine.url.render_as_string()
-    key = "|".join(
-        (database, str(run.id), run.input_sha256, run.computed_at.isoformat(), upload.sha256)
-    )
+    key = "|".join((database, str(run.id), run.input_sha256, run.computed_at.isoformat(), source))
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
     folder = current_app.config.get("RESULTS_DIR") or Path(current_app.instance_path) / "results"
-    return Path(folder) / f"run-{run.id}-{digest}.xlsx"
+    return Path(folder) / f"{prefix}-{run.id}-{digest}.xlsx"
+
+
+def cache_path(run: models.Run, upload: models.Upload) -> Path:
+    """The file of a batch run's workbook (it names the uploaded file)."""
+    return _path(run, "run", upload.sha256)
+
+
+def export_path(run: models.Run) -> Path:
+    """The file of a portfolio export's workbook."""
+    return _path(run, "portfolio-run", "portfolio")
+
+
+def export_name(run: models.Run) -> str:
+    """What a portfolio export's workbook names as its input."""
+    return f"portfolio (run {run.id})"
 
 
 def write_workbook(
@@ -88,6 +103,16 @@ def store(run_id: int, upload_id: int) -> None:
         path = cache_path(run, upload)
         if not path.is_file():
             _keep(path, _write(run, upload))
+
+
+def export_bytes(run: models.Run, results: Results | None = None) -> bytes:
+    """A portfolio export's results workbook: the kept file, or written (and kept)."""
+    path = export_path(run)
+    if path.is_file():
+        return path.read_bytes()
+    body = write_workbook(run, results, input_sha256=run.input_sha256, input_name=export_name(run))
+    _keep(path, body)
+    return body
 
 
 def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:

@@ -23,7 +23,7 @@ import numpy as np
 from .cells import Book, Table, neutralise
 from .context import Context
 
-CHART_LIMIT = 10
+CHART_LIMIT = 50  # as many as the Project summary pages (committee.LIMIT)
 SHEET = "Payback charts"
 BLOCK_HEADERS = (
     "Year (t)",

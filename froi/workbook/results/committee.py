@@ -1,7 +1,9 @@
 """The Project summary sheet: a page or two per project for a committee, figures as rows.
 
-One block per project (the first :data:`LIMIT` projects of a run; Summary has a row for
-every project), each starting on a new printed page:
+One block per project (the first :data:`LIMIT` projects of a run; Summary and Portfolio
+have a row for every project, and a larger portfolio gets a lookup of any project's
+headline figures by its number at the top), each starting on a new printed page, its
+charts on a page of their own:
 
 - the headline figures the project's mode reports, as rows (label, figure, what it
   means): FROI, economic and public value ROI, present values, NPV, net fiscal benefit,
@@ -32,12 +34,16 @@ from .context import Context
 from .detail import Detail, Live
 from .live import financial_year
 from .provenance import TORNADO
+from .summary import VALUE_KEYS
 
 SHEET = "Project summary"
-#: Projects given a block (a portfolio's other projects are on Summary and Portfolio).
-LIMIT = 20
-#: Blocks with charts (charts are the heaviest part of a file to open).
-CHART_LIMIT = 10
+#: Projects given a page (a larger portfolio's other projects are on Summary and
+#: Portfolio, and the lookup at the top of the sheet shows any project's figures): a
+#: committee pack of 50 projects is already more than a meeting reads, and every page
+#: adds charts, the heaviest part of a file to open and to write.
+LIMIT = 50
+#: Blocks with charts: every block.
+CHART_LIMIT = LIMIT
 #: Summary columns that are not figures of the block (keys and texts).
 NOT_FIGURES = ("no", "project_id", "name", "organisation", "mode")
 MEANING = {
@@ -65,6 +71,16 @@ def write_legend(book: Book, ws: Any) -> None:
     book.text(ws, 2, 0, "Inputs are on Settings to Teams; Checks lists the cross-checks")
 
 
+def print_scale(width: float, *, landscape: bool) -> int:
+    """The print scale (%) that fits columns ``width`` characters wide on A4 (portrait or
+    landscape) inside the default margins.  A character of Calibri 11 is 7 pixels at 96
+    per inch, but where Calibri and its metric twin Carlito are missing LibreOffice
+    prints in a wider font (about 10 pixels a character): the scale fits that, so the
+    page is never cut, at the price of a margin on the right in Excel."""
+    printable = ((11.69 if landscape else 8.27) - 1.4) * 96
+    return max(10, min(100, int(100 * printable / (width * 10))))
+
+
 def summary_projects(ctx: Context) -> list[int]:
     return list(range(min(ctx.projects, LIMIT)))
 
@@ -81,29 +97,104 @@ def write_committee(
     ws = book.sheets[SHEET]
     T = ctx.run.settings.appraisal_years
     ws.set_column(0, 0, 42)
-    ws.set_column(1, T + 1, 12.5)
+    ws.set_column(1, max(T + 1, 5), 12.5)
     if T > 6:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0)
+    # a print scale that fits the width, not "fit to page": Excel, LibreOffice and
+    # XlsxWriter drop manual page breaks under fit to page, and each project (and its
+    # charts) must start a page
+    ws.set_print_scale(print_scale(42 + 12.5 * max(T + 1, 5), landscape=T > 6))
     breaks: list[int] = []
     write_legend(book, ws)
     row = LEGEND_ROWS
+    if ctx.projects > LIMIT:
+        row = _lookup(book, ws, ctx, summary, row)
+        breaks.append(row)
     for p in summary_projects(ctx):
         if p:  # each project after the first starts a printed page
             breaks.append(row)
-        row = _block(book, ws, ctx, summary, detail, live, uncertainty, p, row) + 2
+        row = _block(book, ws, ctx, summary, detail, live, uncertainty, p, row, breaks) + 2
     if ctx.projects > LIMIT:
         book.text(
             ws,
             row,
             0,
-            f"The first {LIMIT} of {ctx.projects:,} projects are summarised here; Summary and "
-            "Portfolio have every project.",
+            f"The first {LIMIT} of {ctx.projects:,} projects have a page here; Summary and "
+            "Portfolio have every project, and the lookup at the top shows any of them.",
         )
     if breaks:
-        ws.set_h_pagebreaks(breaks)
+        ws.set_h_pagebreaks(sorted(set(breaks)))
+    # the columns the scale fits: a long explanation running past them is not printed
+    # on a page of its own
+    ws.print_area(0, 0, row, max(T + 1, 5))
+
+
+def _lookup(book: Book, ws: Any, ctx: Context, summary: Table, top: int) -> int:
+    """A lookup of any project's headline figures by its number (an input cell): a
+    portfolio larger than :data:`LIMIT` has a page for its first projects only."""
+    s = ctx.results.summary
+    book.text(ws, top, 0, "Any project: type its number (Summary, column A)", book.title)
+    book.text(
+        ws,
+        top + 1,
+        0,
+        f"This workbook has {ctx.projects:,} projects; the first {LIMIT} have a page of "
+        "their own below.",
+    )
+    row = top + 2
+    ws.write_string(row, 0, "Project #", book.bold)
+    ws.write_number(row, 1, 1, book.selector)
+    ws.data_validation(
+        row,
+        1,
+        row,
+        1,
+        {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": 1,
+            "maximum": ctx.projects,
+            "input_title": "Project to show",
+            "input_message": "Type a project's number (Summary, column A).",
+        },
+    )
+    selector = f"$B${row + 1}"
+    match = f"MATCH({selector},{summary.named('no')},0)"
+    for key in ("project_id", "name", "mode"):
+        row += 1
+        label = next(c.header for c in summary.columns if c.key == key)
+        book.text(ws, row, 0, label)
+        value = s.at[0, key]
+        book.formula(
+            ws,
+            row,
+            1,
+            f'IFERROR(INDEX({summary.named(key)},{match}),"no project with this number")',
+            None,
+            neutralise(str(value)) if isinstance(value, str) else value,
+        )
+    row += 1
+    ws.write_row(row, 0, ["Figure", "Value", "What it means"], book.header)
+    for column in summary.columns:
+        if column.key in NOT_FIGURES:
+            continue
+        row += 1
+        book.text(ws, row, 0, column.header)
+        figure = f"INDEX({summary.named(column.key)},{match})"
+        book.formula(
+            ws,
+            row,
+            1,
+            f'IFERROR(IF({figure}="","",{figure}),"")',
+            book.fmt(column.style),
+            s.at[0, column.key],
+        )
+        if column.key in MEANING:
+            book.text(ws, row, 2, MEANING[column.key])
+    book.text(ws, row + 1, 0, "Blank: the project's mode does not report the figure.")
+    return row + 3
 
 
 def _block(
@@ -116,8 +207,10 @@ def _block(
     uncertainty: Table | None,
     p: int,
     top: int,
+    breaks: list[int],
 ) -> int:
-    """One project's block from row ``top``; returns the row after it."""
+    """One project's block from row ``top``; returns the row after it.  Its charts start
+    a printed page of their own (added to ``breaks``), so neither part splits a chart."""
     s = ctx.results.summary
     mode = str(ctx.modes[p])
     T = ctx.run.settings.appraisal_years
@@ -145,7 +238,10 @@ def _block(
         value: Any = s.at[p, column.key]
         book.text(ws, row, 0, column.header)
         figure = f"INDEX({summary.named(column.key)},{match})"
-        book.formula(ws, row, 1, f'IF({figure}="","",{figure})', book.fmt(column.style), value)
+        if column.key in VALUE_KEYS:  # the bootstrap: a value, as on Summary
+            book.value(ws, row, 1, value, book.fmt(column.style))
+        else:
+            book.formula(ws, row, 1, f'IF({figure}="","",{figure})', book.fmt(column.style), value)
         if column.key in MEANING:
             book.text(ws, row, 2, MEANING[column.key])
         row += 1
@@ -204,6 +300,14 @@ def _block(
             "not follow a changed input until the workbook is uploaded again.",
         )
         row += 1
+    if mode == "case_level":
+        for line in (
+            "The observed FROI interval is a bootstrap (resamples of the cases): a value that",
+            "does not follow a changed input until the workbook is uploaded again. Every",
+            "other figure follows the Cases, CaseOutcomes, Teams and Projects sheets.",
+        ):
+            book.text(ws, row, 0, line)
+            row += 1
     row += 1
     agencies_top = None
     if detail.project_agencies is not None and mode in ("appraisal", "comparison"):
@@ -216,7 +320,10 @@ def _block(
     if live is not None and detail.outcomes is not None and mode == "appraisal":
         row = _switching(book, ws, ctx, detail.outcomes, live, p, row) + 1
     if p < CHART_LIMIT:
+        start = row
         row = _charts(book, ctx, p, row, agencies_top, flows_top, uncertainty)
+        if row > start:
+            breaks.append(start)
     return row
 
 
@@ -563,9 +670,11 @@ def write_portfolio(book: Book, ctx: Context, summary: Table, live: Live) -> Non
     ws = book.sheets[PORTFOLIO_SHEET]
     s = ctx.results.summary
     base = ctx.run.settings.base_year
-    ws.write_row(0, 0, [h for _, h, _ in PORTFOLIO], book.header)
+    # the columns Summary has (a run without appraisals has no NPV or payback)
+    columns = [c for c in PORTFOLIO if c[0] in summary.index]
+    ws.write_row(0, 0, [h for _, h, _ in columns], book.header)
     ws.set_row(0, 32)
-    for col, (key, _, style) in enumerate(PORTFOLIO):
+    for col, (key, _, style) in enumerate(columns):
         ws.set_column(col, col, 30 if key == "name" else 14 if style != "text" else 12)
     match_of = summary.named("no")
     n = ctx.projects
@@ -573,7 +682,7 @@ def write_portfolio(book: Book, ctx: Context, summary: Table, live: Live) -> Non
         r = p + 1
         ws.write_number(r, 0, p + 1, book.fmt("integer"))
         match = f"MATCH($A{r + 1},{match_of},0)"
-        for col, (key, _, style) in enumerate(PORTFOLIO[1:], start=1):
+        for col, (key, _, style) in enumerate(columns[1:], start=1):
             figure = f"INDEX({summary.named(key)},{match})"
             value: Any = s.at[p, key]
             if key == "payback_year":
@@ -592,30 +701,34 @@ def write_portfolio(book: Book, ctx: Context, summary: Table, live: Live) -> Non
                 book.formula(ws, r, col, f'IF({figure}="","",{figure})', book.fmt(style), value)
     total = n + 1
     ws.write_string(total, 1, "Total", book.bold)
-    keys = [k for k, _, _ in PORTFOLIO]
+    keys = [k for k, _, _ in columns]
     sums: dict[str, float] = {}
     for key in TOTALLED:
+        if key not in keys:
+            continue
         col = keys.index(key)
         letter = _cell(0, col).rstrip("1")
         sums[key] = float(np.nansum(s[key].to_numpy(dtype=np.float64)))
         book.formula(
             ws, total, col, f"SUM({letter}2:{letter}{n + 1})", book.fmt("money"), sums[key]
         )
-    costs, fiscal = (_cell(total, keys.index(k)) for k in ("pv_costs", "pv_fiscal"))
-    book.formula(
-        ws,
-        total,
-        keys.index("froi"),
-        f'IF({costs}>0,{fiscal}/{costs},"")',
-        book.fmt("ratio"),
-        sums["pv_fiscal"] / sums["pv_costs"] if sums["pv_costs"] > 0 else "",
-    )
-    ws.write_string(
-        total + 2,
-        0,
-        "The total FROI is the portfolio's fiscal benefits over its costs (present values); "
-        "comparison and case-level projects report their own ratios on Summary.",
-    )
+    if "pv_costs" in sums and "pv_fiscal" in sums:
+        costs, fiscal = (_cell(total, keys.index(k)) for k in ("pv_costs", "pv_fiscal"))
+        book.formula(
+            ws,
+            total,
+            keys.index("froi"),
+            f'IF({costs}>0,{fiscal}/{costs},"")',
+            book.fmt("ratio"),
+            sums["pv_fiscal"] / sums["pv_costs"] if sums["pv_costs"] > 0 else "",
+        )
+    if "pv_costs" in sums and "pv_fiscal" in sums:
+        ws.write_string(
+            total + 2,
+            0,
+            "The total FROI is the portfolio's fiscal benefits over its costs (present "
+            "values); comparison and case-level projects report their own ratios on Summary.",
+        )
     ws.freeze_panes(1, 2)
     ws.repeat_rows(0)
-    ws.autofilter(0, 0, n, len(PORTFOLIO) - 1)
+    ws.autofilter(0, 0, n, len(columns) - 1)

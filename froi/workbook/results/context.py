@@ -111,7 +111,9 @@ def context(results: Results) -> Context:
     agency_no = {a: k for k, a in enumerate(sorted({str(a) for a in names}), start=1)}
 
     cases = of_modes(results.cases.assign(sheet_row=sheet_rows(run.lists["cases"])), "case_level")
-    teams = of_modes(run.lists["teams"], "case_level")
+    teams = of_modes(
+        run.lists["teams"].assign(sheet_row=sheet_rows(run.lists["teams"])), "case_level"
+    )
     teams = teams.assign(team_no=np.arange(1, len(teams) + 1, dtype=float))
     match = pd.MultiIndex.from_frame(teams[["_p", "team"]]).get_indexer(
         pd.MultiIndex.from_frame(cases[["_p", "team"]])

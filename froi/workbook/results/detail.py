@@ -9,9 +9,8 @@ are numbered for the same reason (``Agency #``, ``Team #``).  Because every form
 selects rows by key rather than by position, sorting or filtering a table never changes
 a figure.
 
-Detail figures are the engine's numbers, written as values; the aggregations over them
-(cumulative sums, paid-back flags, totals by type, agency and team, a usage row's cost,
-a case's FROI) are formulas with the engine's figures cached.
+Every figure is a formula over the workbook's input and reference sheets (:mod:`.live`;
+the observed designs in :mod:`.observed`), cached with the engine's figure.
 """
 
 from __future__ import annotations
@@ -30,10 +29,13 @@ from .cells import Book, Column, Table, is_blank
 from .context import KEY, Context, agency_numbers, keys
 from .live import Model, financial_year, schedule_rows
 from .observed import (
+    CASE_OUTCOMES,
     CASES,
     COMPARISON_AGENCIES,
     TEAMS,
     USAGE,
+    case_outcome_rows,
+    write_case_outcomes,
     write_cases,
     write_comparison_agencies,
     write_teams,
@@ -160,6 +162,7 @@ class Detail:
     usage: Table | None = None
     comparison_agencies: Table | None = None
     cases: Table | None = None
+    case_outcomes: Table | None = None
     teams: Table | None = None
 
     def tables(self) -> list[Table]:
@@ -206,6 +209,20 @@ def plan_detail(book: Book, ctx: Context) -> Detail:
         cases=Table(book, "Case results", CASES, len(ctx.cases), freeze_cols=2)
         if "case_level" in has
         else None,
+        case_outcomes=Table(
+            book,
+            "Case outcome values",
+            CASE_OUTCOMES,
+            int(
+                (
+                    ctx.modes[ctx.run.lists["case_outcomes"]["_p"].to_numpy(np.int64)]
+                    == "case_level"
+                ).sum()
+            ),
+            freeze_cols=2,
+        )
+        if "case_level" in has
+        else None,
         teams=Table(book, "Case teams", TEAMS, len(ctx.teams)) if len(ctx.teams) else None,
     )
 
@@ -217,6 +234,7 @@ class Live:
     the formulas' cached values are (so the file opens showing the engine's numbers)."""
 
     model: Model
+    reference: ReferenceData
     summary: Table
     used: Table  # Unit costs used
     used_rows: dict[str, int]  # code -> its row of Unit costs used (1-based)
@@ -253,6 +271,7 @@ def live_figures(
     cp = run.lists["costs"]["_p"].to_numpy(dtype=np.int64)
     return Live(
         model=model,
+        reference=reference,
         summary=summary,
         used=used,
         used_rows={code: k for k, code in enumerate(used_codes, start=1)},
@@ -706,12 +725,15 @@ def write_detail(detail: Detail, ctx: Context, live: Live) -> None:
     if detail.project_agencies is not None:
         _write_project_agencies(detail.project_agencies, ctx, detail)
     if detail.usage is not None:
-        write_usage(detail.usage, ctx, live.used)
+        write_usage(detail.usage, ctx, live.used, live.model)
         if detail.comparison_agencies is not None:
-            write_comparison_agencies(detail.comparison_agencies, ctx, detail.usage)
+            write_comparison_agencies(detail.comparison_agencies, ctx, detail.usage, live.model)
+    if detail.case_outcomes is not None:
+        frame = case_outcome_rows(ctx, live.used_rows, live.reference)
+        write_case_outcomes(detail.case_outcomes, frame, ctx, live.used, live.model)
     if detail.cases is not None:
-        write_cases(detail.cases, ctx)
+        write_cases(detail.cases, ctx, detail.case_outcomes, live.model, live.reference)
         if detail.teams is not None:
-            write_teams(detail.teams, ctx, detail.cases)
+            write_teams(detail.teams, ctx, detail.cases, live.model)
     for table in detail.tables():
         table.finish()

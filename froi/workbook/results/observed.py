@@ -1,10 +1,26 @@
 """Detail tables of the observed designs: comparison (METHOD 3) and case level (METHOD 4).
 
-Service use costs each usage row of both groups (``quantity x value at base-year
-prices``, a formula); Comparison by agency divides each agency's usage by each group's
-cases; Case results gives each case's FROI; Case teams counts and sums each team's cases
-for the whole-service projection.  Keys and formulas as in
-:mod:`froi.workbook.results.detail`.
+Both are live, like the appraisal's Outcome values and Cost rows: every figure is a
+formula over the workbook's own input sheets (ComparisonUsage, Cases, CaseOutcomes,
+Teams, Projects) and its reference sheets (Unit costs used, Deflators).
+
+- Service use costs each usage row of both groups: its unit cost code and units are the
+  ComparisonUsage cells, its value at base-year prices is looked up on Unit costs used,
+  and the cost is ``quantity x value`` (METHOD 3).
+- Comparison by agency divides each agency's usage by each group's cases (the Projects
+  cells intervention_cases and comparison_cases).
+- Case outcome values values each row of CaseOutcomes (``quantity x value at base-year
+  prices``, METHOD 4); Case results gives each case its cost (the Cases cell rebased
+  from the project's case_cost_price_year), its benefit (the sum of its outcomes' values)
+  and its FROI; Case teams counts and sums each team's cases for the whole-service
+  projection, with the team's throughput from the Teams sheet.
+
+What is not live is the structure: which rows exist, which group a usage row is in, which
+case an outcome belongs to (a case outcome's row of Cases) and each row's agency are
+values, so adding a row or moving it to another case needs the workbook uploaded again.
+The observed FROI interval is a bootstrap (2,000 resamples of the cases): a value that
+does not follow a changed input (Summary and Case results say so).  Keys and formulas as
+in :mod:`froi.workbook.results.detail`.
 """
 
 from __future__ import annotations
@@ -12,8 +28,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .cells import Column, Table
-from .context import COMPARISON, INTERVENTION, KEY, Context, agency_numbers, keys
+from calculator.reference import ReferenceData
+
+from .cells import Column, Table, is_blank
+from .context import COMPARISON, INTERVENTION, KEY, Context, agency_numbers, keys, sheet_rows
+from .live import Model
 
 USAGE = (
     *KEY,
@@ -43,9 +62,23 @@ CASES = (
     Column("case_id", "Case ID", "text"),
     Column("team", "Team", "text"),
     Column("team_no", "Team #", "integer"),
+    Column("cost_given", "Cost at its price year (£)", "money"),
+    Column("price_year", "Price year of the cost", "text", 11),
+    Column("factor", "Rebasing factor", "factor"),
     Column("cost", "Cost at base-year prices (£)", "money"),
     Column("benefit", "Benefit (£)", "money"),
     Column("case_froi", "Case FROI (£ per £1)", "ratio"),
+)
+CASE_OUTCOMES = (
+    *KEY,
+    Column("row", "Row on the CaseOutcomes sheet", "integer", 14),
+    Column("case_id", "Case ID", "text"),
+    Column("case_row", "Row of its case on Cases", "integer", 11),
+    Column("unit_cost_code", "Unit cost code", "text"),
+    Column("unit_cost_no", "Row of Unit costs used", "integer"),
+    Column("quantity", "Quantity (units avoided)", "number"),
+    Column("v_base", "Unit value at base-year prices (£)", "unit_money"),
+    Column("benefit", "Benefit (£)", "money"),
 )
 TEAMS = (
     Column("team_no", "Team #", "integer"),
@@ -59,35 +92,54 @@ TEAMS = (
 )
 
 
-def write_usage(t: Table, ctx: Context, used: Table) -> None:
-    """Each usage row costed; its unit value is looked up on Unit costs used, so a unit
-    cost changed on UnitCosts changes the costs avoided (the units used are values)."""
+def write_usage(t: Table, ctx: Context, used: Table, model: Model) -> None:
+    """Each usage row costed from its ComparisonUsage cells: change the units used or the
+    unit cost code there, or a unit cost on UnitCosts, and the costs avoided follow."""
     u = ctx.usage
     keys(t, ctx, u)
-    for key in ("group", "unit_cost_code", "agency"):
+    for key in ("group", "agency"):
         t.texts(key, u[key])
     t.numbers("agency_no", agency_numbers(ctx, u))
-    for key in ("sheet_row", "quantity"):
-        t.numbers("row" if key == "sheet_row" else key, u[key])
+    sheet_row = u["sheet_row"].to_numpy(dtype=np.int64)
+    t.numbers("row", sheet_row)
+    rows = range(len(u))
+    inputs = model.inputs
+    t.formulas(
+        "unit_cost_code",
+        [inputs.cell("ComparisonUsage", "unit_cost_code", int(r)) for r in sheet_row],
+        u["unit_cost_code"],
+    )
+    t.formulas(
+        "quantity",
+        [f"N({inputs.cell('ComparisonUsage', 'quantity', int(r))})" for r in sheet_row],
+        u["quantity"],
+    )
     codes, values = used.named("code"), used.named("v_base")
     t.formulas(
         "v_base",
-        [f"INDEX({values},MATCH({t.at('unit_cost_code', i)},{codes},0))" for i in range(len(u))],
+        [f"INDEX({values},MATCH({t.at('unit_cost_code', i)},{codes},0))" for i in rows],
         u["v_base"],
     )
-    t.formulas(
-        "cost", [f"{t.at('quantity', i)}*{t.at('v_base', i)}" for i in range(len(u))], u["cost"]
-    )
+    t.formulas("cost", [f"{t.at('quantity', i)}*{t.at('v_base', i)}" for i in rows], u["cost"])
 
 
-def write_comparison_agencies(t: Table, ctx: Context, usage: Table) -> None:
+def cases_cell(model: Model, field: str, p: int) -> str:
+    """A number of project ``p`` on the Projects sheet (blank reads as 0 in ``N``)."""
+    return model.inputs.project(field, p)
+
+
+def write_comparison_agencies(t: Table, ctx: Context, usage: Table, model: Model) -> None:
     a = ctx.comparison_agencies
     p = keys(t, ctx, a)
     projects = ctx.run.projects
     t.texts("agency", a["agency"])
     t.numbers("agency_no", agency_numbers(ctx, a))
     for key in ("intervention_cases", "comparison_cases"):
-        t.numbers(key, projects[key].to_numpy(dtype=np.float64)[p])
+        t.formulas(
+            key,
+            [cases_cell(model, key, int(k)) for k in p],
+            projects[key].to_numpy(dtype=np.float64)[p],
+        )
     rows = range(len(a))
     cost, no, ag, grp = (
         usage.range("cost"),
@@ -125,19 +177,131 @@ def write_comparison_agencies(t: Table, ctx: Context, usage: Table) -> None:
     )
 
 
-def write_cases(t: Table, ctx: Context) -> None:
+def case_outcome_rows(
+    ctx: Context, used_rows: dict[str, int], reference: ReferenceData
+) -> pd.DataFrame:
+    """The case-level projects' CaseOutcomes rows: their row there, their case's row on
+    Cases, their unit cost's row of Unit costs used, value at base-year prices and value
+    (the engine's figures, METHOD 4: quantity x value at base-year prices)."""
+    run = ctx.run
+    outcomes, cases = run.lists["case_outcomes"], run.lists["cases"]
+    owner = pd.MultiIndex.from_frame(cases[["_p", "case_id"]]).get_indexer(
+        pd.MultiIndex.from_frame(outcomes[["_p", "case_id"]])
+    )
+    case_rows = sheet_rows(cases).astype(np.float64)
+    frame = outcomes.assign(
+        sheet_row=sheet_rows(outcomes),
+        case_row=np.where(owner >= 0, case_rows[np.maximum(owner, 0)], np.nan)
+        if len(case_rows)
+        else np.nan,
+    )
+    frame = frame[ctx.modes[frame["_p"].to_numpy(dtype=np.int64)] == "case_level"]
+    codes = [str(c) for c in frame["unit_cost_code"]]
+    table, base = run.unit_costs.rows, run.settings.base_year
+    value = table["value"].to_dict()
+    v_base = {
+        code: float(value[code])
+        * reference.deflators.factor(str(table.at[code, "price_year"]), base)
+        for code in set(codes)
+    }
+    values = np.array([v_base[c] for c in codes], dtype=np.float64)
+    out: pd.DataFrame = frame.reset_index(drop=True).assign(
+        unit_cost_no=[used_rows.get(c, np.nan) for c in codes],
+        v_base=values,
+        benefit=frame["quantity"].to_numpy(dtype=np.float64) * values,
+    )
+    return out
+
+
+def write_case_outcomes(
+    t: Table, frame: pd.DataFrame, ctx: Context, used: Table, model: Model
+) -> None:
+    """Each case outcome valued from its CaseOutcomes cells (see the module docstring)."""
+    keys(t, ctx, frame)
+    sheet_row = frame["sheet_row"].to_numpy(dtype=np.int64)
+    t.numbers("row", sheet_row)
+    t.texts("case_id", frame["case_id"])
+    t.numbers("case_row", frame["case_row"])
+    rows = range(len(frame))
+    inputs = model.inputs
+    t.formulas(
+        "unit_cost_code",
+        [inputs.cell("CaseOutcomes", "unit_cost_code", int(r)) for r in sheet_row],
+        frame["unit_cost_code"],
+    )
+    t.formulas(
+        "unit_cost_no",
+        [f"MATCH({t.at('unit_cost_code', i)},{used.named('code')},0)" for i in rows],
+        frame["unit_cost_no"],
+    )
+    t.formulas(
+        "quantity",
+        [f"N({inputs.cell('CaseOutcomes', 'quantity', int(r))})" for r in sheet_row],
+        frame["quantity"],
+    )
+    t.formulas(
+        "v_base",
+        [f"INDEX({used.named('v_base')},{t.at('unit_cost_no', i)})" for i in rows],
+        frame["v_base"],
+    )
+    t.formulas(
+        "benefit", [f"{t.at('quantity', i)}*{t.at('v_base', i)}" for i in rows], frame["benefit"]
+    )
+
+
+def write_cases(
+    t: Table, ctx: Context, outcomes: Table | None, model: Model, reference: ReferenceData
+) -> None:
+    """Each case: cost rebased from its Cases cell, benefit summed from Case outcome values."""
     c = ctx.cases
-    keys(t, ctx, c)
+    p = keys(t, ctx, c)
     t.texts("case_id", c["case_id"])
     t.texts("team", c["team"])
-    for key in ("sheet_row", "team_no", "cost", "benefit"):
-        t.numbers("row" if key == "sheet_row" else key, c[key])
+    sheet_row = c["sheet_row"].to_numpy(dtype=np.int64)
+    t.numbers("row", sheet_row)
+    t.numbers("team_no", c["team_no"])
+    rows = range(len(c))
+    inputs = model.inputs
+    listed = ctx.run.lists["cases"]  # the cost as given, by its row on Cases
+    cost_rows = dict(
+        zip(
+            sheet_rows(listed).tolist(),
+            listed["cost"].to_numpy(dtype=np.float64).tolist(),
+            strict=True,
+        )
+    )
+    t.formulas(
+        "cost_given",
+        [f"N({inputs.cell('Cases', 'cost', int(r))})" for r in sheet_row],
+        [cost_rows[int(r)] for r in sheet_row],
+    )
+    base = ctx.run.settings.base_year
+    years = ctx.run.projects["case_cost_price_year"].to_numpy(dtype=object)
+    price_years = [base if is_blank(years[k]) else str(years[k]) for k in p]
+    t.formulas(
+        "price_year",
+        [
+            f"IF(ISBLANK({inputs.project('case_cost_price_year', int(k))}),{model.base_year},"
+            f"{inputs.project('case_cost_price_year', int(k))})"
+            for k in p
+        ],
+        price_years,
+    )
+    factor = reference.deflators.factors(np.array(price_years, dtype=object), base)
+    t.formulas("factor", [model.rebasing(t.at("price_year", i)) for i in rows], factor)
+    t.formulas("cost", [f"{t.at('cost_given', i)}*{t.at('factor', i)}" for i in rows], c["cost"])
+    if outcomes is None:
+        t.numbers("benefit", c["benefit"])
+    else:
+        benefit, no, case = (outcomes.range(k) for k in ("benefit", "no", "case_row"))
+        t.formulas(
+            "benefit",
+            [f"SUMIFS({benefit},{no},{t.at('no', i)},{case},{t.at('row', i)})" for i in rows],
+            c["benefit"],
+        )
     t.formulas(
         "case_froi",
-        [
-            f'IF({t.at("cost", i)}>0,{t.at("benefit", i)}/{t.at("cost", i)},"")'
-            for i in range(len(c))
-        ],
+        [f'IF({t.at("cost", i)}>0,{t.at("benefit", i)}/{t.at("cost", i)},"")' for i in rows],
         c["case_froi"],
     )
 
@@ -163,12 +327,19 @@ def team_figures(ctx: Context) -> pd.DataFrame:
     )
 
 
-def write_teams(t: Table, ctx: Context, cases: Table) -> None:
+def write_teams(t: Table, ctx: Context, cases: Table, model: Model) -> None:
     f = team_figures(ctx)
     keys(t, ctx, f)
     t.numbers("team_no", f["team_no"])
     t.texts("team", f["team"])
-    t.numbers("annual_throughput", f["annual_throughput"])
+    t.formulas(
+        "annual_throughput",
+        [
+            model.inputs.cell("Teams", "annual_throughput", int(r))
+            for r in f["sheet_row"].to_numpy(dtype=np.int64)
+        ],
+        f["annual_throughput"],
+    )
     rows = range(len(f))
     team = cases.range("team_no")
     t.formulas("cases", [f"COUNTIFS({team},{t.at('team_no', i)})" for i in rows], f["cases"])

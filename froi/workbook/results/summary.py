@@ -4,9 +4,10 @@ Every headline figure on Summary is a live formula over the detail tables, writt
 the engine's figure as its cached value, so a person can click a cell and follow it:
 ``PV costs = SUMIFS(Years discounted costs, Years Project #, this project's #)``, FROI
 ``= IF(PV costs > 0, PV fiscal / PV costs, "")`` and so on down METHOD.  Inputs (case
-counts, participants, the service's running cost and throughput) and the bootstrap
-interval (a resampling, not a formula) are values.  A figure a mode does not report
-(engine.NOT_REPORTED) is left empty.
+counts, participants, the service's running cost, throughput and margin of error) are
+read from the project's row of the Projects sheet, so changing them there moves the
+figures; only the bootstrap interval (a resampling, not a formula) is a value, and its
+header says so.  A figure a mode does not report (engine.NOT_REPORTED) is left empty.
 
 Ratios follow METHOD 2.3: blank ("") when the denominator is not positive.  ``N(x)``
 guards each comparison with a number, because in Excel the empty text "" compares as
@@ -31,12 +32,13 @@ from calculator.errors import Problem
 from .cells import Book, Column, Table
 from .context import COMPARISON, INTERVENTION, Context
 from .detail import Detail
+from .live import Model
 
 SUMMARY = (
     Column("no", "Project #", "integer"),
     Column("project_id", "Project ID", "text"),
-    Column("name", "Name", "text", 28),
-    Column("organisation", "Organisation", "text", 20),
+    Column("name", "Name", "text"),
+    Column("organisation", "Organisation", "text"),
     Column("mode", "Mode", "text", 12),
     Column("participants", "Participants", "count"),
     Column("pv_costs", "PV costs (£)", "money"),
@@ -71,8 +73,18 @@ SUMMARY = (
     Column("total_case_benefits", "Benefits of the cases (£)", "money"),
     Column("total_case_costs", "Costs of the cases (£)", "money"),
     Column("observed_froi", "Observed FROI (£ per £1)", "ratio"),
-    Column("observed_froi_interval_low", "Observed FROI, 2.5th percentile (£ per £1)", "ratio"),
-    Column("observed_froi_interval_high", "Observed FROI, 97.5th percentile (£ per £1)", "ratio"),
+    Column(
+        "observed_froi_interval_low",
+        "Observed FROI, 2.5th percentile (£ per £1; bootstrap value)",
+        "ratio",
+        12,
+    ),
+    Column(
+        "observed_froi_interval_high",
+        "Observed FROI, 97.5th percentile (£ per £1; bootstrap value)",
+        "ratio",
+        12,
+    ),
     Column("mean_benefit_per_case", "Mean benefit per case (£)", "money"),
     Column("mean_cost_per_case", "Mean cost per case (£)", "money"),
     Column("annual_running_cost", "Annual running cost (£)", "money"),
@@ -81,16 +93,10 @@ SUMMARY = (
     Column("projected_annual_froi", "Projected annual FROI (£ per £1)", "ratio"),
     Column("sample_confidence_level", "Sample confidence level (%)", "percent"),
 )
-#: Summary figures that are inputs or a resampling, written as values, not formulas.
-VALUE_KEYS = (
-    "participants",
-    "intervention_cases",
-    "comparison_cases",
-    "observed_froi_interval_low",
-    "observed_froi_interval_high",
-    "annual_running_cost",
-    "annual_throughput",
-)
+#: Summary figures that are a resampling (the bootstrap), written as values, not formulas.
+VALUE_KEYS = ("observed_froi_interval_low", "observed_froi_interval_high")
+#: Summary figures that are inputs, read from the project's Projects cells by formulas.
+INPUT_KEYS = ("participants", "intervention_cases", "comparison_cases", "annual_throughput")
 TEXT_KEYS = ("project_id", "name", "organisation", "mode")
 assert [c.key for c in SUMMARY[1:]] == list(SUMMARY_COLUMNS), "Summary must follow the engine"
 
@@ -190,7 +196,7 @@ def _comparison(at: Callable[[str], str], d: Detail) -> dict[str, str]:
     }
 
 
-def _case_level(at: Callable[[str], str], d: Detail, margin: float, teams: bool) -> dict[str, str]:
+def _case_level(at: Callable[[str], str], d: Detail, margin: str, teams: bool) -> dict[str, str]:
     assert d.cases is not None
     k, no = d.cases, at("no")
     n, benefits, costs = at("cases"), at("total_case_benefits"), at("total_case_costs")
@@ -207,7 +213,7 @@ def _case_level(at: Callable[[str], str], d: Detail, margin: float, teams: bool)
         projection = f"SUMIFS({d.teams.range('projected')},{d.teams.range('no')},{no})"
     else:
         projection = f'IF(AND(ISNUMBER({mean}),ISNUMBER({throughput})),{mean}*{throughput},"")'
-    z = f"{margin!r}*SQRT({n}*({population}-1)/(0.25*({population}-{n})))"
+    z = f"{margin}*SQRT({n}*({population}-1)/(0.25*({population}-{n})))"
     return {
         "cases": f"COUNTIFS({k.range('no')},{no})",
         "total_case_benefits": f"SUMIFS({k.range('benefit')},{k.range('no')},{no})",
@@ -240,9 +246,26 @@ def warnings_rows(warnings: Sequence[Problem]) -> int:
     return (1 + len(warnings) if len(warnings) <= WARNINGS_SHOWN else 2) + 1
 
 
+#: Summary's column widths (characters) by style, and the widest its texts may take.
+COMPACT_WIDTHS = {"money": 11.5, "ratio": 8.5, "integer": 8.0, "count": 9.0, "percent": 9.0}
+TEXT_CAP = {"name": 26.0, "organisation": 18.0, "project_id": 12.0, "mode": 10.0}
+
+
+def summary_columns(modes: Sequence[str]) -> tuple[Column, ...]:
+    """Summary's columns for a run of projects in ``modes``: the keys and every figure
+    that at least one of those modes reports (a run of appraisals has no comparison or
+    case-level columns), in METHOD's order."""
+    keys = set(TEXT_KEYS) | {"no"}
+    shown = [
+        c for c in SUMMARY if c.key in keys or any(c.key not in NOT_REPORTED[m] for m in modes)
+    ]
+    return tuple(shown)
+
+
 def plan_summary(book: Book, ctx: Context) -> Table:
     top = warnings_rows(ctx.results.warnings)
-    return Table(book, "Summary", SUMMARY, ctx.projects, top=top, freeze_cols=3)
+    columns = summary_columns(sorted(set(map(str, ctx.modes))))
+    return Table(book, "Summary", columns, ctx.projects, top=top, freeze_cols=3)
 
 
 def write_summary_warnings(t: Table, warnings: Sequence[Problem]) -> None:
@@ -261,15 +284,27 @@ def write_summary_warnings(t: Table, warnings: Sequence[Problem]) -> None:
         )
 
 
-def write_summary(t: Table, ctx: Context, d: Detail) -> None:
-    """A row per project: inputs as values, every reported figure as a formula."""
+def _inputs(model: Model, p: int, mode: str) -> dict[str, str]:
+    """The Summary figures that are the project's inputs, read from its Projects row (the
+    annual running cost rebased from the service's price year, as METHOD 4)."""
+    cell = model.inputs.project
+    row = {key: f'IF(ISNUMBER({cell(key, p)}),{cell(key, p)},"")' for key in INPUT_KEYS}
+    cost, year = cell("annual_running_cost", p), cell("service_price_year", p)
+    rebase = model.rebasing(f"IF(ISBLANK({year}),{model.base_year},{year})")
+    row["annual_running_cost"] = f'IF(ISNUMBER({cost}),{cost}*{rebase},"")'
+    blank = set(NOT_REPORTED[mode])
+    return {k: f for k, f in row.items() if k not in blank}
+
+
+def write_summary(t: Table, ctx: Context, d: Detail, model: Model) -> None:
+    """A row per project: every reported figure a formula (the bootstrap interval aside)."""
     summary = ctx.results.summary
     t.numbers("no", np.arange(1, ctx.projects + 1))
     for key in TEXT_KEYS:
         t.texts(key, summary[key])
     for key in VALUE_KEYS:
-        t.numbers(key, summary[key])
-    margins = ctx.run.projects["margin_of_error"].fillna(0.05).to_numpy(dtype=np.float64)
+        if key in t.index:
+            t.numbers(key, summary[key])
     formulas: dict[str, list[str | None]] = {}
     for p, mode in enumerate(ctx.modes):
 
@@ -281,7 +316,10 @@ def write_summary(t: Table, ctx: Context, d: Detail) -> None:
         elif mode == "comparison":
             row = _comparison(at, d)
         else:
-            row = _case_level(at, d, float(margins[p]), bool(ctx.has_teams[p]))
+            given = model.inputs.project("margin_of_error", p)
+            margin = f"IF(ISNUMBER({given}),{given},0.05)"
+            row = _case_level(at, d, margin, bool(ctx.has_teams[p]))
+        row = {**_inputs(model, p, str(mode)), **row}
         blank = set(NOT_REPORTED[mode])
         for key, formula in row.items():
             if key in blank:  # never write a figure the mode does not report
@@ -289,7 +327,20 @@ def write_summary(t: Table, ctx: Context, d: Detail) -> None:
             formulas.setdefault(key, [None] * ctx.projects)[p] = formula
     for key, column in formulas.items():
         t.formulas(key, column, summary[key])
+    # compact: figures as narrow as their formats allow, long names capped (the header
+    # wraps), so the sheet printed one A4 landscape page wide stays legible
+    for i, col in enumerate(t.columns):
+        if col.width is not None:
+            t.widths[i] = col.width
+        elif col.style in COMPACT_WIDTHS:
+            t.widths[i] = COMPACT_WIDTHS[col.style]
+        else:
+            t.widths[i] = min(t.widths[i], TEXT_CAP.get(col.key, 14.0))
     t.finish()
+    # printed: A4 landscape one page wide (Book.sheet), the header row on every page
+    # (under the warnings too)
+    t.ws.set_row(t.top, 78)
+    t.ws.repeat_rows(t.top)
 
 
 def plan_agencies(book: Book, ctx: Context) -> Table | None:

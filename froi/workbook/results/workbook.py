@@ -32,7 +32,7 @@ columns of Years cost rows x rows comparisons.  LibreOffice recalculates a 1,000
 asks it to) on every core.  Files open with correct values regardless, from the cache.
 
 **Charts**: a payback chart (cumulative discounted costs and fiscal benefits, payback
-year marked) for each of the first 10 appraisal projects, each re-pointable to any
+year marked) for each of the first 50 appraisal projects, each re-pointable to any
 project by typing its number (:mod:`froi.workbook.results.charts`), and a bar chart of
 fiscal benefits and costs by agency.
 
@@ -118,13 +118,15 @@ WORKBOOK_OPTIONS = {
 
 #: What each result sheet holds, for the About sheet.
 SHEET_NOTES = {
-    "Project summary": "A page or two per project for a committee (the first 20 projects): "
+    "Project summary": "A page or two per project for a committee (the first 50 projects; "
+    "a larger portfolio also gets a lookup of any project's figures by its number): "
     "FROI, economic and public value ROI, NPV, net budget impact, payback as a financial "
     "year, value-for-money band, costs and benefits by agency (cashable and not), cash "
-    "flows by financial year and agency, switching values, and charts. Yellow cells are "
-    "inputs; every other figure is a formula.",
+    "flows by financial year and agency, switching values, and charts on a page of their "
+    "own. Yellow cells are inputs; every other figure is a formula.",
     "Summary": "A row per project: METHOD's headline figures with their units, as formulas "
-    "over the detail sheets. Blank where the project's mode does not report a figure. The "
+    "over the detail sheets, in the columns of the modes the workbook's projects use. "
+    "Blank where the project's mode does not report a figure. The "
     "run's warnings, if any, come first, above the table.",
     "Agencies": "Who saves (PV fiscal benefits) and who pays (PV costs) across the portfolio, "
     "by agency, with a chart.",
@@ -139,10 +141,15 @@ SHEET_NOTES = {
     "discount factor and present value (offsets negative).",
     "Costs by type": "Each project's costs summed by cost type.",
     "Project agencies": "Each project's PV fiscal benefits and PV costs by agency.",
-    "Service use": "Comparison projects: each usage row of both groups, costed.",
+    "Service use": "Comparison projects: each usage row of both groups (ComparisonUsage), "
+    "costed at base-year prices.",
     "Comparison by agency": "Comparison projects: service cost per case and costs avoided, "
     "by agency.",
-    "Case results": "Case-level projects: each case's cost, benefit and FROI.",
+    "Case results": "Case-level projects: each case's cost (rebased from the Cases sheet), "
+    "benefit (its outcomes' values) and FROI. The observed FROI interval on Summary is a "
+    "bootstrap: a value, not recalculated when an input changes.",
+    "Case outcome values": "Case-level projects: each row of CaseOutcomes valued, units "
+    "times the unit cost at base-year prices.",
     "Case teams": "Case-level projects with teams: each team's cases, mean benefit and "
     "projected annual benefits.",
     "Uncertainty": "Monte Carlo results per appraisal project (values: simulations are not "
@@ -260,7 +267,7 @@ def _write(
     live = live_figures(ctx, reference, model, summary, used_table, [str(c) for c in used["code"]])
     write_detail(detail, ctx, live)
     write_summary_warnings(summary, results.warnings)
-    write_summary(summary, ctx, detail)
+    write_summary(summary, ctx, detail, model)
     if agencies is not None:
         write_agencies(agencies, ctx, detail)
         write_agency_chart(book, agencies)
