@@ -57,10 +57,11 @@ and name, times) and Warnings complete the record; About explains the sheets.
 from __future__ import annotations
 
 import contextlib
-import functools
+import contextvars
 import os
+import zipfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 import xlsxwriter
 import xlsxwriter.exceptions
@@ -302,16 +303,35 @@ def _write(
 ZIP_LEVEL = 1
 
 
+#: The zlib level of the workbook being stored in this thread (None: zlib's default).
+_ZIP_LEVEL: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "froi_zip_level", default=None
+)
+
+
+def _zip_file(*args: Any, **kwargs: Any) -> zipfile.ZipFile:
+    """XlsxWriter's ``ZipFile``, at the level :func:`fast_zip` set for this thread."""
+    level = _ZIP_LEVEL.get()
+    if level is not None:
+        kwargs.setdefault("compresslevel", level)
+    return zipfile.ZipFile(*args, **kwargs)
+
+
+# XlsxWriter offers no option for the level; the module's ``ZipFile`` is what it calls.
+# It is replaced once, and the level is a context variable, so a results workbook stored
+# in one thread never changes the level of a template stored in another at that moment.
+xlsxwriter.workbook.ZipFile = _zip_file
+
+
 @contextlib.contextmanager
 def fast_zip() -> Iterator[None]:
-    """XlsxWriter's zip file at :data:`ZIP_LEVEL` while a workbook is stored (it offers
-    no option for the level; the module's ``ZipFile`` is what it calls)."""
-    original = xlsxwriter.workbook.ZipFile
-    xlsxwriter.workbook.ZipFile = functools.partial(original, compresslevel=ZIP_LEVEL)
+    """XlsxWriter's zip file at :data:`ZIP_LEVEL` while a workbook is stored in this
+    thread."""
+    token = _ZIP_LEVEL.set(ZIP_LEVEL)
     try:
         yield
     finally:
-        xlsxwriter.workbook.ZipFile = original
+        _ZIP_LEVEL.reset(token)
 
 
 def _sheet_order(
