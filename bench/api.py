@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT))  # run as a script or a module
 
 from werkzeug.serving import make_server  # noqa: E402
 
-from bench.common import best_of, portfolio  # noqa: E402
+from bench.common import best_of, free_port, portfolio  # noqa: E402
 from calculator.engine import compute  # noqa: E402
 from calculator.reference import load_reference  # noqa: E402
 from froi.web import create_app  # noqa: E402
@@ -53,17 +52,8 @@ SAMPLE_JSON = ROOT / "sample_workbooks" / "edge_of_care_appraisal.json"
 SAMPLE_XLSX = ROOT / "sample_workbooks" / "edge_of_care_appraisal.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FROI = [sys.executable, "-m", "froi.cli"]
-
-
-def free_port() -> int:
-    for port in range(18100, 18200):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18100-18199")
+#: Ports of this benchmark's server.
+PORTS = range(18100, 18200)
 
 
 class Client:
@@ -142,7 +132,7 @@ def main() -> int:
             user = create_user(session, org, "bench@council.example", ANALYST, "bench pass phrase")
             token = new_token(session, user, "bench", Actor(None, "bench", org.id))
             session.commit()
-        port = free_port()
+        port = free_port(PORTS)
         server = make_server("127.0.0.1", port, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         client = Client(f"http://127.0.0.1:{port}", token)

@@ -6,6 +6,7 @@ run and reports ratios; absolute seconds are printed for context only.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -137,3 +138,22 @@ def reference_model_tables(reference: ReferenceData) -> dict[str, Any]:
         "ob_by_grade": dict(reference.optimism_bias.by_grade),
         "schedules": schedules,
     }
+
+
+def free_port(ports: range | None = None) -> int:
+    """A port of 127.0.0.1 that nothing is bound to: the first of ``ports`` (a range of
+    the caller's own, so benchmarks and tests on one machine keep apart), or one the
+    system chooses when ``ports`` is None.  Raises RuntimeError naming the range when
+    every port of it is taken."""
+    if ports is None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")

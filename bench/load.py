@@ -37,7 +37,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,7 +54,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script or a module
 
-from bench.common import portfolio  # noqa: E402
+from bench.common import free_port, portfolio  # noqa: E402
 from calculator.reference import load_reference  # noqa: E402
 from froi.workbook.template import write_input_workbook  # noqa: E402
 
@@ -65,14 +64,6 @@ PORTS = range(18200, 18300)
 MIX = (("results", 40), ("project", 30), ("portfolio", 15), ("create", 10), ("upload", 5))
 TARGETS = {"results": 0.3, "project": 0.3, "portfolio": 1.0}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def free_port(ports: range = PORTS) -> int:
-    for port in ports:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise SystemExit(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 def port_range(text: str) -> range:

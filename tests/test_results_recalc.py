@@ -34,6 +34,7 @@ from tests.test_results_workbook import (
     formula_mismatches,
     header_row,
     mixed_document,
+    same,
     shown,
     with_raw_text,
 )
@@ -195,3 +196,46 @@ def test_sorting_the_detail_tables_changes_no_figure(
     )
     assert count == len(formula_cells(converted["exported"]))
     assert problems == []
+
+
+def test_the_project_summary_lookup_shows_any_project(
+    default_reference: ReferenceData, tmp_path: Path
+) -> None:
+    """A portfolio larger than the pages of Project summary: the number typed in the
+    lookup's input cell re-points its figures and cash flows, by formulas, to a project
+    that has no page; LibreOffice recalculates them to that project's engine figures."""
+    from bench.common import portfolio
+    from froi.workbook.results.committee import LIMIT
+
+    results = compute(portfolio(default_reference, LIMIT + 5, 2, 3), default_reference)
+    exported = tmp_path / "p.xlsx"
+    write_results_workbook(results, exported, reference=default_reference)
+    book = openpyxl.load_workbook(exported)
+    ws = book["Project summary"]
+    (row,) = [c.row for c in ws["A"] if c.value == "Project #"]
+    chosen = LIMIT + 3  # a project without a page of its own
+    ws.cell(row, 2).value = chosen
+    (tmp_path / "in").mkdir()
+    book.save(tmp_path / "in" / "lookup.xlsx")
+    done = recalculate([tmp_path / "in" / "lookup.xlsx"], tmp_path / "out", tmp_path / "pr", 300)
+    assert done.returncode == 0, done.stderr
+    got = openpyxl.load_workbook(tmp_path / "out" / "lookup.xlsx", data_only=True)
+    lookup = []  # the lookup's rows: down to the first project's page
+    for r in got["Project summary"].iter_rows(min_row=row):
+        if str(r[0].value).startswith("Project summary: "):
+            break
+        lookup.append(r)
+    shown_rows = {str(r[0].value): r[1].value for r in lookup if r[0].value is not None}
+    summary = results.summary.iloc[chosen - 1]
+    assert shown_rows["Project ID"] == summary["project_id"]
+    for header, key in (
+        ("PV costs (£)", "pv_costs"),
+        ("FROI (£ per £1)", "froi"),
+        ("NPV (£)", "npv"),
+    ):
+        assert same(shown_rows[header], summary[key]), header
+    years = results.years[results.years["_p"] == chosen - 1].sort_values("t")
+    cumulative = (years["pv_fiscal"].cumsum() - years["pv_costs"].cumsum()).tolist()
+    (flows,) = [r for r in lookup if str(r[0].value).startswith("Cumulative discounted")]
+    assert all(same(c.value, v) for c, v in zip(flows[1:], cumulative, strict=False))
+    assert not same(shown_rows["PV costs (£)"], results.summary.at[0, "pv_costs"])

@@ -35,26 +35,28 @@ from .core.security import SERVER_NAME
 gunicorn.http.wsgi.SERVER = SERVER_NAME  # the Server header, instead of gunicorn's
 
 
-def _number(name: str, default: int) -> int:
+def _number(name: str, default: int, what: str, maximum: int | None = None) -> int:
+    """The whole number in environment variable ``name`` (``default`` when unset or
+    empty); a value that is not one from 1 to ``maximum`` stops gunicorn before it starts,
+    with a message naming the variable, what it sets and what it accepts."""
     value = os.environ.get(name, "").strip()
     if not value:
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
-    if number < 1:
-        raise SystemExit(f"{name} must be 1 or more, not {number}")
+    accepted = f"a whole number from 1 to {maximum}" if maximum else "a whole number, 1 or more"
+    # ASCII digits only: int() would take "٣" or "1_000", which no one means here
+    number = int(value) if value.isascii() and value.isdigit() else 0
+    if not 1 <= number <= (maximum or number):
+        raise SystemExit(f"{name} ({what}) must be {accepted}, not {value!r}")
     return number
 
 
 host = os.environ.get("HOST", "").strip() or "127.0.0.1"
-port = _number("PORT", 8000)
+port = _number("PORT", 8000, "the port gunicorn listens on", 65535)
 bind = [f"{host}:{port}"]
-workers = _number("WEB_CONCURRENCY", os.cpu_count() or 1)
-threads = _number("WEB_THREADS", 4)
+workers = _number("WEB_CONCURRENCY", os.cpu_count() or 1, "gunicorn worker processes")
+threads = _number("WEB_THREADS", 4, "threads in each worker process")
 worker_class = "gthread"
-timeout = _number("WEB_TIMEOUT", 120)
+timeout = _number("WEB_TIMEOUT", 120, "seconds a request may take")
 graceful_timeout = 30
 keepalive = 5
 accesslog = None

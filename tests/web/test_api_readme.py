@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import pytest
 from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
+from bench.common import free_port
 from froi.web import create_app
 from froi.web.accounts.store import create_user
 from froi.web.core.db import get_session
@@ -42,17 +42,6 @@ def block(marker: str, language: str) -> str:
     return found.group(1)
 
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18100-18199")
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
     """The service's address, the environment of a shell beside it, and its folder."""
@@ -66,7 +55,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
             session, first_organisation(session), "analyst@council.example", ANALYST, PASSWORD
         )
         session.commit()
-    port = free_port()
+    port = free_port(PORTS)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

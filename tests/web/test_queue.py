@@ -344,3 +344,25 @@ def test_an_unsent_job_is_taken_once_and_marked_again_if_the_send_fails(
     assert (jobs.resend_unsent(app), jobs.resend_unsent(app), sent) == ([job_id], [], [job_id])
     assert not _row(app, job_id).unsent and _row(app, done).unsent
     assert jobs.sweep(app).unsent == []
+
+
+def test_each_job_gives_its_memory_back_when_it_ends(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The task that runs a job calls release_memory when the job ends, done or failed
+    (tests/test_memory_release.py shows what that gives back)."""
+    released: list[int] = []
+    monkeypatch.setattr(jobs, "release_memory", lambda: released.append(1) or True)
+    upload_and_confirm(client, SAMPLES / "edge_of_care_appraisal.xlsx")
+    jobs.wait_for_jobs(app, timeout=120)  # its results workbook, a task of its own
+    assert released == [1]
+    released.clear()
+    token = page(client.get("/portfolio/")).hidden()["csrf_token"]
+    first = client.post("/portfolio/export", data={"csrf_token": token})
+    jobs.wait_for_jobs(app, timeout=120)
+    assert _row(app, int(first.headers["Location"].rsplit("/", 1)[1])).status == "done"
+    assert released == [1]
+    failing = _job(app, status="queued", params={"result_url": "/batch/"})  # no upload
+    jobs._send(app, failing)
+    jobs.wait_for_jobs(app, timeout=60)
+    assert _row(app, failing).status == "failed" and released == [1, 1]

@@ -20,6 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bench.common import free_port
 from froi.web.core import observe
 from froi.web.core.db import make_database
 
@@ -133,12 +134,6 @@ def test_every_setting_the_code_reads_is_in_the_one_table() -> None:
     assert "docs/deployment.md" in readme
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -150,7 +145,7 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str
 
 def test_make_serve_runs_gunicorn_with_health_checks_and_json_logs(tmp_path: Path) -> None:
     """The command of docs/deployment.md, as a council would start it, on a fresh folder."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PORT": str(port),
@@ -212,3 +207,77 @@ def test_a_jobs_log_lines_carry_its_id() -> None:
     line = json.loads(observe.formatter("json").format(record))
     assert line["job_id"] == 42
     assert observe.formatter("text").format(record).endswith("working [job 42]")
+
+
+PORT_RANGE = "a whole number from 1 to 65535"
+ONE_OR_MORE = "a whole number, 1 or more"
+CONCURRENCY = "WEB_CONCURRENCY (gunicorn worker processes)"
+THREADS = "WEB_THREADS (threads in each worker process)"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("PORT", "eighty", f"PORT (the port gunicorn listens on) must be {PORT_RANGE}"),
+        ("PORT", "70000", f"PORT (the port gunicorn listens on) must be {PORT_RANGE}"),
+        ("WEB_CONCURRENCY", "0", f"{CONCURRENCY} must be {ONE_OR_MORE}"),
+        ("WEB_CONCURRENCY", "\u0663", f"{CONCURRENCY} must be {ONE_OR_MORE}"),
+        ("WEB_THREADS", "2.5", f"{THREADS} must be {ONE_OR_MORE}"),
+        ("WEB_TIMEOUT", "-5", f"WEB_TIMEOUT (seconds a request may take) must be {ONE_OR_MORE}"),
+    ],
+)  # fmt: skip
+def test_a_bad_serving_setting_stops_make_serve_saying_what_is_accepted(
+    setting: str, value: str, message: str, tmp_path: Path
+) -> None:
+    """``make serve`` with a bad setting stops before it starts anything, and says which
+    variable, what it sets and what it accepts."""
+    env = {**os.environ, "FROI_INSTANCE_PATH": str(tmp_path / "instance"), setting: value}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    done = subprocess.run(
+        [str(gunicorn), "--config", "python:froi.web.serving", "app:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == f"{message}, not {value!r}", done.stderr[-2000:]
+    assert not (tmp_path / "instance").exists()  # nothing was started or created
+
+
+def test_serving_settings_take_whole_numbers_and_their_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from froi.web import serving
+
+    monkeypatch.setenv("WEB_THREADS", " 8 ")
+    assert serving._number("WEB_THREADS", 4, "threads") == 8
+    monkeypatch.setenv("WEB_THREADS", "")
+    assert serving._number("WEB_THREADS", 4, "threads") == 4
+    monkeypatch.setenv("PORT", "65535")
+    assert serving._number("PORT", 8000, "port", 65535) == 65535
+    monkeypatch.setenv("PORT", "1_000")
+    with pytest.raises(SystemExit, match="PORT \\(port\\) must be a whole number from 1 to 65535"):
+        serving._number("PORT", 8000, "port", 65535)
+
+
+def test_free_port_is_one_helper_that_skips_taken_ports() -> None:
+    """Tests and benchmarks find a port with bench.common.free_port, written once."""
+    copies = [
+        str(path.relative_to(ROOT))
+        for folder in ("tests", "bench")
+        for path in (ROOT / folder).rglob("*.py")
+        if re.search(r"^\s*def _?free_port\(", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert copies == ["bench/common.py"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = int(taken.getsockname()[1])
+        with pytest.raises(RuntimeError, match=f"no free port in {port}-{port}"):
+            free_port(range(port, port + 1))
+        found = free_port(range(port, port + 50))
+        assert found in range(port + 1, port + 50)
+    assert free_port(range(port, port + 1)) == port  # released: free again

@@ -110,7 +110,7 @@ def write_committee(
     write_legend(book, ws)
     row = LEGEND_ROWS
     if ctx.projects > LIMIT:
-        row = _lookup(book, ws, ctx, summary, row)
+        row = _lookup(book, ws, ctx, summary, detail.years, row)
         breaks.append(row)
     for p in summary_projects(ctx):
         if p:  # each project after the first starts a printed page
@@ -131,9 +131,12 @@ def write_committee(
     ws.print_area(0, 0, row, max(T + 1, 5))
 
 
-def _lookup(book: Book, ws: Any, ctx: Context, summary: Table, top: int) -> int:
-    """A lookup of any project's headline figures by its number (an input cell): a
-    portfolio larger than :data:`LIMIT` has a page for its first projects only."""
+def _lookup(
+    book: Book, ws: Any, ctx: Context, summary: Table, years: Table | None, top: int
+) -> int:
+    """A lookup of any project's headline figures, yearly cash flows and cumulative cash
+    flow chart by its number (an input cell): a portfolio larger than :data:`LIMIT` has
+    a page for its first projects only."""
     s = ctx.results.summary
     book.text(ws, top, 0, "Any project: type its number (Summary, column A)", book.title)
     book.text(
@@ -171,7 +174,7 @@ def _lookup(book: Book, ws: Any, ctx: Context, summary: Table, top: int) -> int:
             ws,
             row,
             1,
-            f'IFERROR(INDEX({summary.named(key)},{match}),"no project with this number")',
+            f'IFERROR(INDEX({summary.named(key)},{match})&"","no project with this number")',
             None,
             neutralise(str(value)) if isinstance(value, str) else value,
         )
@@ -194,7 +197,61 @@ def _lookup(book: Book, ws: Any, ctx: Context, summary: Table, top: int) -> int:
         if column.key in MEANING:
             book.text(ws, row, 2, MEANING[column.key])
     book.text(ws, row + 1, 0, "Blank: the project's mode does not report the figure.")
-    return row + 3
+    row += 3
+    if years is not None:
+        row = _lookup_flows(book, ws, ctx, years, selector, row)
+    return row + 1
+
+
+def _lookup_flows(book: Book, ws: Any, ctx: Context, yr: Table, selector: str, row: int) -> int:
+    """The looked-up project's cash flows by financial year and their chart (all zero for
+    a case-level project, which has no years)."""
+    T = ctx.run.settings.appraisal_years
+    base = ctx.run.settings.base_year
+    money = book.fmt("money")
+    book.text(ws, row, 0, "Cash flows by financial year (£, real, undiscounted)", book.bold)
+    row += 1
+    head = row
+    book.text(ws, row, 0, "", book.header)
+    for t in range(T):
+        ws.write_string(row, 1 + t, financial_year(base, t), book.header)
+    y = ctx.years[ctx.years["_p"] == 0]  # project 1, the lookup's first number
+    figures = {
+        key: dict(zip(y["t"].astype(int), y[key].to_numpy(dtype=np.float64), strict=True))
+        for key in ("costs", "fiscal", "cumulative_fiscal_net")
+    }
+
+    def of(key: str, t: int) -> float:
+        return float(figures[key].get(t, 0.0))
+
+    def sumifs(key: str, t: int) -> str:
+        return f"SUMIFS({yr.named(key)},{yr.named('no')},{selector},{yr.named('t')},{t})"
+
+    for label, key in (
+        ("Costs, net of offsets", "costs"),
+        ("Fiscal benefits", "fiscal"),
+        ("Cumulative discounted fiscal net (payback when ≥ 0)", "cumulative_fiscal_net"),
+    ):
+        row += 1
+        book.text(ws, row, 0, label)
+        for t in range(T):
+            book.formula(ws, row, 1 + t, sumifs(key, t), money, of(key, t))
+    chart: Any = book.workbook.add_chart({"type": "line"})
+    chart.add_series(
+        {
+            "name": "Cumulative discounted fiscal net (£)",
+            "categories": [SHEET, head, 1, head, T],
+            "values": [SHEET, row, 1, row, T],
+            "line": {"color": "#1F4E78", "width": 2.25},
+            "marker": {"type": "circle", "size": 5},
+        }
+    )
+    chart.set_title({"name": "Cumulative cash flow of the project looked up"})
+    chart.set_y_axis({"num_format": "£#,##0", "major_gridlines": {"visible": True}})
+    chart.set_x_axis({"name": "Financial year"})
+    chart.set_legend({"position": "bottom"})
+    ws.insert_chart(row + 2, 0, chart, {"x_scale": 1.6, "y_scale": 1.0, "object_position": 1})
+    return row + 2 + 16
 
 
 def _block(
