@@ -57,10 +57,11 @@ and name, times) and Warnings complete the record; About explains the sheets.
 from __future__ import annotations
 
 import contextlib
-import functools
+import contextvars
 import os
+import zipfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 import xlsxwriter
 import xlsxwriter.exceptions
@@ -71,7 +72,8 @@ from calculator.reference import ReferenceData
 
 from ..layout import SHEETS
 from ..writer import write_input_sheets
-from .cells import Book, Table, fast_cells
+from ..xmlrows import discard, install
+from .cells import Book, Table
 from .charts import CHART_LIMIT, charted_projects, write_agency_chart, write_payback_charts
 from .charts import SHEET as CHART_SHEET
 from .checks import SHEET as CHECKS_SHEET
@@ -224,6 +226,28 @@ def write_results_workbook(
     ctx = context(results)
     check_reference(ctx, reference)
     book = Book(xlsxwriter.Workbook(path, WORKBOOK_OPTIONS))
+    try:
+        _write(book, results, ctx, reference, input_sha256, input_name, inputs_writer)
+        with fast_zip():
+            book.workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
+        raise (
+            exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        ) from None
+    finally:
+        discard(book.workbook)
+
+
+def _write(
+    book: Book,
+    results: Results,
+    ctx: Context,
+    reference: ReferenceData,
+    input_sha256: str | None,
+    input_name: str | None,
+    inputs_writer: InputsWriter | None,
+) -> None:
+    """Every sheet of the results workbook, before it is stored."""
     summary = plan_summary(book, ctx)
     agencies = plan_agencies(book, ctx)
     detail = plan_detail(book, ctx)
@@ -271,14 +295,7 @@ def write_results_workbook(
         ws = book.workbook.get_worksheet_by_name(sheet.name)
         if ws is not None:
             ws.set_tab_color("#A6A6A6")
-            fast_cells(ws)  # the same XML, sooner
-    try:
-        with fast_zip():
-            book.workbook.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
-        raise (
-            exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
-        ) from None
+            install(ws)  # the same XML, sooner
 
 
 #: zlib level of the file's parts: 1 compresses a large results workbook's 100 MB of XML
@@ -286,16 +303,35 @@ def write_results_workbook(
 ZIP_LEVEL = 1
 
 
+#: The zlib level of the workbook being stored in this thread (None: zlib's default).
+_ZIP_LEVEL: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "froi_zip_level", default=None
+)
+
+
+def _zip_file(*args: Any, **kwargs: Any) -> zipfile.ZipFile:
+    """XlsxWriter's ``ZipFile``, at the level :func:`fast_zip` set for this thread."""
+    level = _ZIP_LEVEL.get()
+    if level is not None:
+        kwargs.setdefault("compresslevel", level)
+    return zipfile.ZipFile(*args, **kwargs)
+
+
+# XlsxWriter offers no option for the level; the module's ``ZipFile`` is what it calls.
+# It is replaced once, and the level is a context variable, so a results workbook stored
+# in one thread never changes the level of a template stored in another at that moment.
+xlsxwriter.workbook.ZipFile = _zip_file
+
+
 @contextlib.contextmanager
 def fast_zip() -> Iterator[None]:
-    """XlsxWriter's zip file at :data:`ZIP_LEVEL` while a workbook is stored (it offers
-    no option for the level; the module's ``ZipFile`` is what it calls)."""
-    original = xlsxwriter.workbook.ZipFile
-    xlsxwriter.workbook.ZipFile = functools.partial(original, compresslevel=ZIP_LEVEL)
+    """XlsxWriter's zip file at :data:`ZIP_LEVEL` while a workbook is stored in this
+    thread."""
+    token = _ZIP_LEVEL.set(ZIP_LEVEL)
     try:
         yield
     finally:
-        xlsxwriter.workbook.ZipFile = original
+        _ZIP_LEVEL.reset(token)
 
 
 def _sheet_order(
