@@ -549,3 +549,66 @@ def test_a_table_published_before_the_category_rule_still_reads_back(
     assert "counted as fiscal: it overstates FROI" in html
     assert re.search(r"<th scope=\"row\">E&E1\.0</th><td>described as including economic", html)
     assert "E&E1.0 is categorised fiscal but its name says 'Fiscal and economic benefit'" in html
+
+
+def test_a_page_looks_up_the_table_in_use_once_and_a_choice_is_seen_at_once(
+    app: Flask,
+) -> None:
+    """A GET asks for the table its organisation's runs use once (its stored check and
+    its figures both need it); a save is never answered from that memo, and the next
+    page after a save that chose another version sees that version."""
+    from sqlalchemy import event
+
+    from froi.web.core.models import Organisation
+    from froi.web.core.reference import current_table
+    from froi.web.unit_costs.store import choose
+
+    statements: list[str] = []
+    engine = app.extensions["froi"]["db"].engine
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with app.app_context():
+            session = get_session()
+            org = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+            national = session.scalars(select(UnitCostTable).order_by(UnitCostTable.id)).first()
+            assert org is not None and national is not None
+            other = UnitCostTable(  # the organisation's own: the national stays the newest
+                organisation_id=org,
+                name="Another",
+                version="2",
+                sha256=national.sha256,
+                row_count=0,
+                meta={},
+            )
+            other.status = "published"
+            session.add(other)
+            session.commit()
+            national_id, other_id = national.id, other.id
+
+        def twice(method: str) -> tuple[int, int, int]:
+            with app.test_request_context("/projects/1", method=method):
+                session = get_session()
+                statements.clear()
+                first = current_table(session, org)
+                asked = len(statements)
+                again = current_table(session, org)
+                assert again.id == first.id
+                return first.id, asked, len(statements) - asked
+
+        table, asked, again = twice("GET")
+        assert table == national_id and asked >= 1 and again == 0  # read once
+        _, asked, again = twice("POST")
+        assert asked >= 1 and again >= 1  # a save always reads it
+        with app.test_request_context("/unit-costs/choose", method="POST"):
+            session = get_session()
+            assert current_table(session, org).id == national_id
+            choose(session, org, session.get(UnitCostTable, other_id), "steward@la.example")
+            session.commit()
+            assert current_table(session, org).id == other_id
+        assert twice("GET")[0] == other_id  # the next page sees the choice
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

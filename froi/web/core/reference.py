@@ -19,7 +19,7 @@ import math
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
@@ -182,10 +182,27 @@ def current_table(session: Session, organisation_id: int | None = None) -> model
     """
     if organisation_id is None:
         organisation_id = session.scalar(select(func.min(models.Organisation.id)))
+    memo = _page_memo(session)
+    if memo is not None and organisation_id in memo:
+        return memo[organisation_id]
     choice = session.get(models.UnitCostChoice, organisation_id) if organisation_id else None
-    if choice is not None:
-        return choice.table
-    return newest_national(session)
+    table = choice.table if choice is not None else newest_national(session)
+    if memo is not None:
+        memo[organisation_id] = table
+    return table
+
+
+def _page_memo(session: Session) -> dict[int | None, models.UnitCostTable] | None:
+    """Where a page (a GET) keeps the tables it has looked up, so that asking again (its
+    stored check, then its figures) costs no query: a GET chooses and publishes no
+    table, and the memo ends with the request.  None for anything else (a save, which
+    may change the choice, or a session other than the request's)."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return None
+    if g.get("db_session") is not session:
+        return None
+    memo: dict[int | None, models.UnitCostTable] = g.setdefault("current_tables", {})
+    return memo
 
 
 def newest_national(session: Session) -> models.UnitCostTable:
