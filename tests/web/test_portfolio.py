@@ -216,6 +216,23 @@ def test_export_is_the_filtered_set_as_the_standard_workbook(
     jobs._send(app, job.id)
     jobs.wait_for_jobs(app, timeout=60)
     assert job_row(app, job.id).attempts == 1 and portfolio_runs(app) == 1
+    # a worker that recorded the run and the file and was killed before it could say so:
+    # the attempt after it finds the run (the job's run_id), records nothing, writes the file
+    kept[0].unlink()
+    with app.app_context():
+        session = get_session()
+        again_job = session.get(Job, job.id)
+        assert again_job is not None
+        again_job.status, again_job.worker = "running", "another-machine:1:x:y"
+        again_job.lease_until, again_job.result_url = utcnow() - timedelta(seconds=1), ""
+        session.commit()
+    assert jobs.sweep(app).retried == [job.id]
+    jobs.wait_for_jobs(app, timeout=60)
+    retried = job_row(app, job.id)
+    assert (retried.status, retried.attempts, retried.run_id) == ("done", 2, job.run_id)
+    assert portfolio_runs(app) == 1 and kept[0].exists()
+    rewritten = client.get(download)
+    assert summary_values(rewritten.data) == summary_values(response.data)
     # the retention period passes: the file goes, and the download writes it again the same
     purged = retention.purge(app, days=1, now=utcnow() + timedelta(days=2))
     assert kept[0].name in purged.files and not kept[0].exists()
