@@ -203,9 +203,7 @@ def main() -> int:
     path = args.file or Path(folder.name if folder else ".") / "outcomes.xlsx"
     if not path.exists():
         start = time.perf_counter()
-        write_input_workbook(
-            outcomes_input(reference, args.rows), path, reference, constant_memory=True
-        )
+        write_input_workbook(outcomes_input(reference, args.rows), path, reference)
         print(
             f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in "
             f"{time.perf_counter() - start:.1f} s"

@@ -1236,3 +1236,26 @@ def test_rows_on_the_detail_sheets_point_at_this_workbooks_input_rows(
                 assert unescape(str(values[text_col])).lstrip("'").strip() == typed
             checked += 1
         assert checked > 3
+
+
+def test_the_zip_level_of_a_results_workbook_stays_in_its_own_thread(
+    tmp_path: Path, default_reference: ReferenceData
+) -> None:
+    """Storing a results workbook (zip level 1) in one thread leaves a template stored in
+    another thread at that moment at zlib's default level: the same bytes as alone."""
+    import threading
+
+    from froi.workbook.results.workbook import fast_zip
+    from froi.workbook.template import write_input_workbook
+
+    sample = ROOT / "sample_workbooks" / "edge_of_care_appraisal.json"
+    doc = json.loads(sample.read_text(encoding="utf-8"))
+    write_input_workbook(doc, tmp_path / "alone.xlsx", default_reference)
+    with fast_zip():  # as if a results workbook were being stored in this thread
+        other = threading.Thread(
+            target=write_input_workbook, args=(doc, tmp_path / "meanwhile.xlsx", default_reference)
+        )
+        other.start()
+        other.join()
+    alone = (tmp_path / "alone.xlsx").read_bytes()
+    assert (tmp_path / "meanwhile.xlsx").read_bytes() == alone

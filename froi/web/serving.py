@@ -6,10 +6,14 @@ Every value comes from the environment (docs/deployment.md lists them):
   proxy on the same machine keep 127.0.0.1; behind a load balancer on another machine set
   ``HOST=0.0.0.0`` and let only the balancer reach the port.
 - ``WEB_CONCURRENCY``: worker processes, one per core unless set; ``WEB_THREADS``:
-  threads in each (gthread workers), 4 unless set, so a slow request does not hold a
-  whole process; ``WEB_TIMEOUT``: seconds a request may take before its worker is
-  restarted, 120 (a workbook at the row limit checked within the request takes tens of
-  seconds; larger work goes to the job queue).
+  threads in each (gthread workers), 8 unless set (:data:`.core.db.THREADS`).  A worker
+  gives each request it takes a thread of its own, and the requests under way share the
+  process's time, so a page that costs a few milliseconds is not queued behind a save
+  or a workbook check that costs tens: with 4, twenty people at once queued the short
+  pages behind the long ones (bench/load.py; README "Under load").  ``WEB_TIMEOUT``:
+  seconds a request may take before its worker is restarted, 120 (a workbook at the
+  row limit checked within the request takes tens of seconds; larger work goes to the
+  job queue).
 - ``FORWARDED_ALLOW_IPS`` (gunicorn's own): the proxies whose ``X-Forwarded-*`` headers
   are believed, 127.0.0.1 unless set.
 
@@ -30,6 +34,7 @@ from typing import Any
 import gunicorn.http.wsgi
 
 from .core import observe
+from .core.db import THREADS
 from .core.security import SERVER_NAME
 
 gunicorn.http.wsgi.SERVER = SERVER_NAME  # the Server header, instead of gunicorn's
@@ -54,7 +59,7 @@ host = os.environ.get("HOST", "").strip() or "127.0.0.1"
 port = _number("PORT", 8000, "the port gunicorn listens on", 65535)
 bind = [f"{host}:{port}"]
 workers = _number("WEB_CONCURRENCY", os.cpu_count() or 1, "gunicorn worker processes")
-threads = _number("WEB_THREADS", 4, "threads in each worker process")
+threads = _number("WEB_THREADS", THREADS, "threads in each worker process")
 worker_class = "gthread"
 timeout = _number("WEB_TIMEOUT", 120, "seconds a request may take")
 graceful_timeout = 30

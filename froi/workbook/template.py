@@ -166,7 +166,6 @@ def write_input_workbook(
     path: Path | str,
     reference: ReferenceData | None = None,
     *,
-    constant_memory: bool = False,
     labels: bool = False,
     worked_example: bool = False,
 ) -> None:
@@ -176,13 +175,12 @@ def write_input_workbook(
     and the field names alike); ``worked_example`` adds the Worked example sheet.
 
     With ``reference``, an Instructions sheet first and dropdowns on every sheet (the
-    template and the samples); without, the bare sheets.  ``constant_memory`` streams
-    rows to disk for very large inputs (XlsxWriter's mode; rows are written in order).
+    template and the samples); without, the bare sheets.  Long sheets are written in
+    bounded memory (:mod:`froi.workbook.xmlrows`).
     """
     workbook = xlsxwriter.Workbook(
         str(path),
         {
-            "constant_memory": constant_memory,
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,

@@ -26,8 +26,6 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from xlsxwriter.worksheet import CellNumberTuple
-
 from calculator.agencies import agency_choices
 from calculator.fields import (
     CATEGORIES,
@@ -47,6 +45,7 @@ from .limits import DEFAULT_LIMITS
 from .names import label_of
 from .package import column_letter
 from .unit_cost_fields import UNIT_COST_FIELDS
+from .xmlrows import MAX_TEXT, Block, style
 
 #: The one style of an input cell, in the template, the samples and a results workbook:
 #: a pale yellow fill with dark blue text (the results workbook's legend explains it).
@@ -213,33 +212,59 @@ def _table(
     _header(ws, sheet, names, fmt, labels)
     specs = {f.name: f for f in sheet_fields(sheet)}
     columns = [(col, name, specs.get(name)) for col, name in enumerate(names)]
-    if ws.constant_memory:
-        for i, record in enumerate(records, start=1):
-            for col, name, spec in columns:
-                write_cell(ws, i, col, record.get(name), spec, fmt)
-        return names
-    # A large upload's Outcomes sheet is most of the cells: a finite number goes straight
-    # into XlsxWriter's cell table, as write_number would put it, and the sheet's extent
-    # is kept once per row; anything else takes write_cell's way.
-    money = {col for col, _, spec in columns if spec is not None and spec.unit.startswith("£")}
-    rates = {col for col, _, spec in columns if spec is not None and spec.kind == "rate"}
-    table = ws.table
-    for i, record in enumerate(records, start=1):
-        cells = table[i]
-        for col, name, spec in columns:
-            value = record.get(name)
-            if (
-                (value.__class__ is float or value.__class__ is int)
-                and col not in rates
-                and math.isfinite(value)
-            ):
-                cells[col] = CellNumberTuple(float(value), fmt.money if col in money else fmt.plain)
-            else:
-                write_cell(ws, i, col, value, spec, fmt)
-        if cells:
-            ws._check_dimensions(i, min(cells))
-            ws._check_dimensions(i, max(cells))
+    block = Block(ws, 1, len(records))
+    for col, name, spec in columns:
+        block.put(
+            col,
+            input_cells(
+                ws, block.letter(col), block.numbers, [r.get(name) for r in records], spec, fmt
+            ),
+        )
     return names
+
+
+def input_cells(
+    ws: Any, letter: str, rows: range, values: list[Any], spec: Field | None, fmt: _Formats
+) -> list[str]:
+    """A column of input cells as their XML, each value exactly as :func:`write_cell`
+    writes it (the same formats), for a :class:`~froi.workbook.xmlrows.Block`."""
+    rate = spec is not None and spec.kind == "rate"
+    number_style = style(fmt.money if spec is not None and spec.unit.startswith("£") else fmt.plain)
+    text_style, quoted_style = style(fmt.plain), style(fmt.quoted)
+    boolean_style = style(fmt.boolean)
+    percent_styles: dict[float, str] = {}
+
+    def percent_style(value: float) -> str:
+        found = percent_styles.get(value)
+        if found is None:
+            found = percent_styles[value] = style(fmt.percent(percent_format(value)))
+        return found
+
+    index = ws.str_table._get_shared_string_index
+    out: list[str] = []
+    for r, value in zip(rows, values, strict=True):
+        kind = value.__class__
+        if value is None:
+            out.append("")
+        elif kind is bool:
+            out.append(f'<c r="{letter}{r}"{boolean_style} t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, int | float) and math.isfinite(value):
+            s = percent_style(float(value)) if rate else number_style
+            out.append(f'<c r="{letter}{r}"{s}><v>{float(value):.16G}</v></c>')
+        else:
+            if isinstance(value, int | float):
+                text = str(value)  # inf or NaN: kept as the text it was
+            elif isinstance(value, str):
+                text = value
+            else:
+                text = json.dumps(value, ensure_ascii=False)
+            if len(text) > MAX_TEXT:
+                raise ValueError(
+                    f"{ws.name} {letter}{r}: text of {len(text):,} characters (Excel holds 32,767)"
+                )
+            s = quoted_style if text.startswith(FORMULA_TRIGGERS) else text_style
+            out.append(f'<c r="{letter}{r}"{s} t="s"><v>{index(text)}</v></c>')
+    return out
 
 
 def write_input_sheets(

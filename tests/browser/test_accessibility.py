@@ -22,7 +22,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from froi.web.core.db import get_session
-from froi.web.core.models import Job, Organisation, utcnow
+from froi.web.core.models import Job, Organisation, Run, utcnow
 
 from .conftest import WCAG_TAGS, Samples, Visit, describe, run_axe
 from .live import EMAIL, PASSWORD, LiveServer, add_user, sign_in_page
@@ -200,27 +200,35 @@ def test_batch_and_job_pages(
     results = urlsplit(page.url).path
     check(visit, check_axe, results + "?sort=-froi")
 
-    # a job's page while it runs and once it failed (a finished job's page shows its
-    # result); the jobs are written as a worker would write them
+    # a job's page while it runs, while it waits for an unreachable queue, once it
+    # failed, and a finished portfolio export's (its download; other finished jobs' pages
+    # lead to their result); the jobs are written as a worker would write them
     app = live_server.app
     with app.app_context():
         session = get_session()
         organisation_id = session.scalars(select(Organisation.id)).first()
+        run_id = session.scalars(select(Run.id)).first()
         jobs = [
-            Job(organisation_id=organisation_id, kind="check", status=status, **extra)
-            for status, extra in (
-                ("running", {"stage": "Checking the rows", "done": 3, "total": 10}),
-                ("failed", {"stage": "Checking the rows", "error": "The file went away."}),
+            Job(organisation_id=organisation_id, kind=kind, status=status, **extra)
+            for kind, status, extra in (
+                ("check", "running", {"stage": "Checking the rows", "done": 3, "total": 10}),
+                ("check", "queued", {"stage": "Waiting to check a.xlsx", "unsent": True}),
+                ("check", "failed", {"stage": "Checking the rows", "error": "The file went away."}),
+                ("portfolio_export", "done", {"run_id": run_id, "stage": "Done"}),
             )
-        ]
+        ]  # fmt: skip
         for job in jobs:
             job.heartbeat = job.created_at = utcnow()
         session.add_all(jobs)
         session.commit()
+        jobs[-1].result_url = f"/portfolio/exports/{jobs[-1].id}.xlsx"
+        session.commit()
         ids = [job.id for job in jobs]
-    for job_id, state in zip(ids, ("running", "failed"), strict=True):
+    states = ("running", "unsent", "failed", "finished export")
+    for job_id, state in zip(ids, states, strict=True):
         visit.goto(f"/jobs/{job_id}")
         check_axe(page, f"a {state} job")
+    assert "Download the results workbook" in page.locator("main").inner_text()
 
 
 def test_portfolio_pages(visit: Visit, check_axe: CheckAxe, samples: Samples) -> None:

@@ -26,6 +26,7 @@ from playwright.sync_api import Page
 from calculator.engine import compute
 from calculator.reference import load_reference
 from froi.web.core.formatting import ratio
+from froi.web.uploads import jobs
 
 from .conftest import SAMPLES, Visit, seed_samples
 from .keyboard import Keyboard
@@ -313,7 +314,10 @@ def test_upload_a_workbook_fix_its_problem_confirm_and_download_the_results(
 
 
 def test_compare_projects_on_the_portfolio_sorted_and_filtered_by_keyboard(
-    open_tab: Callable[[LiveServer], Visit], own_server: LiveServer, check_axe: CheckAxe
+    open_tab: Callable[[LiveServer], Visit],
+    own_server: LiveServer,
+    check_axe: CheckAxe,
+    tmp_path: Path,
 ) -> None:
     seed_samples(own_server)
     client = signed_in(own_server.app)
@@ -356,6 +360,26 @@ def test_compare_projects_on_the_portfolio_sorted_and_filtered_by_keyboard(
     keys.press("Enter", navigates=True)
     assert [p.split("\n")[0] for p in column(page, table, "Project")] == ["EOC-HUB"]
     check_axe(page, "portfolio filtered")
+
+    # export what the filters show: a job whose page shows its progress, then the download
+    keys.tab_to("main form[action='/portfolio/export'] button")
+    keys.press("Enter", navigates=True)
+    assert page.locator("h1").inner_text() == "Exporting the portfolio as the standard workbook"
+    jobs.wait_for_jobs(own_server.app, timeout=120)
+    visit.goto(urlsplit(page.url).path)
+    check_axe(page, "portfolio export done")
+    keys.tab_to("main a[download]")
+    with page.expect_download() as download:
+        keys.press("Enter")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert re.fullmatch(r"portfolio-run-\d+\.xlsx", saved.name)
+    book = openpyxl.load_workbook(saved, data_only=True, read_only=True)
+    rows = list(book["Summary"].iter_rows(values_only=True))
+    rows = rows[[r[0] for r in rows].index("Project #") :]
+    header = list(rows[0])
+    assert [r[header.index("Project ID")] for r in rows[1:] if r[0]] == ["EOC-HUB"]
+    book.close()
 
 
 def test_override_a_unit_cost_locally_and_rerun_a_stored_run_on_it_by_keyboard(

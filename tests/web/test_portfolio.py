@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -13,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from calculator.reference import load_reference
 from froi.web.core import retention
@@ -214,6 +216,23 @@ def test_export_is_the_filtered_set_as_the_standard_workbook(
     jobs._send(app, job.id)
     jobs.wait_for_jobs(app, timeout=60)
     assert job_row(app, job.id).attempts == 1 and portfolio_runs(app) == 1
+    # a worker that recorded the run and the file and was killed before it could say so:
+    # the attempt after it finds the run (the job's run_id), records nothing, writes the file
+    kept[0].unlink()
+    with app.app_context():
+        session = get_session()
+        again_job = session.get(Job, job.id)
+        assert again_job is not None
+        again_job.status, again_job.worker = "running", "another-machine:1:x:y"
+        again_job.lease_until, again_job.result_url = utcnow() - timedelta(seconds=1), ""
+        session.commit()
+    assert jobs.sweep(app).retried == [job.id]
+    jobs.wait_for_jobs(app, timeout=60)
+    retried = job_row(app, job.id)
+    assert (retried.status, retried.attempts, retried.run_id) == ("done", 2, job.run_id)
+    assert portfolio_runs(app) == 1 and kept[0].exists()
+    rewritten = client.get(download)
+    assert summary_values(rewritten.data) == summary_values(response.data)
     # the retention period passes: the file goes, and the download writes it again the same
     purged = retention.purge(app, days=1, now=utcnow() + timedelta(days=2))
     assert kept[0].name in purged.files and not kept[0].exists()
@@ -421,6 +440,70 @@ def test_a_save_checks_a_project_once_for_its_check_and_its_summary(
                 again.froi,
                 again.band[:60],
             )
+
+
+def test_a_new_project_is_committed_with_its_check_and_summary(app: Flask) -> None:
+    """The rows of a project a request adds go in with it, in one commit: no one can see
+    the project without them (and compute them again), and nothing is left to refresh at
+    the end of the request.  A project changed again after its rows were prepared gets
+    none of those (they were of another revision): the refresh after the save computes
+    its own; and a batch of more than ``REFRESH_AT_SAVE`` gets none at its save."""
+    from flask import g
+
+    from froi.web.core.reference import current_table, reference_for
+    from froi.web.core.running import check_input
+    from froi.web.core.summaries import basis_key
+    from froi.web.portfolio import data
+
+    with app.app_context():
+        org = first_organisation(get_session()).id
+
+    def add(session: Session, ref: str) -> Project:
+        project = Project(organisation_id=org, settings={})
+        project.set_doc({"project_id": ref, "name": ref})
+        session.add(project)
+        return project
+
+    def rows_of(project_id: int) -> list[ProjectSummary]:
+        with app.app_context():
+            return list(
+                get_session().scalars(
+                    select(ProjectSummary).where(ProjectSummary.project_id == project_id)
+                )
+            )
+
+    with app.test_request_context("/projects/new", method="POST"):
+        session = get_session()
+        project = add(session, "WITH-ROWS")
+        session.commit()
+        table = current_table(session, org)
+        stored = rows_of(project.id)  # committed, before the request ends
+        assert len(stored) == 2 and {r.revision for r in stored} == {project.revision}
+        check_key = basis_key(table, reference_for(table), None, "check")
+        portfolio_key = basis_key(table, reference_for(table), {}, "portfolio")
+        by_basis = {r.basis: r for r in stored}
+        fresh = [dataclasses.asdict(p) for p in check_input(session, project.input_doc(), org)]
+        assert by_basis[check_key].problems == fresh
+        assert by_basis[portfolio_key].computed and by_basis[portfolio_key].mode == "appraisal"
+        assert project.id not in g.get("changed_projects", set())  # nothing left to do
+        first_id = project.id
+
+        again = add(session, "CHANGED-AGAIN")
+        session.flush()  # its rows prepared at revision 1
+        again.set_doc({**again.doc, "name": "Renamed before the commit"})
+        session.commit()
+        assert rows_of(again.id) == []  # none of revision 1
+        assert again.id in g.changed_projects  # refreshed at the end of the request
+        again_id, again_revision = again.id, again.revision
+    after = rows_of(again_id)
+    assert len(after) == 2 and {r.revision for r in after} == {again_revision}
+    assert len(rows_of(first_id)) == 2
+
+    with app.test_request_context("/batch/1/confirm", method="POST"):
+        session = get_session()
+        many = [add(session, f"BATCH-{i}") for i in range(data.REFRESH_AT_SAVE + 1)]
+        session.commit()  # added in one flush, as a batch is
+        assert all(rows_of(p.id) == [] for p in many)
 
 
 def test_shared_checks_answer_each_document_as_the_engine_does(app: Flask) -> None:

@@ -8,6 +8,7 @@ import json
 import math
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -300,6 +301,52 @@ def test_viewing_results_never_records_a_run_and_reuses_the_last(
     assert _runs(app) == 1
     changed = headline(see_results(client, location).get_data(as_text=True))
     assert changed != figures and _runs(app) == 2
+
+
+def test_calculating_stores_the_projects_check_from_the_same_reading(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calculating a project's results reads its input once for the run and its stored
+    check (the project page's problems), which is then the check of that revision as
+    checking afresh gives it; a project with problems has them stored the same way."""
+    from calculator import inputs
+    from froi.web.core import running
+    from froi.web.core.models import Project, ProjectSummary
+    from froi.web.core.summaries import project_problems
+
+    good = import_sample(client, "edge_of_care_appraisal.json")
+    bad = create(client, project_id="CMP-2", mode="comparison")
+    with app.app_context():  # as a project from before stored checks: none kept
+        session = get_session()
+        for row in session.scalars(select(ProjectSummary)):
+            session.delete(row)
+        session.commit()
+    reads: list[object] = []
+
+    def counted(doc: object, reference: object) -> object:
+        reads.append(doc)
+        return inputs.read_input(doc, reference)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(running, "read_input", counted)
+    for location, expected in ((good, 302), (bad, 200)):
+        token = page(client.get(f"{location}/results")).hidden()["csrf_token"]
+        reads.clear()
+        response = client.post(f"{location}/results", data={"csrf_token": token})
+        assert response.status_code == expected
+        assert len(reads) == 1
+    monkeypatch.undo()
+    with app.app_context():
+        session = get_session()
+        for location in (good, bad):
+            project = session.get(Project, int(location.rsplit("/", 1)[1]))
+            assert project is not None
+            stored = session.scalars(
+                select(ProjectSummary).where(ProjectSummary.project_id == project.id)
+            ).one()
+            assert stored.revision == project.revision
+            fresh = running.check_input(session, project.input_doc(), project.organisation_id)
+            assert project_problems(session, project) == fresh
+        assert any(p.severity == "error" for p in project_problems(session, project))
 
 
 def test_a_large_monte_carlo_is_a_job_with_its_stages_then_the_results(

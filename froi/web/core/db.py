@@ -69,8 +69,9 @@ OVERFLOW = 16
 #: Connections each process keeps open to PostgreSQL beyond its threads (``DATABASE_POOL_SIZE``
 #: defaults to the threads a worker serves with, plus these for its background jobs).
 POOL_HEADROOM = 2
-#: Threads each gunicorn worker serves with when ``WEB_THREADS`` is not set (as serving.py).
-THREADS = 4
+#: Threads each gunicorn worker serves with when ``WEB_THREADS`` is not set (serving.py):
+#: enough that a short page is not queued behind a long save or check in the same worker.
+THREADS = 8
 #: Seconds a request waits for a free connection before the 503 page (``DATABASE_POOL_TIMEOUT``).
 POOL_TIMEOUT = 10.0
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calculator import ENGINE_VERSION
-from calculator.engine import Results, compute, input_hash
+from calculator.engine import Results, compute, compute_run, input_hash
 from calculator.errors import InvalidInput, Problem
 from calculator.fields import PROJECT, PROJECT_LISTS, SETTINGS
 from calculator.inputs import RunInput, read_input
@@ -102,13 +102,22 @@ def _record(
     project: models.Project | None,
     project_ref: str,
     rerun_of: models.Run | None = None,
+    shared: SharedChecks | None = None,
 ) -> models.Run:
-    """Compute ``doc`` on ``table`` and add the run to the session (the caller commits)."""
+    """Compute ``doc`` on ``table`` and add the run to the session (the caller commits);
+    ``shared``, when it checks on ``table``, reads the document (once for the computation
+    and the project's stored check)."""
     now = models.utcnow()
+    if shared is not None and shared.serves(table):
+        results = compute_run(
+            shared.read(doc), shared.reference, input_sha256=input_hash(doc), computed_at=now
+        )
+    else:
+        results = compute(doc, reference_for(table), computed_at=now)
     run = new_run(
         table,
         doc,
-        compute(doc, reference_for(table), computed_at=now).to_dict(),
+        results.to_dict(),
         organisation_id=organisation_id,
         project_ref=project_ref,
         computed_at=now,
@@ -184,9 +193,13 @@ def audit_run(session: Session, run: models.Run, actor: Actor | None = None) -> 
 
 
 def compute_project(
-    session: Session, project: models.Project, settings: dict[str, Any] | None = None
+    session: Session,
+    project: models.Project,
+    settings: dict[str, Any] | None = None,
+    shared: SharedChecks | None = None,
 ) -> models.Run:
-    """Compute a project on the current table and record the run.
+    """Compute a project on the current table and record the run (reading its input
+    through ``shared`` when given).
 
     Raises :class:`InvalidInput` (nothing recorded) when the project has problems.
     """
@@ -198,6 +211,7 @@ def compute_project(
         organisation_id=project.organisation_id,
         project=project,
         project_ref=project.project_ref,
+        shared=shared,
     )
 
 
@@ -224,18 +238,22 @@ def matching_run(
 
 
 def project_results(
-    session: Session, project: models.Project, settings: dict[str, Any] | None = None
+    session: Session,
+    project: models.Project,
+    settings: dict[str, Any] | None = None,
+    shared: SharedChecks | None = None,
 ) -> tuple[models.Run, bool]:
     """The project's results as it stands: the stored run when nothing changed (the same
-    input, table and engine), else computed now and recorded.  Returns the run and
-    whether it was recorded now (the caller commits).
+    input, table and engine), else computed now (its input read through ``shared`` when
+    given) and recorded.  Returns the run and whether it was recorded now (the caller
+    commits).
 
     Raises :class:`InvalidInput` (nothing recorded) when the project has problems.
     """
     stored = matching_run(session, project, settings)
     if stored is not None:
         return stored, False
-    return compute_project(session, project, settings), True
+    return compute_project(session, project, settings, shared), True
 
 
 def rerun(session: Session, run: models.Run) -> models.Run:

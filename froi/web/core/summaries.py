@@ -112,16 +112,26 @@ def project_problems(
         problems = shared.problems(project.input_doc())
     else:
         problems = check_input(session, project.input_doc(), project.organisation_id)
-    store_summaries(
-        session,
-        [
-            {
-                "project_id": project.id,
-                "organisation_id": project.organisation_id,
-                "basis": key,
-                "revision": project.revision,
-                "problems": [_problem_fields(p) for p in problems],
-            }
-        ],
-    )
+    store_summaries(session, [{"project_id": project.id, **_check_values(project, key, problems)}])
     return problems
+
+
+def check_row(
+    table: models.UnitCostTable, project: models.Project, shared: SharedChecks
+) -> dict[str, Any]:
+    """The stored check of ``project`` as it stands, on ``table`` (the one its
+    organisation's new runs use; ``shared`` checks on it), as a row's values but its
+    ``project_id``: for a project being added, which has none yet."""
+    if not shared.serves(table):
+        raise ValueError("the shared checks are not on this table")
+    key = basis_key(table, app_reference(), None, "check")
+    return _check_values(project, key, shared.problems(project.input_doc()))
+
+
+def _check_values(project: models.Project, key: str, problems: list[Problem]) -> dict[str, Any]:
+    return {
+        "organisation_id": project.organisation_id,
+        "basis": key,
+        "revision": project.revision,
+        "problems": [_problem_fields(p) for p in problems],
+    }

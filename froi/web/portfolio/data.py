@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import case, event, func, select
+from sqlalchemy import case, event, func, inspect, select
 from sqlalchemy.orm import Session, load_only
 
 from calculator.engine import Results, compute_run, input_hash
@@ -268,13 +268,23 @@ def _compute_and_store(
 ) -> list[str]:
     """Check and compute the projects together and store each one's summary (or its
     problems); returns problems that no single project can be blamed for."""
+    found, general = _summaries(projects, basis, shared)
+    store_summaries(session, [{"project_id": p.id, **values} for p, values in found])
+    return general
+
+
+def _summaries(
+    projects: list[models.Project], basis: PortfolioBasis, shared: SharedChecks | None = None
+) -> tuple[list[tuple[models.Project, dict[str, Any]]], list[str]]:
+    """Check and compute the projects together: each one's summary row (but its
+    ``project_id``, which a project being added has not yet), and the problems no single
+    project can be blamed for."""
     checked, doc, set_aside, general = check(projects, basis.settings, basis.reference, shared)
     by_ref = {p.project_ref: p for p in projects}
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[models.Project, dict[str, Any]]] = []
 
-    def row(project: models.Project, **values: Any) -> dict[str, Any]:
-        return {
-            "project_id": project.id,
+    def row(project: models.Project, **values: Any) -> tuple[models.Project, dict[str, Any]]:
+        return project, {
             "organisation_id": project.organisation_id,
             "basis": basis.key,
             "revision": project.revision,
@@ -291,8 +301,7 @@ def _compute_and_store(
         kept = [p for p in projects if p.project_ref not in set_aside]
         for project, figures in zip(kept, computed, strict=True):
             rows.append(row(project, computed=True, **_figures(figures)))
-    store_summaries(session, rows)
-    return general
+    return rows, general
 
 
 def _figures(row: SummaryRow) -> dict[str, Any]:
@@ -469,6 +478,10 @@ def organisation_projects(session: Session, organisation_id: int) -> list[models
 #: hundreds) leaves them to the next view, which computes them in one engine call.
 REFRESH_AT_SAVE = 20
 _CHANGED = "froi.changed_projects"
+#: New projects' rows computed before they were written: {project: [row values]}
+_PREPARED = "froi.prepared_summaries"
+#: Ids of projects whose rows went in with them (nothing left to refresh)
+_STORED = "froi.summaries_stored"
 
 
 def _note_changed_projects(session: Session, _context: Any) -> None:
@@ -479,13 +492,85 @@ def _note_changed_projects(session: Session, _context: Any) -> None:
             ids.add(obj.id)
 
 
+def _prepare_new_projects(session: Session, _context: Any, _instances: Any) -> None:
+    """``before_flush``: in a request that adds a few projects, check and compute each
+    one now, before its row is written, so that its stored check and portfolio summary
+    are committed with it (:func:`_store_prepared`).
+
+    A project is then never seen without its summary: the portfolio views of other
+    people in the meantime would otherwise each compute it again.  It is done before the
+    write because SQLite lets one transaction write at a time: computing while holding
+    that lock would keep every other save waiting.  Only new projects: no other
+    transaction can have stored rows for them, so storing theirs cannot fail the save (a
+    changed project's rows are refreshed after its save, :func:`refresh_changed_projects`).
+    A failure here is logged and leaves the rows to that refresh."""
+    if not has_request_context():
+        return
+    new = [
+        obj
+        for obj in session.new
+        if isinstance(obj, models.Project)
+        and obj.organisation_id is not None
+        and obj.revision is not None
+    ]
+    if not new:
+        return
+    prepared: dict[models.Project, list[dict[str, Any]]] = session.info.setdefault(_PREPARED, {})
+    if len(prepared) + len(new) > REFRESH_AT_SAVE:
+        return  # a batch: its projects are computed together by the next view
+    from ..core.summaries import check_row
+
+    try:
+        by_org: dict[int, list[models.Project]] = {}
+        for project in new:
+            by_org.setdefault(project.organisation_id, []).append(project)
+        rows: dict[models.Project, list[dict[str, Any]]] = {}
+        for organisation_id, added in by_org.items():
+            table = current_table(session, organisation_id)
+            reference = reference_for(table)
+            shared = SharedChecks(table, reference)  # one read each for both rows
+            for project in added:
+                rows[project] = [check_row(table, project, shared)]
+            key = basis_key(table, reference, {}, "portfolio")
+            found, _ = _summaries(added, PortfolioBasis(key, table, reference, {}), shared)
+            for project, values in found:
+                rows[project].append(values)
+    except Exception:
+        log.warning("summaries of new projects not prepared before their save", exc_info=True)
+        return
+    prepared.update(rows)
+
+
+def _store_prepared(session: Session) -> None:
+    """``before_commit``: add the prepared rows of the new projects, with their ids, to
+    the transaction that adds the projects.  A project changed again since its rows were
+    prepared (another revision) gets none: the refresh after the save computes it."""
+    if any(isinstance(obj, models.Project) for obj in session.new):
+        session.flush()  # the projects first (their rows prepared, then their ids)
+    if not session.info.get(_PREPARED):
+        return
+    prepared: dict[models.Project, list[dict[str, Any]]] = session.info.pop(_PREPARED, {})
+    stored: set[int] = session.info.setdefault(_STORED, set())
+    for project, rows in prepared.items():
+        state = inspect(project)
+        if not state.persistent or project.id is None:
+            continue
+        if any(values["revision"] != project.revision for values in rows):
+            continue
+        session.add_all(models.ProjectSummary(project_id=project.id, **v) for v in rows)
+        stored.add(project.id)
+
+
 def _forget_changed_projects(session: Session, *_: Any) -> None:
-    session.info.pop(_CHANGED, None)
+    for key in (_CHANGED, _PREPARED, _STORED):
+        session.info.pop(key, None)
 
 
 def _committed(session: Session) -> None:
-    """``after_commit``: in a request, keep the ids for the end of the request."""
+    """``after_commit``: in a request, keep the ids for the end of the request (but
+    those of projects whose rows were committed with them)."""
     ids = session.info.pop(_CHANGED, None)
+    ids = (ids or set()) - session.info.pop(_STORED, set())
     if ids and has_request_context():
         g.setdefault("changed_projects", set()).update(ids)
 
@@ -535,6 +620,8 @@ def refresh_changed_projects(_exc: BaseException | None = None) -> None:
 def watch_saves(app: Any) -> None:
     """Refresh the summaries of projects a request's transactions changed, at its end."""
     sessions = app.extensions["froi"]["db"].sessions
+    event.listen(sessions, "before_flush", _prepare_new_projects)
+    event.listen(sessions, "before_commit", _store_prepared)
     event.listen(sessions, "after_flush", _note_changed_projects)
     event.listen(sessions, "after_rollback", _forget_changed_projects)
     event.listen(sessions, "after_commit", _committed)

@@ -44,7 +44,9 @@ from ..core.audit import current_actor
 from ..core.db import get_session
 from ..core.figures import project_figures
 from ..core.forms import ErrorItem, FormField, form_fields
+from ..core.reference import current_table, reference_for
 from ..core.running import (
+    SharedChecks,
     check_input,
     matching_run,
     problem_links,
@@ -52,6 +54,7 @@ from ..core.running import (
     user_name,
 )
 from ..core.schemas import form_data, load, schema_for
+from ..core.summaries import project_problems
 from ..uploads import jobs
 from .routes import get_project, schedules
 
@@ -170,14 +173,22 @@ def calculate(project_id: int) -> str | Response:
     simulations = int(override.get("simulations", project.settings.get("simulations")) or 0)
     if simulations > int(current_app.config["BACKGROUND_ABOVE_SIMULATIONS"]):
         return _in_background(session, project, override, simulations, results_url, page)
+    # the project as it stands is the document its stored check is of: computing it
+    # reads it once for both, so its page need not check it again
+    table = current_table(session, project.organisation_id)
+    shared = SharedChecks(table, reference_for(table)) if not override else None
     try:
-        project_results(session, project, override)
+        _, computed = project_results(session, project, override, shared)
     except InvalidInput as invalid:
         session.rollback()
+        if shared is not None:
+            project_problems(session, project, shared)
         return render_template(
             "results/show.html", errors=problem_links(project.id, invalid.problems), **page
         )
     session.commit()
+    if computed and shared is not None:
+        project_problems(session, project, shared)
     return redirect(results_url)
 
 

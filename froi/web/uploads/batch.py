@@ -65,6 +65,7 @@ from .work import (
     batch_run,
     check_upload,
     compute_upload,
+    new_upload,
     no_progress,
     store_upload,
 )
@@ -158,7 +159,27 @@ def upload() -> BaseResponse | tuple[str, int]:
     content = sent.read()
     session = get_session()
     org = current_organisation(session)
-    stored = store_upload(session, org.id, sent.filename, content, user_name())
+    if _above("BATCH_BACKGROUND_ABOVE_BYTES", len(content)):
+        stored = store_upload(session, org.id, sent.filename, content, user_name())
+        _received(session, stored)
+        stored.status = CHECKING
+        job = models.Job(organisation_id=org.id, kind="check", upload_id=stored.id)
+        job.stage, job.user_name = f"Waiting to check {stored.file_name}", user_name()
+        jobs.start(session, job, result_url=url_for("batch.show", upload_id=stored.id))
+        return redirect(url_for("jobs.show", job_id=job.id))
+    # checked before anything is written, then written with its report in one short
+    # transaction: SQLite lets one transaction write at a time, and a check holding that
+    # lock would keep every other save waiting
+    stored = new_upload(org.id, sent.filename, content, user_name())
+    check_upload(session, stored)
+    session.add(stored)
+    session.flush()
+    _received(session, stored)
+    session.commit()
+    return redirect(url_for("batch.show", upload_id=stored.id))
+
+
+def _received(session: Session, stored: models.Upload) -> None:
     record(
         session,
         "upload.received",
@@ -167,14 +188,6 @@ def upload() -> BaseResponse | tuple[str, int]:
         object_id=stored.id,
         after={"file": stored.file_name, "sha256": stored.sha256, "size": stored.size},
     )
-    if _above("BATCH_BACKGROUND_ABOVE_BYTES", stored.size):
-        stored.status = CHECKING
-        job = models.Job(organisation_id=org.id, kind="check", upload_id=stored.id)
-        job.stage, job.user_name = f"Waiting to check {stored.file_name}", user_name()
-        jobs.start(session, job, result_url=url_for("batch.show", upload_id=stored.id))
-        return redirect(url_for("jobs.show", job_id=job.id))
-    check_upload(session, stored)
-    return redirect(url_for("batch.show", upload_id=stored.id))
 
 
 @jobs.kind("check")

@@ -83,11 +83,9 @@ def no_progress(stage: str, done: int = 0, total: int = 0) -> None:
     """A progress reporter that reports nothing (work done within a request)."""
 
 
-def store_upload(
-    session: Session, organisation_id: int, file_name: str, content: bytes, user: str
-) -> models.Upload:
-    """Keep the uploaded bytes as received (the caller commits)."""
-    upload = models.Upload(
+def new_upload(organisation_id: int, file_name: str, content: bytes, user: str) -> models.Upload:
+    """The uploaded bytes as received, not yet added to a session."""
+    return models.Upload(
         organisation_id=organisation_id,
         file_name=Path(file_name).name[:300] or "workbook.xlsx",
         sha256=hashlib.sha256(content).hexdigest(),
@@ -97,6 +95,13 @@ def store_upload(
         status=RECEIVED,
         report={},
     )
+
+
+def store_upload(
+    session: Session, organisation_id: int, file_name: str, content: bytes, user: str
+) -> models.Upload:
+    """Keep the uploaded bytes as received (the caller commits)."""
+    upload = new_upload(organisation_id, file_name, content, user)
     session.add(upload)
     session.flush()
     return upload
@@ -152,7 +157,8 @@ def existing_refs(session: Session, organisation_id: int) -> set[str]:
 
 
 def check_upload(session: Session, upload: models.Upload, progress: Report = no_progress) -> None:
-    """Check the upload and keep the report on it; commits."""
+    """Check the upload and keep the report on it; commits (an upload not yet added to
+    the session is only given its status and report: the caller adds it)."""
     try:
         run, _book, _reference, table = _read(session, upload, progress)
     except WorkbookRefused as refused:

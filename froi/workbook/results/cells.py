@@ -27,19 +27,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from types import MethodType
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.utility import xl_col_to_name, xl_range
 
 from ..cells import quote_sheet
 from ..writer import (
     FORMULA_TRIGGERS,  # what may start a formula, shared with input sheets
     INPUT_STYLE,
 )
+from ..xmlrows import Block, formula_cells, install, number_cells, row_refs, text_cells
 
 #: Number formats by style name (METHOD: money in whole pounds, ratios to two decimals).
 NUMBER_FORMATS = {
@@ -115,98 +114,11 @@ def cached_list(values: Iterable[Any]) -> list[Any]:
     return [cached(v) for v in values]
 
 
-_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
-
-
-def _escaped(text: str) -> str:
-    if "&" in text or "<" in text or ">" in text:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
-
-
-def _write_cell(ws: Any, row: int, col: int, cell: Any) -> None:
-    """XlsxWriter's innermost loop, for the three kinds of cell that make up nearly all of
-    a large results workbook (a number, a shared string or a formula, with a format of its
-    own): the same XML it writes, without its per-cell attribute lists and regular
-    expressions.  Any other cell goes through XlsxWriter's own ``_write_cell``."""
-    kind, fmt = cell.__class__, cell.format
-    if fmt is None or (
-        kind is not CellNumberTuple
-        and kind is not CellFormulaTuple
-        and (kind is not CellStringTuple or ws.constant_memory)
-    ):
-        Worksheet._write_cell(ws, row, col, cell)
-        return
-    ref = xl_rowcol_to_cell_fast(row, col)
-    if kind is CellNumberTuple:
-        ws.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
-        return
-    if kind is CellStringTuple:  # the index of a shared string
-        ws.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
-        return
-    value = cell.value
-    kind_attr = ""
-    if isinstance(value, bool):
-        kind_attr, value = ' t="b"', int(value)
-    elif isinstance(value, str):
-        if value in _ERRORS:
-            kind_attr = ' t="e"'
-        elif value:
-            kind_attr = ' t="str"'
-        value = _escaped(value)
-    ws.fh.write(
-        f'<c r="{ref}" s="{fmt._get_xf_index()}"{kind_attr}>'
-        f"<f>{_escaped(cell.formula)}</f><v>{value}</v></c>"
-    )
-
-
-def _write_rows(ws: Any) -> None:
-    """XlsxWriter's loop over a sheet's rows, writing the same XML: a row with cells and
-    no settings of its own is written here, its cells in column order, without testing
-    every column of the sheet's extent; any other row, and any sheet with comments, a
-    default row height of its own or Excel 2010 row attributes, goes XlsxWriter's way."""
-    if (
-        ws.comments
-        or ws.constant_memory
-        or ws.excel_version == 2010
-        or ws.default_row_height != ws.original_row_height
-    ):
-        Worksheet._write_rows(ws)
-        return
-    ws._calculate_spans()
-    table, info, spans, write = ws.table, ws.row_info, ws.row_spans, ws.fh.write
-    name, xfs = xl_rowcol_to_cell_fast, dict[Any, int]()  # a format's style index
-    for row in range(ws.dim_rowmin, ws.dim_rowmax + 1):
-        cells = table.get(row)
-        span = spans.get(row // 16)
-        if not cells:
-            if row in info:  # a blank row with a height or format of its own
-                ws._write_empty_row(row, span, info[row])
-            continue
-        if row in info:
-            ws._write_row(row, span, info[row])
-        elif span:
-            write(f'<row r="{row + 1}" spans="{span}">')
-        else:
-            write(f'<row r="{row + 1}">')
-        for col in sorted(cells):
-            cell = cells[col]
-            kind, fmt = cell.__class__, cell.format
-            if kind is CellNumberTuple and fmt is not None:  # most cells: _write_cell inline
-                xf = xfs.get(fmt)
-                if xf is None:
-                    xf = xfs[fmt] = fmt._get_xf_index()
-                write(f'<c r="{name(row, col)}" s="{xf}"><v>{cell.number:.16G}</v></c>')
-            else:
-                _write_cell(ws, row, col, cell)
-        write("</row>")
-
-
-def fast_cells(ws: Any) -> None:
-    """Write ``ws``'s rows and cells with :func:`_write_rows` and :func:`_write_cell`
-    when the workbook is stored."""
-    ws._write_cell = MethodType(_write_cell, ws)
-    ws._write_rows = MethodType(_write_rows, ws)
+def _listed(values: Iterable[Any]) -> Any:
+    """``values`` as an array or a list (a Series as its array)."""
+    if isinstance(values, pd.Series):
+        return values.to_numpy()
+    return values if isinstance(values, np.ndarray | list | tuple) else list(values)
 
 
 def _as_written(formula: str, expand_future_functions: bool = False) -> str:
@@ -268,13 +180,13 @@ class Book:
         """Add a worksheet (landscape, A4, one page wide); sheets appear in call order."""
         ws = self.workbook.add_worksheet(name)
         # XlsxWriter runs about 28 regular expressions over every formula to add the
-        # "_xlfn." prefix to dynamic-array functions.  None is used here and the one newer
-        # function (MINIFS) is written prefixed, so formulas are stored as written: the
+        # "_xlfn." prefix to newer functions.  None is used here (Excel 2010's functions
+        # only), so formulas are stored as written: the
         # rewrite took 63 of the 69 microseconds a formula costs, half the export of a
         # 1,000-project portfolio.  Should XlsxWriter rename the method, this only makes
         # the export slower again.
         ws._prepare_formula = _as_written
-        fast_cells(ws)
+        install(ws)
         self.sheets[name] = ws
         ws.set_landscape()
         ws.set_paper(9)  # A4
@@ -311,6 +223,21 @@ class Book:
     @staticmethod
     def formula(ws: Any, row: int, col: int, formula: str, fmt: Any, value: Any) -> None:
         ws.write_formula(row, col, formula, fmt, cached(value))
+
+
+class _Refs(dict[str, Sequence[str]]):
+    """:meth:`Table.refs`: a column's references made on first use."""
+
+    def __init__(self, table: Table) -> None:
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, key: str) -> Sequence[str]:
+        first = self.table.top + 2
+        refs = self[key] = row_refs(
+            f"${self.table.letter(key)}", range(first, first + self.table.rows)
+        )
+        return refs
 
 
 class Table:
@@ -363,6 +290,11 @@ class Table:
         """Same-sheet reference to data row ``i`` of column ``key``: ``$C5``."""
         return f"${self.letter(key)}{self.row(i) + 1}"
 
+    def refs(self) -> dict[str, Sequence[str]]:
+        """Same-sheet references to every data row of each column (``refs()["n"][i]`` is
+        ``at("n", i)``), each column's made when first asked for."""
+        return _Refs(self)
+
     def range(self, key: str, *, local: bool = False) -> str:
         """The whole data range of column ``key``: ``Years!$C$2:$C$9`` (``$C$2:$C$9``
         with ``local``, for formulas on the table's own sheet)."""
@@ -386,59 +318,50 @@ class Table:
         return name
 
     # -- writing columns -------------------------------------------------------------
+    # Each column is rendered at once into the sheet's XML and kept with the table's block
+    # of rows (:mod:`froi.workbook.xmlrows`): no cell objects, and a large table's columns
+    # wait in temporary files, not memory.
+    @property
+    def block(self) -> Block:
+        """The table's data rows as a block of cells (made on the first column written)."""
+        found: Block | None = self.__dict__.get("_block")
+        if found is None:
+            found = self.__dict__["_block"] = Block(self.ws, self.top + 1, self.rows)
+        return found
+
     def numbers(self, key: str, values: Iterable[Any]) -> None:
-        col, fmt, ws = self.col(key), self.book.fmt(self.columns[self.col(key)].style), self.ws
-        if ws.constant_memory:
-            write = ws.write_number
-            for i, v in enumerate(values):
-                if v is not None and v == v:  # NaN is not equal to itself: a blank cell
-                    write(self.top + 1 + i, col, float(v), fmt)
-            return
-        table, top, last = ws.table, self.top + 1, -1
-        for i, v in enumerate(values):
-            if v is not None and v == v and abs(v) != math.inf:
-                table[top + i][col] = CellNumberTuple(float(v), fmt)
-                last = i
-            elif v is not None and v == v:
-                raise ValueError(f"{self.sheet} {key}: {v} is not a number a cell can hold")
-        if last >= 0:  # the sheet's extent, as write_number keeps it
-            ws._check_dimensions(top, col)
-            ws._check_dimensions(top + last, col)
+        """Numbers; NaN and None leave a cell blank."""
+        col, block = self.col(key), self.block
+        fmt = self.book.fmt(self.columns[col].style)
+        try:
+            array = np.asarray(_listed(values), dtype=np.float64)
+        except (TypeError, ValueError):
+            array = np.asarray(
+                [math.nan if is_blank(v) else float(v) for v in _listed(values)], dtype=np.float64
+            )
+        try:
+            block.put(col, number_cells(block.letter(col), block.numbers, array, fmt))
+        except ValueError as exc:
+            raise ValueError(f"{self.sheet} {key}: {exc}") from None
 
     def texts(self, key: str, values: Iterable[Any]) -> None:
-        col, ws = self.col(key), self.ws
-        longest = 0
-        for i, v in enumerate(values):
-            if not is_blank(v):
-                text = neutralise(str(v))
-                ws.write_string(self.top + 1 + i, col, text)
-                longest = max(longest, len(text))
-        self.fit(key, longest)
+        """Text, neutralised (:func:`neutralise`); blank values leave a cell blank."""
+        col, block = self.col(key), self.block
+        texts = [None if is_blank(v) else neutralise(str(v)) for v in _listed(values)]
+        block.put(col, text_cells(self.ws, block.letter(col), block.numbers, texts))
+        self.fit(key, max((len(t) for t in texts if t is not None), default=0))
 
     def formulas(self, key: str, formulas: Iterable[str | None], values: Iterable[Any]) -> None:
         """A formula per row (``None`` leaves the cell blank) with its cached value.
 
-        The cells go straight into XlsxWriter's cell table, as ``write_formula`` would
-        put them, without its per-cell checks: the formulas here are plain (no leading
-        ``=``, no array or dynamic-array function, see :meth:`Book.sheet`), and the
-        sheet's extent is kept once per column.  This halves the cost of a formula cell.
-        """
-        col, ws = self.col(key), self.ws
+        The formulas here are plain (no leading ``=``, no array or dynamic-array
+        function, see :meth:`Book.sheet`) and are stored as written."""
+        col, block = self.col(key), self.block
         fmt = self.book.fmt(self.columns[col].style)
-        if ws.constant_memory:
-            write = ws.write_formula
-            for i, (f, v) in enumerate(zip(formulas, values, strict=True)):
-                if f is not None:
-                    write(self.top + 1 + i, col, f, fmt, cached(v))
-            return
-        table, top, last = ws.table, self.top + 1, -1
-        for i, (f, v) in enumerate(zip(formulas, cached_list(values), strict=True)):
-            if f is not None:
-                table[top + i][col] = CellFormulaTuple(f, fmt, v)
-                last = i
-        if last >= 0:
-            ws._check_dimensions(top, col)
-            ws._check_dimensions(top + last, col)
+        block.put(
+            col,
+            formula_cells(block.letter(col), block.numbers, formulas, cached_list(values), fmt),
+        )
 
     def fit(self, key: str, longest: int) -> None:
         """Widen a text column to its longest entry (within 8 to 60 characters)."""
@@ -448,12 +371,17 @@ class Table:
     # -- finishing -------------------------------------------------------------------
     def finish(self, *, style: str = "Table Style Light 9") -> None:
         """Add the Excel table (header, filters), widths, frozen header and print titles."""
-        last_row = self.top + max(self.rows, 1)
+        last_row, last_col = self.top + max(self.rows, 1), len(self.columns) - 1
+        # XlsxWriter's add_table records every cell of the range to refuse overlapping
+        # tables: 1.3 million dictionary entries, a second, for a 1,000-project workbook,
+        # and gigabytes at the row limit.  The table is added over its header and first
+        # row (so it makes the same header cells and definition), then given its full
+        # extent; blocks of cells refuse overlaps on their own (froi.workbook.xmlrows).
         self.ws.add_table(
             self.top,
             0,
-            last_row,
-            len(self.columns) - 1,
+            self.top + 1,
+            last_col,
             {
                 "name": self.book.table_name(self.sheet),
                 "style": style,
@@ -462,6 +390,11 @@ class Table:
                 ],
             },
         )
+        table = self.ws.tables[-1]
+        full = xl_range(self.top, 0, last_row, last_col)
+        assert table["range"] == table["a_range"] == table["autofilter"], table
+        table["range"] = table["a_range"] = table["autofilter"] = full
+        self.ws._check_dimensions(last_row, last_col, True, True)
         self.ws.set_row(self.top, 48)
         for i, width in enumerate(self.widths):
             self.ws.set_column(i, i, width)

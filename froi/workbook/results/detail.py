@@ -24,6 +24,7 @@ from calculator.appraisal import appraise
 from calculator.fields import COST_TYPES
 from calculator.reference import ReferenceData
 
+from ..xmlrows import row_refs
 from .cells import Book, Column, Table, is_blank
 from .context import KEY, Context, agency_numbers, keys
 from .live import Model, financial_year, schedule_rows
@@ -399,8 +400,8 @@ def _write_outcomes(t: Table, ctx: Context, live: Live) -> None:
     t.numbers("agency_no", agency_numbers(ctx, o))
     rows = range(len(o))
     cols = inputs.columns["Outcomes"]
-    cell = {f: [f"Outcomes!${cols[f]}${r}" for r in sheet_row] for f in cols}
-    at = {c.key: [t.at(c.key, i) for i in rows] for c in t.columns}
+    cell = {f: row_refs(f"Outcomes!${cols[f]}$", sheet_row.tolist()) for f in cols}
+    at = t.refs()
 
     t.formulas("unit_cost_code", cell["unit_cost_code"], o["unit_cost_code"])
     codes = used.named("code")
@@ -543,8 +544,8 @@ def _write_costs(t: Table, ctx: Context, live: Live) -> None:
     t.numbers("agency_no", agency_numbers(ctx, c))
     rows = range(len(c))
     cols = inputs.columns["Costs"]
-    cell = {f: [f"Costs!${cols[f]}${r}" for r in sheet_row] for f in cols}
-    at = {col.key: [t.at(col.key, i) for i in rows] for col in t.columns}
+    cell = {f: row_refs(f"Costs!${cols[f]}$", sheet_row.tolist()) for f in cols}
+    at = t.refs()
 
     t.formulas("year", cell["year"], c["year"])
     t.formulas(

@@ -31,7 +31,6 @@ from calculator.inputs import NESTED_LISTS, RunInput
 from calculator.jsonpath import NESTED_FIELDS
 
 from ..layout import UNIT_COSTS_COLUMNS
-from .cells import is_blank
 
 #: Writes the input sheets from the canonical document instead of the built-in writer.
 InputsWriter = Callable[[Any, Mapping[str, Any]], None]
@@ -51,13 +50,31 @@ def _plain(value: Any, spec: Field | None) -> Any:
     return value
 
 
+def _column(values: np.ndarray[Any, Any], spec: Field | None) -> list[Any]:
+    """A typed column as JSON values (:func:`_plain`), converted a column at a time."""
+    kind = values.dtype.kind
+    if kind in "biu":
+        return list(values.tolist())  # Python bools and ints
+    if kind == "f":
+        floats: list[Any] = values.tolist()
+        if spec is not None and spec.kind == "integer":
+            return [int(v) if v == v and v.is_integer() else v for v in floats]
+        return floats
+    return [_plain(v, spec) for v in values.tolist()]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (value.__class__ is float and value != value)
+
+
 def _records(frame: pd.DataFrame, fields: tuple[Field, ...]) -> list[dict[str, Any]]:
     names = [f.name for f in fields if f.name in frame.columns]
     specs = {f.name: f for f in fields}
+    columns = [_column(frame[n].to_numpy(), specs[n]) for n in names]
     return [
-        {k: _plain(v, specs[k]) for k, v in zip(names, row, strict=True) if not is_blank(v)}
-        for row in frame[names].itertuples(index=False, name=None)
-    ]
+        {k: v for k, v in zip(names, row, strict=True) if not _blank(v)}
+        for row in zip(*columns, strict=True)
+    ] or [{} for _ in range(len(frame))]
 
 
 def local_unit_costs(run: RunInput) -> pd.DataFrame:

@@ -11,25 +11,29 @@ Outcome values, Cost rows, Costs by type, Project agencies, Service use and Comp
 by agency (comparison mode), Case results and Case teams (case level).  Each is an Excel
 table with filters; filter on ``Project #`` to see one project.
 
-**Live headline figures.**  Summary has a row per project with METHOD's figures and
-their units in the headers; every computed figure is a formula over the detail tables
-(``SUMIFS`` keyed by ``Project #``) written with the engine's figure as its cached value
-(XlsxWriter ``write_formula(..., value)``), so the file opens correct without
-recalculation and an auditor can follow any figure to its rows.  Keys are numbers
+**A live model.**  The run's inputs are echoed on sheets in the template's layout and
+every figure is a formula over them and over reference sheets (deflators, optimism
+bias, discount factors, the unit costs used; :mod:`froi.workbook.results.live`): each
+cost row's real value and years, each outcome row's net outcomes, unit value, year
+profile and discounting, then Years, agencies, Summary and payback.  Every formula is
+written with the engine's figure as its cached value, so the file opens correct without
+recalculation, and changing an input recalculates every figure.  Keys are numbers
 (project, agency and team numbers) because SUMIFS treats text criteria as patterns and
 ignores case; formulas select rows by key, never by position, so sorting a table never
-changes a figure.  The Agencies sheet totals who saves and who pays across the portfolio
-the same way.  Figures a mode does not report are left empty.
-
-**Payback year is a formula**: ``MINIFS`` of the years whose ``Paid back`` flag is 1 (the
-flag is itself a formula over the cumulative SUMIFS columns of Years), blank when no year
-pays back.  MINIFS needs Excel 2019 or Microsoft 365 (LibreOffice 5.2+); Excel 2016
-would show ``#NAME?`` in the two payback columns when it recalculates.
+changes a figure.  Only functions Excel 2010 and LibreOffice both have are used: the
+payback year is the year whose "first paid back" flag (a COUNTIFS over earlier years)
+is set, not MINIFS.
 
 **The price of sort-safe formulas**: a SUMIFS reads its whole range, so the cumulative
-columns of Years cost rows x rows comparisons.  LibreOffice recalculates a 1,000-project,
-5-year workbook (87,616 formulas) in about 30 s; Excel recalculates on opening (the file
-asks it to) on every core.  Files open with correct values regardless, from the cache.
+columns of Years cost rows x rows comparisons.  LibreOffice recalculates a 1,000-project
+workbook in tens of seconds; Excel recalculates on opening (the file asks it to) on
+every core.  Files open with correct values regardless, from the cache.
+
+**Written as blocks of XML.**  The long tables (detail tables and echoed inputs) are
+rendered a column at a time into the XML XlsxWriter would write and stored row by row
+(:mod:`froi.workbook.xmlrows`); a large table waits in temporary files, so a workbook
+at the reader's row limit is written in well under 1 GB (bench/workbook.py,
+tests/test_memory_ceiling.py).
 
 **Charts**: a payback chart (cumulative discounted costs and fiscal benefits, payback
 year marked) for each of the first 50 appraisal projects, each re-pointable to any
@@ -57,10 +61,11 @@ and name, times) and Warnings complete the record; About explains the sheets.
 from __future__ import annotations
 
 import contextlib
-import functools
+import contextvars
 import os
+import zipfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 import xlsxwriter
 import xlsxwriter.exceptions
@@ -71,7 +76,8 @@ from calculator.reference import ReferenceData
 
 from ..layout import SHEETS
 from ..writer import write_input_sheets
-from .cells import Book, Table, fast_cells
+from ..xmlrows import discard, install
+from .cells import Book, Table
 from .charts import CHART_LIMIT, charted_projects, write_agency_chart, write_payback_charts
 from .charts import SHEET as CHART_SHEET
 from .checks import SHEET as CHECKS_SHEET
@@ -224,6 +230,28 @@ def write_results_workbook(
     ctx = context(results)
     check_reference(ctx, reference)
     book = Book(xlsxwriter.Workbook(path, WORKBOOK_OPTIONS))
+    try:
+        _write(book, results, ctx, reference, input_sha256, input_name, inputs_writer)
+        with fast_zip():
+            book.workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
+        raise (
+            exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        ) from None
+    finally:
+        discard(book.workbook)
+
+
+def _write(
+    book: Book,
+    results: Results,
+    ctx: Context,
+    reference: ReferenceData,
+    input_sha256: str | None,
+    input_name: str | None,
+    inputs_writer: InputsWriter | None,
+) -> None:
+    """Every sheet of the results workbook, before it is stored."""
     summary = plan_summary(book, ctx)
     agencies = plan_agencies(book, ctx)
     detail = plan_detail(book, ctx)
@@ -271,14 +299,7 @@ def write_results_workbook(
         ws = book.workbook.get_worksheet_by_name(sheet.name)
         if ws is not None:
             ws.set_tab_color("#A6A6A6")
-            fast_cells(ws)  # the same XML, sooner
-    try:
-        with fast_zip():
-            book.workbook.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
-        raise (
-            exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
-        ) from None
+            install(ws)  # the same XML, sooner
 
 
 #: zlib level of the file's parts: 1 compresses a large results workbook's 100 MB of XML
@@ -286,16 +307,35 @@ def write_results_workbook(
 ZIP_LEVEL = 1
 
 
+#: The zlib level of the workbook being stored in this thread (None: zlib's default).
+_ZIP_LEVEL: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "froi_zip_level", default=None
+)
+
+
+def _zip_file(*args: Any, **kwargs: Any) -> zipfile.ZipFile:
+    """XlsxWriter's ``ZipFile``, at the level :func:`fast_zip` set for this thread."""
+    level = _ZIP_LEVEL.get()
+    if level is not None:
+        kwargs.setdefault("compresslevel", level)
+    return zipfile.ZipFile(*args, **kwargs)
+
+
+# XlsxWriter offers no option for the level; the module's ``ZipFile`` is what it calls.
+# It is replaced once, and the level is a context variable, so a results workbook stored
+# in one thread never changes the level of a template stored in another at that moment.
+xlsxwriter.workbook.ZipFile = _zip_file
+
+
 @contextlib.contextmanager
 def fast_zip() -> Iterator[None]:
-    """XlsxWriter's zip file at :data:`ZIP_LEVEL` while a workbook is stored (it offers
-    no option for the level; the module's ``ZipFile`` is what it calls)."""
-    original = xlsxwriter.workbook.ZipFile
-    xlsxwriter.workbook.ZipFile = functools.partial(original, compresslevel=ZIP_LEVEL)
+    """XlsxWriter's zip file at :data:`ZIP_LEVEL` while a workbook is stored in this
+    thread."""
+    token = _ZIP_LEVEL.set(ZIP_LEVEL)
     try:
         yield
     finally:
-        xlsxwriter.workbook.ZipFile = original
+        _ZIP_LEVEL.reset(token)
 
 
 def _sheet_order(
