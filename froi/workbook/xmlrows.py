@@ -21,7 +21,6 @@ read rows without it).
 
 from __future__ import annotations
 
-import itertools
 import math
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -135,6 +134,12 @@ class Block:
         self.first = first
         self.rows = rows
         self.columns: dict[int, list[str] | IO[str]] = {}
+        for other in blocks(ws):
+            if self.first < other.first + other.rows and other.first < self.first + rows:
+                raise ValueError(
+                    f"sheet {ws.name}: rows {first + 1} to {first + rows} overlap a block of "
+                    f"rows {other.first + 1} to {other.first + other.rows}"
+                )
         blocks(ws).append(self)
 
     @property
@@ -159,9 +164,8 @@ class Block:
             self.ws._check_dimensions(self.first + last, col)
         if self.rows > SPILL_ROWS:
             spill = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (kept open)
-            for fragment in fragments:
-                spill.write(fragment)
-                spill.write("\n")
+            spill.write("\n".join(fragments))
+            spill.write("\n")
             spill.seek(0)
             self.columns[col] = spill
         else:
@@ -236,10 +240,7 @@ def _write_rows(ws: Any) -> None:
         Worksheet._write_rows(ws)
         return
     ws._calculate_spans()
-    ordered = sorted(found, key=lambda b: b.first)
-    for a, b in itertools.pairwise(ordered):
-        if a.first + a.rows > b.first:
-            raise ValueError(f"sheet {ws.name}: blocks of cells overlap at row {b.first + 1}")
+    ordered = sorted(found, key=lambda b: b.first)  # never overlapping (Block refuses)
     try:
         _write_block_rows(ws, ordered)
     finally:

@@ -47,18 +47,20 @@ CHART_LIMIT = LIMIT
 #: Summary columns that are not figures of the block (keys and texts).
 NOT_FIGURES = ("no", "project_id", "name", "organisation", "mode")
 MEANING = {
-    "froi": "Fiscal benefits per £1 of cost: £ back to public budgets for each £1 spent",
+    "froi": "£ back to public budgets for each £1 spent",
     "economic_roi": "Fiscal and economic benefits per £1 of cost",
     "public_value_roi": "All benefits (fiscal, economic, social) per £1 of cost",
     "npv": "All benefits less costs, present values",
     "net_fiscal_benefit": "Fiscal benefits less costs, present values",
-    "value_for_money_band": "On public value ROI: poor < 1 <= low < 1.5 <= medium < 2 <= high < 4",
+    "value_for_money_band": "Public value ROI: poor < 1 ≤ low < 1.5 ≤ medium < 2 ≤ high < 4",
     "pv_fiscal_cashable": "Fiscal benefits that can be released as cash",
-    "payback_year": "First year cumulative discounted fiscal benefits cover costs",
+    "payback_year": "First year discounted fiscal benefits cover costs",
     "costs_avoided_per_case": "Service cost per case, comparison less intervention group",
 }
 
 
+#: The fewest figure columns (B onwards) a page is printed with, so "What it means" fits.
+COLUMNS = 6
 #: Rows the legend takes at the top of the first sheet (and a blank row).
 LEGEND_ROWS = 4
 
@@ -97,7 +99,7 @@ def write_committee(
     ws = book.sheets[SHEET]
     T = ctx.run.settings.appraisal_years
     ws.set_column(0, 0, 42)
-    ws.set_column(1, max(T + 1, 5), 12.5)
+    ws.set_column(1, max(T + 1, COLUMNS), 12.5)
     if T > 6:
         ws.set_landscape()
     else:
@@ -105,7 +107,7 @@ def write_committee(
     # a print scale that fits the width, not "fit to page": Excel, LibreOffice and
     # XlsxWriter drop manual page breaks under fit to page, and each project (and its
     # charts) must start a page
-    ws.set_print_scale(print_scale(42 + 12.5 * max(T + 1, 5), landscape=T > 6))
+    ws.set_print_scale(print_scale(42 + 12.5 * max(T + 1, COLUMNS), landscape=T > 6))
     breaks: list[int] = []
     write_legend(book, ws)
     row = LEGEND_ROWS
@@ -128,7 +130,7 @@ def write_committee(
         ws.set_h_pagebreaks(sorted(set(breaks)))
     # the columns the scale fits: a long explanation running past them is not printed
     # on a page of its own
-    ws.print_area(0, 0, row, max(T + 1, 5))
+    ws.print_area(0, 0, row, max(T + 1, COLUMNS))
 
 
 def _lookup(
@@ -451,11 +453,18 @@ def _cash_flows(
     ws.write_string(row, 1 + T, "Total", book.header)
     money = book.fmt("money")
     y = ctx.years[ctx.years["_p"] == p].sort_values("t")
-    o = ctx.outcomes
-    mine = (o["_p"] == p).to_numpy() if len(o) else np.zeros(0, dtype=bool)
-    fiscal = (o["category"] == "fiscal").to_numpy() & mine if len(o) else mine
-    cashable = o["cashable"].to_numpy(dtype=bool) if len(o) else mine
-    benefits = live.benefits
+    # the project's own outcome rows (comparing text columns of the whole portfolio for
+    # each project cost a second for 50 projects of a 1,000-project workbook)
+    any_outcomes = len(ctx.outcomes) > 0
+    mine = (
+        np.flatnonzero(ctx.outcomes["_p"].to_numpy() == p)
+        if any_outcomes
+        else np.zeros(0, dtype=np.int64)
+    )
+    o = ctx.outcomes.iloc[mine]
+    fiscal = (o["category"].astype(str) == "fiscal").to_numpy()
+    cashable = o["cashable"].to_numpy(dtype=bool)
+    benefits = live.benefits[mine] if any_outcomes else live.benefits
     rows: list[tuple[str, list[str], list[float]]] = []
 
     def outcome_sum(extra: str, mask: np.ndarray) -> tuple[list[str], list[float]]:
@@ -521,18 +530,18 @@ def _cash_flows(
     # by agency: costs each agency pays, fiscal benefits each saves (cashable and not)
     rows_c = ctx.costs[ctx.costs["_p"] == p]
     agencies = sorted(
-        set(map(str, rows_c["agency"])) | set(map(str, o["agency"][fiscal])) if len(o) else set()
+        set(map(str, rows_c["agency"])) | set(map(str, o["agency"][fiscal]))
+        if any_outcomes
+        else set()
     ) or sorted(set(map(str, rows_c["agency"])))
+    net_cost, first_year = rows_c["net_cost"].to_numpy(), rows_c["year"].to_numpy()
+    last_year, payer = rows_c["end_year"].to_numpy(), rows_c["agency"].astype(str).to_numpy()
+    saver = o["agency"].astype(str).to_numpy()
     for agency in agencies:
         number = ctx.agency_no[agency]
-        mask = (rows_c["agency"].astype(str) == agency).to_numpy()
+        mask = payer == agency
         paid = [
-            float(
-                rows_c["net_cost"][
-                    mask & (rows_c["year"].to_numpy() <= t) & (rows_c["end_year"].to_numpy() >= t)
-                ].sum()
-            )
-            for t in range(T)
+            float(net_cost[mask & (first_year <= t) & (last_year >= t)].sum()) for t in range(T)
         ]
         formulas = [
             f"SUMIFS({cr.named('net_cost')},{cr.named('no')},{no},{cr.named('agency_no')},{number},"
@@ -540,8 +549,8 @@ def _cash_flows(
             for t in range(T)
         ]
         lines = [(f"{agency}: costs", formulas, paid)]
-        if ov is not None and len(o):
-            theirs = fiscal & (o["agency"].astype(str) == agency).to_numpy()
+        if ov is not None and any_outcomes:
+            theirs = fiscal & (saver == agency)
             for flag, label, want in (("yes", "cashable", True), ("no", "non-cashable", False)):
                 subset = theirs & (cashable == want)
                 formulas_b = [

@@ -11,25 +11,29 @@ Outcome values, Cost rows, Costs by type, Project agencies, Service use and Comp
 by agency (comparison mode), Case results and Case teams (case level).  Each is an Excel
 table with filters; filter on ``Project #`` to see one project.
 
-**Live headline figures.**  Summary has a row per project with METHOD's figures and
-their units in the headers; every computed figure is a formula over the detail tables
-(``SUMIFS`` keyed by ``Project #``) written with the engine's figure as its cached value
-(XlsxWriter ``write_formula(..., value)``), so the file opens correct without
-recalculation and an auditor can follow any figure to its rows.  Keys are numbers
+**A live model.**  The run's inputs are echoed on sheets in the template's layout and
+every figure is a formula over them and over reference sheets (deflators, optimism
+bias, discount factors, the unit costs used; :mod:`froi.workbook.results.live`): each
+cost row's real value and years, each outcome row's net outcomes, unit value, year
+profile and discounting, then Years, agencies, Summary and payback.  Every formula is
+written with the engine's figure as its cached value, so the file opens correct without
+recalculation, and changing an input recalculates every figure.  Keys are numbers
 (project, agency and team numbers) because SUMIFS treats text criteria as patterns and
 ignores case; formulas select rows by key, never by position, so sorting a table never
-changes a figure.  The Agencies sheet totals who saves and who pays across the portfolio
-the same way.  Figures a mode does not report are left empty.
-
-**Payback year is a formula**: ``MINIFS`` of the years whose ``Paid back`` flag is 1 (the
-flag is itself a formula over the cumulative SUMIFS columns of Years), blank when no year
-pays back.  MINIFS needs Excel 2019 or Microsoft 365 (LibreOffice 5.2+); Excel 2016
-would show ``#NAME?`` in the two payback columns when it recalculates.
+changes a figure.  Only functions Excel 2010 and LibreOffice both have are used: the
+payback year is the year whose "first paid back" flag (a COUNTIFS over earlier years)
+is set, not MINIFS.
 
 **The price of sort-safe formulas**: a SUMIFS reads its whole range, so the cumulative
-columns of Years cost rows x rows comparisons.  LibreOffice recalculates a 1,000-project,
-5-year workbook (87,616 formulas) in about 30 s; Excel recalculates on opening (the file
-asks it to) on every core.  Files open with correct values regardless, from the cache.
+columns of Years cost rows x rows comparisons.  LibreOffice recalculates a 1,000-project
+workbook in tens of seconds; Excel recalculates on opening (the file asks it to) on
+every core.  Files open with correct values regardless, from the cache.
+
+**Written as blocks of XML.**  The long tables (detail tables and echoed inputs) are
+rendered a column at a time into the XML XlsxWriter would write and stored row by row
+(:mod:`froi.workbook.xmlrows`); a large table waits in temporary files, so a workbook
+at the reader's row limit is written in well under 1 GB (bench/workbook.py,
+tests/test_memory_ceiling.py).
 
 **Charts**: a payback chart (cumulative discounted costs and fiscal benefits, payback
 year marked) for each of the first 50 appraisal projects, each re-pointable to any
