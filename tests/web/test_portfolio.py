@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import io
 import math
 import re
@@ -25,6 +26,7 @@ from froi.web.uploads import jobs
 from froi.workbook.reader import compute_workbook
 
 from .conftest import first_organisation
+from .job_helpers import job_row
 from .pages import page
 from .test_batch import PORTFOLIO, accessible, upload_and_confirm
 
@@ -233,12 +235,25 @@ def test_export_is_the_filtered_set_as_the_standard_workbook(
     assert portfolio_runs(app) == 1 and kept[0].exists()
     rewritten = client.get(download)
     assert summary_values(rewritten.data) == summary_values(response.data)
-    # the retention period passes: the file goes, and the download writes it again the same
+    # the retention period passes: the file goes, and the download does not write it in
+    # the request (at the row limit a minute and most of a gigabyte): it queues the job
+    # again, which has its run, so it only writes the file, and shows its page
     purged = retention.purge(app, days=1, now=utcnow() + timedelta(days=2))
     assert kept[0].name in purged.files and not kept[0].exists()
     again = client.get(download)
-    assert again.status_code == 200 and kept[0].exists()
+    assert again.status_code == 302 and again.headers["Location"] == job_url
+    told = page(client.get(job_url))
+    assert f"The workbook of run {job.run_id} is no longer kept" in told.text
+    jobs.wait_for_jobs(app, timeout=60)
+    rewritten_job = job_row(app, job.id)
+    assert (rewritten_job.status, rewritten_job.run_id) == ("done", job.run_id)
+    assert kept[0].exists() and portfolio_runs(app) == 1
+    assert f'href="{download}"' in page(client.get(job_url)).text
+    again = client.get(download)
+    assert again.status_code == 200 and again.is_streamed  # the file, streamed
     assert summary_values(again.data) == summary_values(response.data)
+    for opened in (response, rewritten, again):
+        opened.close()
     # the export of the same projects again reuses the run: one more job, no new run
     again_job = client.post("/portfolio/export", data=fields).headers["Location"]
     jobs.wait_for_jobs(app, timeout=120)
@@ -251,11 +266,45 @@ def summary_values(body: bytes) -> list[tuple[object, ...]]:
     return [tuple(r) for r in book["Summary"].iter_rows(values_only=True)]
 
 
-def job_row(app: Flask, job_id: int) -> Job:
-    with app.app_context():
-        job = get_session().get(Job, job_id)
-        assert job is not None
-        return job
+def test_an_export_whose_workbook_cannot_be_written_says_its_run_was_recorded(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run is recorded (and audited) before the workbook is written: if writing fails
+    (a full disk), the job's page must not say "Nothing was saved" but that run N was
+    recorded, with a link that writes the workbook again (without a second run)."""
+    from froi.web.portfolio import routes
+
+    upload_and_confirm(client)
+    write = routes.write_export
+
+    def full_disk(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(routes, "write_export", full_disk)
+    token = page(client.get("/portfolio/")).hidden()["csrf_token"]
+    job_url = client.post("/portfolio/export", data={"csrf_token": token}).headers["Location"]
+    jobs.wait_for_jobs(app, timeout=120)
+    job = job_row(app, int(job_url.rsplit("/", 1)[1]))
+    assert job.status == "failed" and job.run_id is not None and portfolio_runs(app) == 1
+    shown = page(client.get(job_url))
+    accessible(shown)
+    assert "Nothing was saved" not in shown.text
+    assert f"The projects were computed and recorded as run {job.run_id}" in shown.text
+    assert "could not be written: The service cannot save anything at the moment (disk full)" in (
+        shown.text
+    )
+    download = f"/portfolio/exports/{job.id}.xlsx"
+    assert (f"Write the workbook of run {job.run_id} again", download) in shown.links
+    monkeypatch.setattr(routes, "write_export", write)
+    again = client.get(download)  # the link: the job again, which only writes the file
+    assert again.status_code == 302 and again.headers["Location"] == job_url
+    jobs.wait_for_jobs(app, timeout=60)
+    done = job_row(app, job.id)
+    assert (done.status, done.run_id, done.error) == ("done", job.run_id, "")
+    workbook = client.get(download)
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    workbook.close()
+    assert portfolio_runs(app) == 1
 
 
 def test_an_export_with_nothing_to_compute_fails_with_a_message(

@@ -4,6 +4,7 @@ the lease on each job row: claim, fenced save, sweeper, nothing saved twice."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from froi.web.core.models import AuditEvent, Job, Project, Run, Upload, utcnow
 from froi.web.uploads import jobs
 
 from .conftest import SAMPLES, first_organisation
+from .job_helpers import job_row
 from .pages import page
 from .test_batch import PORTFOLIO, confirm, count, upload, upload_and_confirm
 
@@ -32,13 +34,6 @@ def _job(app: Flask, **values: object) -> int:
         session.add(job)
         session.commit()
         return job.id
-
-
-def _row(app: Flask, job_id: int) -> Job:
-    with app.app_context():
-        job = get_session().get(Job, job_id)
-        assert job is not None
-        return job
 
 
 def test_the_embedded_queue_is_huey_on_sqlite_in_the_instance_folder(app: Flask) -> None:
@@ -61,13 +56,13 @@ def test_background_jobs_go_through_the_queue_once_each(
     job_url = confirm(client, checked.headers["Location"]).headers["Location"]
     job_id = int(job_url.rsplit("/", 1)[1])
     jobs.wait_for_jobs(app, timeout=120)
-    job = _row(app, job_id)
+    job = job_row(app, job_id)
     assert (job.status, job.attempts, job.lease_until) == ("done", 1, None)
     assert job.params["rule"] == "suffix" and job.params["actor"]["email"]
     assert re.fullmatch(r".+:\d+:[0-9a-f]{8}:[0-9a-f]{8}", job.worker)  # host:pid:boot:claim
     jobs._send(app, job_id)  # delivered twice
     jobs.wait_for_jobs(app, timeout=60)
-    assert _row(app, job_id).attempts == 1  # not claimed again
+    assert job_row(app, job_id).attempts == 1  # not claimed again
     assert count(app, Run) == 1 and count(app, Project) == 50
 
 
@@ -83,7 +78,7 @@ def test_a_job_is_claimed_by_one_worker_only(app: Flask) -> None:
     first = _claimed(app, job_id)
     db: Database = app.extensions["froi"]["db"]
     assert jobs.claim(db.sessions, job_id, 60) is None
-    job = _row(app, job_id)
+    job = job_row(app, job_id)
     assert (job.status, job.worker, job.attempts) == ("running", first, 1)
     assert job.lease_until is not None and job.lease_until > utcnow() + timedelta(seconds=50)
 
@@ -110,7 +105,7 @@ def test_a_worker_whose_lease_went_to_another_saves_nothing(
         other.commit()
     swept = jobs.sweep(app)
     assert swept.retried == [job_id] and sent == [job_id]
-    assert _row(app, job_id).stage == "Waiting to try again (attempt 2 of 3)"
+    assert job_row(app, job_id).stage == "Waiting to try again (attempt 2 of 3)"
     fresh = _claimed(app, job_id)
     with pytest.raises(jobs.LeaseLost):
         session.commit()
@@ -121,11 +116,11 @@ def test_a_worker_whose_lease_went_to_another_saves_nothing(
     with pytest.raises(jobs.LeaseLost):
         jobs.Progress(job_id, db.sessions, slow, 60)("Still going", 1, 2)
     jobs._finish(db.sessions, job_id, slow, status="done", result_url="/slow")
-    job = _row(app, job_id)
+    job = job_row(app, job_id)
     assert (job.status, job.worker, job.attempts, job.result_url) == ("running", fresh, 2, "")
     jobs.Progress(job_id, db.sessions, fresh, 60)("Checking", 1, 2)
     jobs._finish(db.sessions, job_id, fresh, status="done", result_url="/fresh")
-    job = _row(app, job_id)
+    job = job_row(app, job_id)
     assert (job.status, job.stage, job.done, job.result_url) == ("done", "Checking", 1, "/fresh")
 
 
@@ -160,10 +155,10 @@ def test_the_sweeper_retries_up_to_the_limit_then_fails_with_a_message(
     assert sorted(swept.retried) == sorted([lapsed, ended, old])
     assert swept.failed == [spent] and swept.resent == [lost]
     assert sorted(sent) == sorted([lapsed, ended, old, lost])
-    assert [_row(app, i).status for i in (lapsed, ended, old, lost, waiting, alive)] == [
+    assert [job_row(app, i).status for i in (lapsed, ended, old, lost, waiting, alive)] == [
         "queued", "queued", "queued", "queued", "queued", "running",
     ]  # fmt: skip
-    failed = _row(app, spent)
+    failed = job_row(app, spent)
     assert failed.status == "failed" and failed.finished_at is not None
     assert failed.error == jobs.interrupted(3, spent)
     assert "Nothing was saved" in failed.error
@@ -183,7 +178,7 @@ def test_a_failed_job_page_says_why_and_the_queue_is_in_readyz(
     )
     shown = client.get(f"/jobs/{spent}").get_data(as_text=True)  # the page sweeps
     assert "interrupted (the service was restarted or a worker stopped) 3 times" in shown
-    assert _row(app, spent).status == "failed"
+    assert job_row(app, spent).status == "failed"
     assert client.get("/readyz").get_json()["checked"] == ["database", "queue"]
 
 
@@ -234,7 +229,7 @@ def test_a_large_re_run_goes_through_the_queue_as_the_person_who_asked(
         shown = page(client.get(started.headers["Location"]))
         assert shown.h1 == [f"Re-running run {original_id}"] or "/runs/" in shown.text
         jobs.wait_for_jobs(app, timeout=120)
-        job = _row(app, job_id)
+        job = job_row(app, job_id)
         assert (job.status, job.params["current"], job.attempts) == ("done", current, 1)
         done = client.get(f"/jobs/{job_id}")
         assert done.headers["Location"] == f"/runs/{job.run_id}"
@@ -297,25 +292,25 @@ def test_a_job_started_while_the_queue_is_unreachable_is_sent_when_it_returns(
         started = client.post("/portfolio/export", data={"csrf_token": token})
         assert started.status_code == 302  # the request succeeds
         job_id = int(started.headers["Location"].rsplit("/", 1)[1])
-        job = _row(app, job_id)
+        job = job_row(app, job_id)
         assert (job.status, job.unsent, job.attempts) == ("queued", True, 0)
         shown = page(client.get(started.headers["Location"]))  # the page sweeps: still down
         assert "Queued: the job queue cannot be reached at the moment" in shown.text
         assert "It will start by itself when the queue returns" in shown.text
-        assert _row(app, job_id).unsent
+        assert job_row(app, job_id).unsent
         time.sleep(0.5)  # the resender keeps looking; the queue is still down
-        assert (_row(app, job_id).status, _row(app, job_id).unsent) == ("queued", True)
+        assert (job_row(app, job_id).status, job_row(app, job_id).unsent) == ("queued", True)
     back = time.monotonic()
-    _until(lambda: _row(app, job_id).status == "done", 60, "the unsent job done")
+    _until(lambda: job_row(app, job_id).status == "done", 60, "the unsent job done")
     assert time.monotonic() - back < 30
-    job = _row(app, job_id)
+    job = job_row(app, job_id)
     assert (job.unsent, job.attempts) == (False, 1)
     assert "cannot be reached" not in page(client.get(f"/jobs/{job_id}")).text
     # sent again (a second process's resender, the sweeper): claimed once, run once
     jobs._send(app, job_id)
     assert jobs.resend_unsent(app) == []
     jobs.wait_for_jobs(app, timeout=60)
-    assert _row(app, job_id).attempts == 1
+    assert job_row(app, job_id).attempts == 1
     with app.app_context():
         exports = get_session().scalar(
             select(func.count()).select_from(Run).where(Run.label.like("Portfolio export%"))
@@ -326,8 +321,8 @@ def test_a_job_started_while_the_queue_is_unreachable_is_sent_when_it_returns(
 def test_an_unsent_job_is_taken_once_and_marked_again_if_the_send_fails(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Resending takes each job by clearing its mark on condition it is set, so two
-    resenders send it once; a send that fails marks it again; a finished job is not sent."""
+    """Resending takes each job by moving its last try on condition it is as read, so two
+    resenders send it once; a send that fails leaves it marked; a finished job is not sent."""
     job_id = _job(app, status="queued", unsent=True)
     done = _job(app, status="done", unsent=True)
     sent: list[int] = []
@@ -336,14 +331,136 @@ def test_an_unsent_job_is_taken_once_and_marked_again_if_the_send_fails(
     def enqueue(_app: Flask, _task: object, *args: object) -> None:
         if down:
             raise ConnectionError("the queue is down")
+        assert job_row(app, int(args[0])).unsent  # type: ignore[call-overload]
         sent.append(int(args[0]))  # type: ignore[call-overload]
 
     monkeypatch.setattr(jobs, "_enqueue", enqueue)
-    assert jobs.resend_unsent(app) == [] and _row(app, job_id).unsent  # still down
+    assert jobs.resend_unsent(app, due=0) == [] and job_row(app, job_id).unsent  # still down
     down = False
-    assert (jobs.resend_unsent(app), jobs.resend_unsent(app), sent) == ([job_id], [], [job_id])
-    assert not _row(app, job_id).unsent and _row(app, done).unsent
+    assert (jobs.resend_unsent(app, due=0), jobs.resend_unsent(app, due=0)) == ([job_id], [])
+    assert sent == [job_id]
+    assert not job_row(app, job_id).unsent and job_row(app, done).unsent
     assert jobs.sweep(app).unsent == []
+
+
+def test_the_unsent_mark_is_cleared_only_after_the_send_succeeded(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed while sending (after taking the job, before the queue has it) leaves
+    the job marked unsent, so the next resend sends it (not the 15-minute stale check)."""
+    job_id = _job(app, status="queued", unsent=True)
+
+    def killed(_app: Flask, _task: object, *args: object) -> None:
+        raise KeyboardInterrupt  # the process dies mid-send
+
+    monkeypatch.setattr(jobs, "_enqueue", killed)
+    with pytest.raises(KeyboardInterrupt):
+        jobs.resend_unsent(app, due=0)
+    assert job_row(app, job_id).unsent  # still marked: another resend will send it
+    sent: list[int] = []
+    monkeypatch.setattr(jobs, "_enqueue", lambda _a, _t, *args: sent.append(int(args[0])))
+    assert jobs.resend_unsent(app, due=0) == [job_id] and sent == [job_id]
+    assert not job_row(app, job_id).unsent
+
+
+def test_while_the_queue_is_down_a_job_page_tries_it_at_most_once_an_interval(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Viewing a queued job's page while the queue is down does not try the queue (up to
+    its connect timeout) and write the row on every view: only when the job was last
+    tried more than JOB_RESEND_INTERVAL ago."""
+    app.config["JOB_RESEND_INTERVAL"] = 60
+    tries: list[int] = []
+
+    def down(_app: Flask, _task: object, *args: object) -> None:
+        tries.append(int(args[0]))  # type: ignore[call-overload]
+        raise ConnectionError("the queue is down")
+
+    monkeypatch.setattr(jobs, "_enqueue", down)
+    token = page(client.get("/portfolio/")).hidden()["csrf_token"]
+    started = client.post("/portfolio/export", data={"csrf_token": token})
+    job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    assert tries == [job_id] and job_row(app, job_id).unsent  # the start's own send
+    tried = job_row(app, job_id).heartbeat
+    for _ in range(3):
+        shown = page(client.get(f"/jobs/{job_id}"))
+        assert "Queued: the job queue cannot be reached at the moment" in shown.text
+    assert tries == [job_id] and job_row(app, job_id).heartbeat == tried  # no try, no write
+    with app.app_context():
+        session = get_session()
+        job = session.get(Job, job_id)
+        assert job is not None and job.heartbeat is not None
+        job.heartbeat = job.heartbeat - timedelta(seconds=61)
+        session.commit()
+    client.get(f"/jobs/{job_id}")
+    client.get(f"/jobs/{job_id}")
+    assert tries == [job_id, job_id] and job_row(app, job_id).unsent  # one try per interval
+
+
+def test_the_same_job_twice_at_once_is_started_once(
+    app: Flask,
+    client: FlaskClient,
+    client_as: Callable[..., FlaskClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two analysts (or a double click) asking for the same export at the same moment: one
+    job is started and both are shown it, with a message; a different export is a job of
+    its own, and once the job has finished the same export can be started again."""
+    sent: list[int] = []
+    monkeypatch.setattr(jobs, "_enqueue", lambda _a, _t, *args: sent.append(int(args[0])))
+    record = jobs._record
+
+    def slow_record(*args: object, **kwargs: object) -> None:
+        time.sleep(0.3)  # between finding no job and recording one: the race's window
+        record(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jobs, "_record", slow_record)
+    other = client_as("analyst", email="second.analyst@la.example")
+    token = page(client.get("/portfolio/")).hidden()["csrf_token"]
+    other_token = page(other.get("/portfolio/")).hidden()["csrf_token"]
+    answers: dict[str, str] = {}
+    barrier = threading.Barrier(2)
+
+    def export(name: str, who: FlaskClient, csrf: str) -> None:
+        barrier.wait()
+        answers[name] = who.post(
+            "/portfolio/export", data={"csrf_token": csrf, "mode": "comparison"}
+        ).headers["Location"]
+
+    threads = [
+        threading.Thread(target=export, args=("first", client, token)),
+        threading.Thread(target=export, args=("second", other, other_token)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers["first"] == answers["second"]
+    job_id = int(answers["first"].rsplit("/", 1)[1])
+    with app.app_context():
+        assert get_session().scalars(select(Job.id)).all() == [job_id]
+    assert sent == [job_id]
+    # asked again: its page, saying so
+    again = client.post(
+        "/portfolio/export",
+        data={"csrf_token": token, "mode": "comparison"},
+        follow_redirects=True,
+    )
+    text = again.get_data(as_text=True)
+    assert "The same export (these projects, on this basis) is already running: here it is" in text
+    assert "Exporting the portfolio as the standard workbook" in text
+    # other settings: a job of its own
+    different = client.post("/portfolio/export", data={"csrf_token": token, "mode": "appraisal"})
+    assert different.headers["Location"] != answers["first"]
+    # finished: the same settings start a new job
+    with app.app_context():
+        session = get_session()
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.status = "done"
+        session.commit()
+    third = client.post("/portfolio/export", data={"csrf_token": token, "mode": "comparison"})
+    assert third.headers["Location"] not in (answers["first"], different.headers["Location"])
 
 
 def test_each_job_gives_its_memory_back_when_it_ends(
@@ -360,9 +477,9 @@ def test_each_job_gives_its_memory_back_when_it_ends(
     token = page(client.get("/portfolio/")).hidden()["csrf_token"]
     first = client.post("/portfolio/export", data={"csrf_token": token})
     jobs.wait_for_jobs(app, timeout=120)
-    assert _row(app, int(first.headers["Location"].rsplit("/", 1)[1])).status == "done"
+    assert job_row(app, int(first.headers["Location"].rsplit("/", 1)[1])).status == "done"
     assert released == [1]
     failing = _job(app, status="queued", params={"result_url": "/batch/"})  # no upload
     jobs._send(app, failing)
     jobs.wait_for_jobs(app, timeout=60)
-    assert _row(app, failing).status == "failed" and released == [1, 1]
+    assert job_row(app, failing).status == "failed" and released == [1, 1]

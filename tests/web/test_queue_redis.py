@@ -33,12 +33,13 @@ from bench.common import portfolio
 from calculator.reference import load_reference
 from froi.web import create_app
 from froi.web.core import queue
-from froi.web.core.db import Database
+from froi.web.core.db import Database, get_session
 from froi.web.core.models import ANALYST, Job, Project, Run, Upload
 from froi.web.uploads import jobs
 from froi.workbook.template import write_input_workbook
 
 from .conftest import CLEAN_UP, make_user, sign_in
+from .job_helpers import job_row
 from .test_batch import PORTFOLIO, confirm, upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,14 +152,6 @@ def signed_in(app: Flask) -> FlaskClient:
     client = app.test_client()
     assert sign_in(client, user.email).status_code == 302
     return client
-
-
-def job_row(app: Flask, job_id: int) -> Job:
-    db: Database = app.extensions["froi"]["db"]
-    with db.sessions() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        return job
 
 
 def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -428,6 +421,24 @@ def test_with_redis_a_portfolio_export_is_a_worker_s_job_and_downloads_anywhere(
     assert len(kept) == 1  # written by the worker
     first = client.get(f"/portfolio/exports/{job_id}.xlsx")
     assert first.status_code == 200 and first.data == kept[0].read_bytes()
-    kept[0].unlink()  # a web machine without the worker's file
+    first.close()
+    kept[0].unlink()  # gone (the retention period passed): the worker writes it again
     again = client.get(f"/portfolio/exports/{job_id}.xlsx")
-    assert again.status_code == 200 and kept[0].exists()
+    assert again.status_code == 302 and again.headers["Location"] == f"/jobs/{job_id}"
+    until(lambda: job_row(redis_app, job_id).status == "done", 120, "written again")
+    assert kept[0].exists() and job_row(redis_app, job_id).run_id == job.run_id
+    written = client.get(f"/portfolio/exports/{job_id}.xlsx")
+    assert written.status_code == 200 and written.data[:2] == b"PK"
+    written.close()
+    # a web machine that does not share the worker's results folder: said, not a loop
+    kept[0].unlink()
+    with redis_app.app_context():
+        session = get_session()
+        row = session.get(Job, job_id)
+        assert row is not None
+        row.params = {**row.params, "written_again_for": socket.gethostname()}
+        session.commit()
+    refused = client.get(f"/portfolio/exports/{job_id}.xlsx")
+    assert refused.status_code == 503
+    assert "FROI_RESULTS_DIR must be on storage shared" in refused.get_data(as_text=True)
+    assert job_row(redis_app, job_id).status == "done"  # not queued again

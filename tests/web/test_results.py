@@ -389,6 +389,30 @@ def test_a_large_monte_carlo_is_a_job_with_its_stages_then_the_results(
     assert _runs(app) == 2
 
 
+def test_the_same_large_monte_carlo_asked_for_twice_is_one_job(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double click (or two analysts) on "Calculate the results" while the first is still
+    queued or running: no second job (two workers would each find no stored run and each
+    record one); the second request is shown the first job, with a message."""
+    sent: list[int] = []
+    monkeypatch.setattr(jobs, "_enqueue", lambda _a, _t, *args: sent.append(int(args[0])))
+    location = import_sample(client, "edge_of_care_appraisal.json")
+    app.config["BACKGROUND_ABOVE_SIMULATIONS"] = 500
+    token = page(client.get(f"{location}/results")).hidden()["csrf_token"]
+    asked = {"csrf_token": token, "simulations": "2000"}
+    first = client.post(f"{location}/results", data=asked).headers["Location"]
+    second = client.post(f"{location}/results", data=asked)
+    assert second.headers["Location"] == first
+    shown = client.get(first).get_data(as_text=True)
+    assert "The same calculation of EOC-HUB (with these simulations) is already running" in shown
+    other = client.post(f"{location}/results", data={**asked, "simulations": "3000"})
+    assert other.headers["Location"] != first  # other settings: a job of its own
+    assert len(sent) == 2
+    with app.app_context():
+        assert len(get_session().scalars(select(Job.id)).all()) == 2
+
+
 def test_a_large_monte_carlo_of_a_project_with_problems_shows_them_without_a_job(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -36,6 +36,8 @@ from froi.web.uploads import jobs
 from froi.web.uploads.work import COMPUTED, COMPUTING, check_upload, store_upload
 from froi.workbook.template import write_input_workbook
 
+from .job_helpers import job_row
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Ports of these tests.
 PORTS = range(18450, 18500)
@@ -109,14 +111,6 @@ def beside(env: dict[str, str]) -> Flask:
         instance_path=env["FROI_INSTANCE_PATH"],
         queue_consumer=False,
     )
-
-
-def job_row(app: Flask, job_id: int) -> Job:
-    db: Database = app.extensions["froi"]["db"]
-    with db.sessions() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        return job
 
 
 def test_a_gunicorn_worker_told_to_exit_finishes_its_job(

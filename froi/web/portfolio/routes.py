@@ -10,16 +10,31 @@ inputs have problems are listed apart, each linking to its page.  "Export as the
 standard workbook" (an analyst's POST to ``/portfolio/export``) starts a job on the
 queue (:mod:`froi.web.uploads.jobs`) that computes the projects the filters show, records
 the run and writes the workbook into the results folder; the job's page shows its
-progress and then the download, ``/portfolio/exports/<job>.xlsx``.
+progress and then the download, ``/portfolio/exports/<job>.xlsx``.  The same export
+already under way is shown rather than started twice; a download whose kept file has
+gone queues the job again rather than writing the workbook in the request.
 """
 
 from __future__ import annotations
 
-import io
+import logging
+import socket
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
@@ -27,7 +42,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from calculator.fields import SETTINGS, by_name
 
 from ..accounts.access import current_organisation, require_role
-from ..core import models
+from ..core import failures, models
 from ..core.audit import current_actor
 from ..core.db import get_session
 from ..core.forms import ErrorItem
@@ -36,7 +51,7 @@ from ..core.running import user_name
 from ..core.summary import COLUMNS, parse_sort
 from ..uploads import jobs
 from ..uploads.batch import XLSX
-from ..uploads.result_files import export_bytes
+from ..uploads.result_files import export_path, write_export
 from .data import (
     LABEL,
     basis_settings,
@@ -46,6 +61,7 @@ from .data import (
     summary_page,
 )
 
+log = logging.getLogger(__name__)
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
 MODES = ("appraisal", "comparison", "case_level")
@@ -148,6 +164,13 @@ NOTHING_TO_EXPORT = (
 )
 
 
+#: What an analyst is told when the export they asked for is already under way.
+ALREADY_EXPORTING = (
+    "The same export (these projects, on this basis) is already running: here it is. "
+    "It was started {when} by {who}."
+)
+
+
 @bp.post("/export")
 @require_role("analyst", "export the portfolio as a workbook")
 def export() -> BaseResponse:
@@ -156,13 +179,16 @@ def export() -> BaseResponse:
 
     Computing it costs seconds of CPU and records a run (or reuses an identical one), so it
     is an analyst's POST from the portfolio page's button, never a GET: following a link
-    or viewing a page writes nothing."""
+    or viewing a page writes nothing.  The same export already queued or running (a double
+    click, two analysts) is not started again: its page is shown (:func:`jobs.start_once`)."""
     session = get_session()
     org = current_organisation(session)
     form = {name: request.form.get(name, "") for name in EXPORT_FIELDS}
     job = models.Job(organisation_id=org.id, kind=EXPORT)
     job.stage, job.user_name = "Waiting to export the portfolio", user_name()
-    jobs.start(session, job, form=form, actor=asdict(current_actor()))
+    job, started = jobs.start_once(session, job, form, form=form, actor=asdict(current_actor()))
+    if not started:
+        flash(jobs.already(job, ALREADY_EXPORTING), "notice")
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -171,7 +197,11 @@ def export_job(session: Session, job: models.Job, progress: jobs.Progress) -> st
     """Compute the projects the export's filters chose, record the run with the job's
     ``run_id`` in one transaction, and keep the workbook in the results folder.  An attempt
     after a worker that stopped finds the run (an identical run is reused, never recorded
-    twice) and only writes the file if it is missing."""
+    twice) and only writes the file if it is missing; so does the job queued again by a
+    download that finds the file gone.
+
+    Writing the workbook comes after the run is recorded: if it fails, the job fails
+    saying that the run was recorded and that the workbook can be written again."""
     results = None
     run = session.get(models.Run, job.run_id) if job.run_id is not None else None
     if run is None:
@@ -199,27 +229,84 @@ def export_job(session: Session, job: models.Job, progress: jobs.Progress) -> st
         progress(f"Writing the results workbook of {count:,} projects", count, count)
     else:
         progress("Writing the results workbook", 0, 0)
-    export_bytes(run, results)
-    return url_for_export(job.id)
+    try:
+        write_export(run, results)
+    except jobs.LeaseLost:
+        raise
+    except Exception as error:
+        log.warning("job %s: the workbook of run %s not written", job.id, run.id, exc_info=True)
+        failure = failures.classify(error)
+        why = f": {failure.title} ({failure.kind})" if failure is not None else ""
+        raise jobs.JobFailed(WORKBOOK_NOT_WRITTEN.format(run=run.id, why=why, id=job.id)) from None
+    return export_url(job.id)
 
 
-def url_for_export(job_id: int) -> str:
-    """The download of a portfolio export (a path: a worker has no request to build a URL)."""
-    return f"/portfolio/exports/{job_id}.xlsx"
+#: What an analyst is told when the run was recorded but its workbook could not be written.
+WORKBOOK_NOT_WRITTEN = (
+    "The projects were computed and recorded as run {run}, but the results workbook could "
+    "not be written{why}. The run is kept: write the workbook again with the link below; "
+    "if it keeps failing, tell whoever runs the service (job {id})."
+)
+
+
+def export_url(job_id: int) -> str:
+    """The download of a portfolio export, built from the routes (in a worker, which has
+    no request to build it from, as the path the routes give)."""
+    if has_request_context():
+        return url_for("portfolio.export_file", job_id=job_id)
+    adapter = current_app.url_map.bind("localhost")
+    return str(adapter.build("portfolio.export_file", {"job_id": job_id}))
+
+
+#: What a person is told when the workbook they asked for must be written again.
+WRITING_AGAIN = (
+    "The workbook of run {run} is no longer kept (files are kept for the service's retention "
+    "period), so it is being written again from the run: it can be downloaded from this "
+    "page when it is ready."
+)
+
+
+#: What a person is told when the workers write exports where this web machine cannot read.
+NOT_SHARED = (
+    "The workbook was written by a worker into a results folder this machine cannot read, "
+    "so it cannot be downloaded here. Tell whoever runs the service: FROI_RESULTS_DIR must "
+    "be on storage shared by the web and worker machines (export {id})."
+)
 
 
 @bp.get("/exports/<int:job_id>.xlsx")
-def export_file(job_id: int) -> Response:
-    """The workbook a portfolio export job wrote (written again from its run if the kept
-    file has gone: another machine, or the retention period passed)."""
+def export_file(job_id: int) -> BaseResponse:
+    """The workbook a portfolio export job wrote, streamed from the kept file.
+
+    A file that has gone (another machine, the retention period passed), or that the job
+    could not write, is never written inside the request (at the row limit that is about a
+    minute and most of a gigabyte): the job is queued again (it has its run, so it only
+    writes the file) and its page is shown."""
     session = get_session()
     job = jobs.get_job(session, job_id)
     run = session.get(models.Run, job.run_id) if job.run_id is not None else None
-    if job.kind != EXPORT or job.status != jobs.DONE or run is None:
+    if job.kind != EXPORT or run is None or job.status not in (jobs.DONE, jobs.FAILED):
+        if job.kind == EXPORT and run is not None:  # being written again
+            return redirect(url_for("jobs.show", job_id=job.id))
         abort(404, description="This export is not ready, or there is no such export.")
-    return send_file(
-        io.BytesIO(export_bytes(run)),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"portfolio-run-{run.id}.xlsx",
-    )
+    path = export_path(run)
+    if job.status == jobs.DONE and path.is_file():
+        return send_file(
+            path,
+            mimetype=XLSX,
+            as_attachment=True,
+            download_name=f"portfolio-run-{run.id}.xlsx",
+            max_age=0,
+        )
+    host = socket.gethostname()
+    lately = models.utcnow() - timedelta(hours=1)
+    written_here = job.params.get("written_again_for") == host
+    if job.status == jobs.DONE and written_here and (job.finished_at or lately) > lately:
+        # written again for this machine within the hour, and still not here: the worker
+        # wrote it into a results folder this machine does not share
+        log.error("export %s: %s is not on this machine after writing it again", job.id, path)
+        abort(503, description=NOT_SHARED.format(id=job.id))
+    stage = f"Waiting to write the results workbook of run {run.id} again"
+    jobs.again(job.id, stage, {**job.params, "written_again_for": host})
+    flash(WRITING_AGAIN.format(run=run.id), "notice")
+    return redirect(url_for("jobs.show", job_id=job.id))

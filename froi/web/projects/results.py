@@ -23,7 +23,8 @@ matching run if there is one, and otherwise queues the job and shows its page, w
 stages say what it is doing; when it is done the page leads to the results.  The job
 computes the project as it stands when it runs, and records the run with the job's
 ``run_id`` in one transaction (an attempt after a worker that stopped finds it, and a
-matching run is reused, never recorded twice).
+matching run is reused, never recorded twice).  The same calculation already queued or
+running (a double click, two analysts) is not started again: its page is shown.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -216,16 +217,27 @@ def _in_background(
     job = models.Job(organisation_id=project.organisation_id, kind=CALCULATE_JOB)
     job.stage = f"Waiting to calculate the results with {simulations:,} simulations"
     job.user_name = user_name()
-    jobs.start(
+    same = {"project_id": project.id, "override": override, "simulations": simulations}
+    job, started = jobs.start_once(
         session,
         job,
+        same,
         project_id=project.id,
         override=override,
         simulations=simulations,
         actor=asdict(current_actor()),
         result_url=results_url,
     )
+    if not started:
+        flash(jobs.already(job, ALREADY_CALCULATING.format(project=project.project_ref)), "notice")
     return redirect(url_for("jobs.show", job_id=job.id))
+
+
+#: What an analyst is told when the calculation they asked for is already under way.
+ALREADY_CALCULATING = (
+    "The same calculation of {project} (with these simulations) is already running: here "
+    "it is. It was started {{when}} by {{who}}."
+)
 
 
 @jobs.kind(CALCULATE_JOB)

@@ -33,7 +33,12 @@ worker finished.  So:
   recorded all the same, marked ``unsent``, and its page says it will start when the
   queue returns; it is sent as soon as anyone reaches the queue again (this process
   every ``JOB_RESEND_INTERVAL`` seconds, the next job started, the sweeper, a view of its
-  page).  A job sent twice is claimed once.
+  page), at most once per ``JOB_RESEND_INTERVAL`` by the sweeper and page views (so
+  while the queue is down a page view does not wait for it), and its mark is cleared
+  only after a send succeeded.  A job sent twice is claimed once.
+- *Once.*  A job started with the same settings as a queued or running one of its
+  organisation and kind (a double click, two analysts) is not started:
+  :func:`start_once` gives the one under way, so no run is computed and recorded twice.
 
 So a worker killed mid-job leaves its job tried again safely, or failed with a message;
 never lost, never saved twice.
@@ -46,6 +51,7 @@ something ready sooner (a results workbook to cache) is a plain task (:func:`aft
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -70,6 +76,7 @@ from froi.memory import release_memory
 from ..accounts.access import owned
 from ..core import audit, failures, models, observe, queue, retention
 from ..core.db import Database, get_session
+from ..core.formatting import date_time
 
 log = logging.getLogger(__name__)
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -221,14 +228,114 @@ def start(session: Session, job: models.Job, **params: Any) -> models.Job:
     """
     if job.kind not in KINDS:
         raise ValueError(f"no kind of job is called {job.kind!r}")
+    _record(session, job, params)
+    _queue_new(job.id)
+    return job
+
+
+def start_once(
+    session: Session, job: models.Job, same: dict[str, Any], **params: Any
+) -> tuple[models.Job, bool]:
+    """Like :func:`start`, unless a queued or running job of the same organisation and kind
+    was started with the same settings ``same`` (JSON): then that job, and False.
+
+    Two identical requests at once (a double click, two analysts) must not both start one,
+    or two workers would each find no stored run and each record it.  So the check and
+    the insert run in one transaction that first locks the organisation's row
+    (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL, which rows referring to the
+    organisation do not wait for; on SQLite a write, which takes the database's one
+    write lock): a second request waits there until the first has committed its job, and
+    then finds it.  Only starting such a job waits on the lock, for milliseconds.  (A
+    unique partial index would need a column of the settings' key and a migration; this
+    needs neither.)"""
+    if job.kind not in KINDS:
+        raise ValueError(f"no kind of job is called {job.kind!r}")
+    key = json.dumps(same, sort_keys=True, separators=(",", ":"), default=str)
+    session.commit()  # the lock is held for this transaction only: begin a fresh one
+    _lock_organisation(session, job.organisation_id)
+    Job = models.Job
+    candidates = session.scalars(
+        select(Job)
+        .where(
+            Job.organisation_id == job.organisation_id,
+            Job.kind == job.kind,
+            Job.status.in_((QUEUED, RUNNING)),
+        )
+        .order_by(Job.id)
+    ).all()
+    for other in candidates:
+        if (other.params or {}).get("same") == key:
+            session.commit()  # releases the lock
+            return other, False
+    _record(session, job, {**params, "same": key})
+    _queue_new(job.id)
+    return job, True
+
+
+def already(job: models.Job, message: str) -> str:
+    """``message`` about a job under way (``{when}`` it was started, by ``{who}``)."""
+    return message.format(when=date_time(job.created_at), who=job.user_name)
+
+
+def _lock_organisation(session: Session, organisation_id: int) -> None:
+    """Hold the organisation's row (PostgreSQL) or the write lock (SQLite) until commit."""
+    Organisation = models.Organisation
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Organisation.id)
+            .where(Organisation.id == organisation_id)
+            .with_for_update(key_share=True)
+        )
+    else:
+        session.execute(
+            update(Organisation)
+            .where(Organisation.id == organisation_id)
+            .values(id=Organisation.id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _record(session: Session, job: models.Job, params: dict[str, Any]) -> None:
     job.status, job.worker, job.params = QUEUED, "", params
     job.heartbeat = models.utcnow()
     session.add(job)
     session.commit()
+
+
+def _queue_new(job_id: int) -> None:
     app = _app()
-    if _send(app, job.id):
-        resend_unsent(app)  # the queue answers: send any job it did not take before
-    return job
+    if _send(app, job_id):
+        resend_unsent(app, due=0)  # the queue answers: send any job it did not take before
+
+
+def again(job_id: int, stage: str, params: dict[str, Any] | None = None) -> bool:
+    """Queue a finished (done or failed) job again, as a new piece of work (its attempts
+    counted from none; with ``params`` instead of its own if given); whether it was (a job
+    already queued or running again is left as it is)."""
+    app = _app()
+    db: Database = app.extensions["froi"]["db"]
+    Job = models.Job
+    with db.sessions() as session:
+        queued = _conditional(
+            session,
+            (Job.id == job_id, Job.status.in_((DONE, FAILED))),
+            status=QUEUED,
+            worker="",
+            stage=stage[:300],
+            done=0,
+            total=0,
+            error="",
+            result_url="",
+            attempts=0,
+            lease_until=None,
+            finished_at=None,
+            heartbeat=models.utcnow(),
+            **({} if params is None else {"params": params}),
+        )
+        session.commit()
+    if queued:
+        _send(app, job_id)
+    return queued
 
 
 def after(name: str, *args: Any) -> None:
@@ -264,12 +371,16 @@ def _send(app: Flask, job_id: int) -> bool:
 
 
 def _set_unsent(app: Flask, job_id: int, where: tuple[Any, ...], unsent: bool) -> bool:
-    """Mark job ``job_id`` unsent (or sent), if ``where`` still holds; whether it did.
-    A database that is down too leaves it as it was (the sweeper's stale check remains)."""
+    """Mark job ``job_id`` unsent (as of now, the last attempt to send it) or sent, if
+    ``where`` still holds; whether it did.  A database that is down too leaves it as it was
+    (the sweeper's stale check remains)."""
     db: Database = app.extensions["froi"]["db"]
+    values: dict[str, Any] = {"unsent": unsent}
+    if unsent:
+        values["heartbeat"] = models.utcnow()
     try:
         with db.sessions() as session:
-            done = _conditional(session, (models.Job.id == job_id, *where), unsent=unsent)
+            done = _conditional(session, (models.Job.id == job_id, *where), **values)
             session.commit()
     except SQLAlchemyError:
         log.warning("job %s: could not record whether it was sent", job_id, exc_info=True)
@@ -277,31 +388,45 @@ def _set_unsent(app: Flask, job_id: int, where: tuple[Any, ...], unsent: bool) -
     return done
 
 
-def resend_unsent(app: Flask, limit: int = 100) -> list[int]:
+def resend_unsent(app: Flask, limit: int = 100, due: float | None = None) -> list[int]:
     """Send the queued jobs whose task could not be sent; the ids sent.
 
-    Each is taken by clearing its mark on condition that it is still set, so several
-    processes doing this at once send each job once; a send that fails marks it again and
-    stops (the queue is still down)."""
+    An unsent job's ``heartbeat`` is when it was last tried: only jobs not tried within
+    ``due`` seconds (``JOB_RESEND_INTERVAL`` unless given; the resender, which has just
+    seen the queue answer, passes 0) are tried, so while the queue is down a view of a
+    job's page neither waits for the queue's connect timeout nor writes anything.  Each
+    attempt is taken by moving ``heartbeat`` on condition it is as read, so several
+    processes doing this at once try each job once; the mark is cleared only once the
+    send succeeded (a process killed in between leaves it marked, and it is sent again:
+    the worker's claim runs it once).  A send that fails leaves it marked and stops (the
+    queue is still down)."""
     db: Database = app.extensions["froi"]["db"]
     Job = models.Job
+    wait = float(app.config["JOB_RESEND_INTERVAL"]) if due is None else due
+    now = models.utcnow()
     with db.sessions() as session:
-        waiting = session.scalars(
-            select(Job.id)
-            .where(Job.unsent.is_(True), Job.status == QUEUED)
+        waiting = session.execute(
+            select(Job.id, Job.heartbeat)
+            .where(
+                Job.unsent.is_(True),
+                Job.status == QUEUED,
+                (Job.heartbeat.is_(None)) | (Job.heartbeat <= now - timedelta(seconds=wait)),
+            )
             .order_by(Job.id)
             .limit(limit)
         ).all()
     sent: list[int] = []
-    for job_id in waiting:
-        if not _set_unsent(app, job_id, (Job.unsent.is_(True), Job.status == QUEUED), False):
-            continue  # another process took it, or it is no longer queued
+    for job_id, tried in waiting:
+        seen = (Job.unsent.is_(True), Job.status == QUEUED)
+        last = Job.heartbeat.is_(None) if tried is None else Job.heartbeat == tried
+        if not _set_unsent(app, job_id, (*seen, last), True):
+            continue  # another process is trying it, or it is no longer queued
         try:
             _enqueue(app, app.extensions["froi"]["tasks"]["run_job"], job_id)
         except Exception:
-            _set_unsent(app, job_id, (Job.status == QUEUED,), True)
             log.warning("job %s: the queue is still unreachable", job_id, exc_info=True)
             break
+        _set_unsent(app, job_id, seen, False)
         sent.append(job_id)
     if sent:
         log.warning("the queue answers again: sent jobs %s", sent)
@@ -328,7 +453,7 @@ class Resender(threading.Thread):
             except Exception:
                 continue  # still down
             try:
-                resend_unsent(self.app)
+                resend_unsent(self.app, due=0)
                 if not _unsent_count(self.app):
                     return
             except Exception:

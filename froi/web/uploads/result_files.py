@@ -4,7 +4,8 @@ Writing the standard results workbook of 1,000 projects takes about ten seconds,
 once an upload is computed (and its results page can be shown) the workbook is written
 on the job queue (:func:`.jobs.after`) into ``<instance>/results/``, and the download
 serves that file.  A portfolio export (a job of its own, :mod:`froi.web.portfolio.routes`)
-keeps its workbook there the same way (:func:`export_bytes`).  It is a
+keeps its workbook there the same way (:func:`write_export`), and its download
+serves only the kept file (a missing one is written again by the export's job).  It is a
 cache, not a record: the run holds everything, and a file that is missing (another
 machine, a cleared folder, the retention period passed) is written again from the run's
 stored input, on its stored table version and with its computation time, so it comes
@@ -105,14 +106,24 @@ def store(run_id: int, upload_id: int) -> None:
             _keep(path, _write(run, upload))
 
 
-def export_bytes(run: models.Run, results: Results | None = None) -> bytes:
-    """A portfolio export's results workbook: the kept file, or written (and kept)."""
+def write_export(run: models.Run, results: Results | None = None) -> Path:
+    """Write a portfolio export's results workbook into the results folder unless it is
+    there; its path.  Unlike the cache of a batch run's workbook, a failure to keep it
+    (a full disk) is raised: the export's download serves only the kept file."""
     path = export_path(run)
     if path.is_file():
-        return path.read_bytes()
+        return path
     body = write_workbook(run, results, input_sha256=run.input_sha256, input_name=export_name(run))
-    _keep(path, body)
-    return body
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as fh:
+        try:
+            fh.write(body)
+        except BaseException:
+            fh.close()
+            os.unlink(fh.name)
+            raise
+    os.replace(fh.name, path)
+    return path
 
 
 def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:
