@@ -63,9 +63,12 @@ def database_url(app: Flask) -> str:
 #: How long a SQLite connection waits for another's write to finish, in seconds
 #: (``SQLITE_BUSY_TIMEOUT``); writes are short, so a wait this long means something is wrong.
 SQLITE_BUSY_TIMEOUT = 15.0
-#: Connections a process may open beyond its pool under a burst: enough for the
-#: development server, which starts a thread for every request (gunicorn bounds them).
-OVERFLOW = 16
+#: Connections a process may open beyond its pool under a burst (the development server
+#: starts a thread for every request; gunicorn bounds them).  Sized so that the default
+#: pool plus this, ``THREADS + POOL_HEADROOM + OVERFLOW`` = 20 per process, times four
+#: gunicorn workers (a four-core machine's default) is 80: under PostgreSQL's default
+#: ``max_connections`` of 100, with 20 left for ``make worker`` and an administrator.
+OVERFLOW = 10
 #: Connections each process keeps open to PostgreSQL beyond its threads (``DATABASE_POOL_SIZE``
 #: defaults to the threads a worker serves with, plus these for its background jobs).
 POOL_HEADROOM = 2
