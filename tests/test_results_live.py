@@ -50,6 +50,20 @@ def _first_row(ws: Any, field: str, want: Callable[[Any], bool] = lambda v: v is
     raise LookupError(field)
 
 
+def _last_row(ws: Any) -> int | None:
+    """The last row of ``ws`` with an item (a first cell), None on an empty sheet."""
+    return max(
+        (r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None), default=None
+    )
+
+
+def _change(ws: Any, row: int, field: str, new: Callable[[float], float]) -> str:
+    """Set field ``field`` of row ``row`` to ``new`` of its number; says which cell."""
+    cell = ws.cell(row, _headers(ws)[field])
+    cell.value = new(float(cell.value))
+    return f"{ws.title}!{cell.coordinate} {field} = {cell.value}"
+
+
 def _appraisal_ids(book: Any) -> set[str]:
     ws = book["Projects"]
     h = _headers(ws)
@@ -73,20 +87,14 @@ def change_success(book: Any, _: ReferenceData) -> str | None:
     row = _outcome_row(book)
     if row is None:
         return None
-    ws = book["Outcomes"]
-    cell = ws.cell(row, _headers(ws)["success"])
-    cell.value = round(float(cell.value) * 0.6 + 0.1, 6)
-    return f"Outcomes!{cell.coordinate} success = {cell.value}"
+    return _change(book["Outcomes"], row, "success", lambda v: round(v * 0.6 + 0.1, 6))
 
 
 def change_cohort(book: Any, _: ReferenceData) -> str | None:
     row = _outcome_row(book)
     if row is None:
         return None
-    ws = book["Outcomes"]
-    cell = ws.cell(row, _headers(ws)["cohort"])
-    cell.value = float(cell.value) + 17
-    return f"Outcomes!{cell.coordinate} cohort = {cell.value}"
+    return _change(book["Outcomes"], row, "cohort", lambda v: v + 17)
 
 
 def change_amount(book: Any, _: ReferenceData) -> str | None:
@@ -95,9 +103,7 @@ def change_amount(book: Any, _: ReferenceData) -> str | None:
         row = _first_row(ws, "amount", lambda v: isinstance(v, int | float) and v > 0)
     except LookupError:
         return None
-    cell = ws.cell(row, _headers(ws)["amount"])
-    cell.value = float(cell.value) * 1.75 + 1000
-    return f"Costs!{cell.coordinate} amount = {cell.value}"
+    return _change(ws, row, "amount", lambda v: v * 1.75 + 1000)
 
 
 def change_unit_cost(book: Any, reference: ReferenceData) -> str | None:
@@ -170,33 +176,21 @@ def change_case_outcome(book: Any, _: ReferenceData) -> str | None:
     ws = book["CaseOutcomes"]
     if ws.max_row < 2 or ws.cell(2, 1).value is None:
         return None
-    cell = ws.cell(2, _headers(ws)["quantity"])
-    cell.value = float(cell.value) * 2.5 + 3
-    return f"CaseOutcomes!{cell.coordinate} quantity = {cell.value}"
+    return _change(ws, 2, "quantity", lambda v: v * 2.5 + 3)
 
 
 def change_case_cost(book: Any, _: ReferenceData) -> str | None:
     """The cost of a case-level project's last case (Cases)."""
     ws = book["Cases"]
-    try:
-        row = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None)
-    except ValueError:
-        return None
-    cell = ws.cell(row, _headers(ws)["cost"])
-    cell.value = float(cell.value) * 4 + 250
-    return f"Cases!{cell.coordinate} cost = {cell.value}"
+    row = _last_row(ws)
+    return None if row is None else _change(ws, row, "cost", lambda v: v * 4 + 250)
 
 
 def change_usage(book: Any, _: ReferenceData) -> str | None:
     """The units a comparison group used of its last usage row (ComparisonUsage)."""
     ws = book["ComparisonUsage"]
-    try:
-        row = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is not None)
-    except ValueError:
-        return None
-    cell = ws.cell(row, _headers(ws)["quantity"])
-    cell.value = float(cell.value) * 0.5 + 11
-    return f"ComparisonUsage!{cell.coordinate} quantity = {cell.value}"
+    row = _last_row(ws)
+    return None if row is None else _change(ws, row, "quantity", lambda v: v * 0.5 + 11)
 
 
 def change_cases_compared(book: Any, _: ReferenceData) -> str | None:
@@ -205,9 +199,7 @@ def change_cases_compared(book: Any, _: ReferenceData) -> str | None:
     h = _headers(ws)
     for r in range(2, ws.max_row + 1):
         if ws.cell(r, h["mode"]).value == "comparison":
-            cell = ws.cell(r, h["intervention_cases"])
-            cell.value = float(cell.value) + 40
-            return f"Projects!{cell.coordinate} intervention_cases = {cell.value}"
+            return _change(ws, r, "intervention_cases", lambda v: v + 40)
     return None
 
 

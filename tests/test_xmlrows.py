@@ -109,3 +109,39 @@ def test_overlapping_blocks_and_bad_columns_are_refused(tmp_path: Path) -> None:
         Block(ws, 3, 2)
     Block(ws, 4, 2)  # the rows after it
     book.close()
+
+
+def test_a_block_above_the_first_written_row_keeps_its_rows(tmp_path: Path) -> None:
+    """A block whose first rows are blank starts where the sheet's cells start."""
+    book = xlsxwriter.Workbook(str(tmp_path / "top.xlsx"))
+    ws = book.add_worksheet("S")
+    block = Block(ws, 0, 5)
+    block.put(0, number_cells("A", block.numbers, [math.nan, math.nan, 3.0, 4.0, 5.0], None))
+    book.close()
+    assert _cells(tmp_path / "top.xlsx", True) == [
+        ("A3", 3, "n", "General"),
+        ("A4", 4, "n", "General"),
+        ("A5", 5, "n", "General"),
+    ]
+
+
+def test_a_cell_written_again_replaces_the_blocks_and_rows_past_excels_last_are_refused(
+    tmp_path: Path,
+) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "twice.xlsx"))
+    ws = book.add_worksheet("S")
+    with pytest.raises(ValueError, match="10 rows from row 1,048,571 go past Excel's last row"):
+        Block(ws, 1_048_570, 10)
+    block = Block(ws, 1, 2)
+    block.put(0, number_cells("A", block.numbers, [1.0, 2.0], None))
+    block.put(2, number_cells("C", block.numbers, [5.0, 6.0], None))
+    ws.write_number(1, 0, 99.0)  # as XlsxWriter does, the last write wins
+    ws.write_number(1, 1, 7.0)
+    book.close()
+    assert _cells(tmp_path / "twice.xlsx", True) == [
+        ("A2", 99, "n", "General"),
+        ("B2", 7, "n", "General"),
+        ("C2", 5, "n", "General"),
+        ("A3", 2, "n", "General"),
+        ("C3", 6, "n", "General"),
+    ]

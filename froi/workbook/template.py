@@ -27,6 +27,7 @@ from calculator.reference import ReferenceData, load_reference
 
 from .layout import SHEETS
 from .writer import describe_default, sheet_fields, write_input_sheets
+from .xmlrows import discard
 
 #: A fixed creation date keeps regenerated workbooks byte-for-byte the same.
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -191,8 +192,11 @@ def write_input_workbook(
         _instructions(workbook, reference)
         if worked_example:
             _worked_example(workbook, reference)
-    write_input_sheets(workbook, doc, reference, labels=labels)
-    workbook.close()
+    try:
+        write_input_sheets(workbook, doc, reference, labels=labels)
+        workbook.close()
+    finally:
+        discard(workbook)  # temporary files of long sheets, closed even when writing fails
 
 
 def template_document() -> dict[str, Any]:

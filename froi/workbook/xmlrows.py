@@ -21,6 +21,7 @@ read rows without it).
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -33,6 +34,8 @@ from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, CellStringTu
 
 #: A block with more rows than this keeps its columns' XML in temporary files, not memory.
 SPILL_ROWS = 50_000
+#: Excel's last row.
+MAX_ROWS = 1_048_576
 #: Excel's limit on the characters of a cell's text.
 MAX_TEXT = 32_767
 ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
@@ -130,6 +133,11 @@ class Block:
     column (:meth:`put`) and stored row by row when the workbook is closed."""
 
     def __init__(self, ws: Any, first: int, rows: int) -> None:
+        if first + rows > MAX_ROWS:
+            raise ValueError(
+                f"sheet {ws.name}: {rows:,} rows from row {first + 1:,} go past Excel's last "
+                f"row ({MAX_ROWS:,})"
+            )
         self.ws = ws
         self.first = first
         self.rows = rows
@@ -260,8 +268,8 @@ def _write_block_rows(ws: Any, ordered: list[Block]) -> None:
         in_block = block is not None and row >= block.first
         if in_block:
             assert block is not None
-            if lines is None:
-                lines = block.lines()
+            if lines is None:  # (the sheet's first written row may be below the block's)
+                lines = itertools.islice(block.lines(), row - block.first, None)
             line = next(lines)
             cells = table.get(row)
             if cells:  # other cells in a block row: merge them in column order
@@ -269,10 +277,10 @@ def _write_block_rows(ws: Any, ordered: list[Block]) -> None:
                 line = _merge(line, own)
             if not line:
                 if row in info:
-                    ws._write_empty_row(row, spans.get(row // 16), info[row])
+                    ws._write_empty_row(row, None, info[row])
                 continue
-            if row in info:
-                ws._write_row(row, spans.get(row // 16), info[row])
+            if row in info:  # (no spans: XlsxWriter's leave out the block's cells)
+                ws._write_row(row, None, info[row])
                 write(line)
             else:
                 write(f'<row r="{row + 1}">{line}')
@@ -354,12 +362,15 @@ def _cell_xml(ws: Any, row: int, col: int, cell: Any) -> str:
 
 
 def _merge(line: str, own: dict[int, str]) -> str:
-    """A block row's joined cells with other cells of the row put in column order."""
+    """A block row's joined cells with other cells of the row put in column order; a cell
+    of the row written on its own replaces the block's cell in its column."""
     from xlsxwriter.utility import xl_cell_to_rowcol
 
     cells = [c + "</c>" for c in line.split("</c>") if c]
     keyed = [(xl_cell_to_rowcol(c[6 : c.index('"', 6)])[1], c) for c in cells]
-    keyed += list(own.items())
+    # a cell written on its own replaces the block's cell there (XlsxWriter's rule: the
+    # last write wins; cells are written on their own after the block that holds them)
+    keyed = [(col, c) for col, c in keyed if col not in own] + list(own.items())
     return "".join(x for _, x in sorted(keyed, key=lambda kv: kv[0]))
 
 

@@ -169,6 +169,51 @@ def test_the_view_by_outcome_theme(client: FlaskClient) -> None:
     assert '<th scope="row">Reducing youth crime</th>' in shown.text
 
 
+def test_theme_lists_and_totals_are_those_of_every_stored_summary(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The page reads only the summaries that have themes for its theme list and its
+    totals by theme: they are what every summary (a project without outcomes among them)
+    adds up to, with a filter or without; without one, every computed project matches."""
+    from froi.web.portfolio import data
+
+    upload_and_confirm(client)
+    form = page(client.get("/projects/new")).hidden()
+    assert client.post("/projects/new", data={**form, "project_id": "NO-THEMES"}).status_code == 302
+    with app.app_context():
+        session = get_session()
+        org = first_organisation(session).id
+        basis = data.portfolio_summaries(session, org, {})
+        stored = session.scalars(
+            select(ProjectSummary).where(
+                ProjectSummary.basis == basis.key, ProjectSummary.computed.is_(True)
+            )
+        ).all()
+        assert any(not s.themes for s in stored) and any(s.themes for s in stored)
+        for filters in ({}, {"mode": "appraisal"}, {"q": "PF-0"}):
+            shown = data.summary_page(session, org, basis, filters, "project", False, 1)
+            assert shown.total == len(stored)
+            rows = [
+                s
+                for s in stored
+                if s.mode == filters.get("mode", s.mode)
+                and filters.get("q", "") in session.get(Project, s.project_id).project_ref  # type: ignore[union-attr]
+            ]
+            assert shown.matching == len(rows)
+            totals: dict[str, float] = {}
+            counts: dict[str, int] = {}
+            for s in rows:
+                for theme, value in (s.themes or {}).items():
+                    totals[theme] = totals.get(theme, 0.0) + float(value or 0.0)
+                    counts[theme] = counts.get(theme, 0) + 1
+            expected = {t: (v, counts[t]) for t, v in totals.items()}
+            # the same themes and counts; sums added in whatever order the rows came
+            assert {t: n for t, _, n in shown.theme_totals} == counts
+            for theme, value, _ in shown.theme_totals:
+                assert math.isclose(value, expected[theme][0], rel_tol=1e-12)
+            assert shown.themes == sorted({t for s in stored for t in s.themes or {}})
+
+
 def test_export_is_the_filtered_set_as_the_standard_workbook(
     app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:

@@ -417,7 +417,12 @@ def summary_page(
         query = query.where(
             Summary.themes_text.like(like_pattern(f"|{filters['theme']}|"), escape="\\")
         )
-    matching = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    filtered = query is not computed
+    matching = (
+        session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        if filtered
+        else total  # no filter: every computed project matches
+    )
     page_size = page_size or PAGE_SIZE
     pages = max(1, math.ceil(matching / page_size))
     page = min(max(page, 1), pages)
@@ -427,11 +432,16 @@ def summary_page(
     )
     found = session.execute(ordered.limit(page_size).offset((page - 1) * page_size)).all()
     rows = [_row(i, project, summary) for i, (project, summary) in enumerate(found)]
-    # the themes: narrow columns only, never the projects' documents
+    # the themes: narrow columns only, never the projects' documents, and only of the
+    # projects that have any (``themes_text`` is empty exactly when ``themes`` is: a
+    # project with none adds nothing to a total, a count or the list)
+    some = Summary.themes_text != ""
     themes_of_matching = session.scalars(
-        query.with_only_columns(Summary.themes).order_by(None)
+        query.where(some).with_only_columns(Summary.themes).order_by(None)
     ).all()
-    all_themes = session.scalars(computed.with_only_columns(Summary.themes_text)).all()
+    all_themes = session.scalars(
+        computed.where(some).with_only_columns(Summary.themes_text).distinct()
+    ).all()
     themes = sorted({t for text in all_themes for t in text.split("|") if t})
     totals: dict[str, float] = {}
     counts: dict[str, int] = {}

@@ -38,7 +38,7 @@ from ..writer import (
     FORMULA_TRIGGERS,  # what may start a formula, shared with input sheets
     INPUT_STYLE,
 )
-from ..xmlrows import Block, formula_cells, install, number_cells, row_refs, text_cells
+from ..xmlrows import MAX_ROWS, Block, formula_cells, install, number_cells, row_refs, text_cells
 
 #: Number formats by style name (METHOD: money in whole pounds, ratios to two decimals).
 NUMBER_FORMATS = {
@@ -372,6 +372,10 @@ class Table:
     def finish(self, *, style: str = "Table Style Light 9") -> None:
         """Add the Excel table (header, filters), widths, frozen header and print titles."""
         last_row, last_col = self.top + max(self.rows, 1), len(self.columns) - 1
+        if last_row >= MAX_ROWS:
+            raise ValueError(
+                f"sheet {self.sheet}: {self.rows:,} rows go past Excel's last row ({MAX_ROWS:,})"
+            )
         # XlsxWriter's add_table records every cell of the range to refuse overlapping
         # tables: 1.3 million dictionary entries, a second, for a 1,000-project workbook,
         # and gigabytes at the row limit.  The table is added over its header and first

@@ -63,6 +63,8 @@ MEANING = {
 COLUMNS = 6
 #: Rows the legend takes at the top of the first sheet (and a blank row).
 LEGEND_ROWS = 4
+#: Rows a chart takes on the sheet.
+CHART_ROWS = 16
 
 
 def write_legend(book: Book, ws: Any) -> None:
@@ -209,14 +211,8 @@ def _lookup_flows(book: Book, ws: Any, ctx: Context, yr: Table, selector: str, r
     """The looked-up project's cash flows by financial year and their chart (all zero for
     a case-level project, which has no years)."""
     T = ctx.run.settings.appraisal_years
-    base = ctx.run.settings.base_year
     money = book.fmt("money")
-    book.text(ws, row, 0, "Cash flows by financial year (£, real, undiscounted)", book.bold)
-    row += 1
-    head = row
-    book.text(ws, row, 0, "", book.header)
-    for t in range(T):
-        ws.write_string(row, 1 + t, financial_year(base, t), book.header)
+    head = row = _years_header(book, ws, ctx, row)
     y = ctx.years[ctx.years["_p"] == 0]  # project 1, the lookup's first number
     figures = {
         key: dict(zip(y["t"].astype(int), y[key].to_numpy(dtype=np.float64), strict=True))
@@ -238,22 +234,44 @@ def _lookup_flows(book: Book, ws: Any, ctx: Context, yr: Table, selector: str, r
         book.text(ws, row, 0, label)
         for t in range(T):
             book.formula(ws, row, 1 + t, sumifs(key, t), money, of(key, t))
+    cumulative_chart(book, (head, row), T, "Cumulative cash flow of the project looked up", row + 2)
+    return row + 2 + CHART_ROWS
+
+
+def _years_header(book: Book, ws: Any, ctx: Context, row: int) -> int:
+    """The title of a block of cash flows at ``row`` and, on the row below (returned), its
+    header: the financial year of each appraisal year in columns 1 to T."""
+    base = ctx.run.settings.base_year
+    book.text(ws, row, 0, "Cash flows by financial year (£, real, undiscounted)", book.bold)
+    row += 1
+    book.text(ws, row, 0, "", book.header)
+    for t in range(ctx.run.settings.appraisal_years):
+        ws.write_string(row, 1 + t, financial_year(base, t), book.header)
+    return row
+
+
+def cumulative_chart(book: Book, rows: tuple[int, int], years: int, title: str, at: int) -> None:
+    """A line chart of the cumulative discounted fiscal net by financial year, inserted on
+    Project summary at row ``at``: ``rows`` are its rows there of the financial years
+    (the categories) and of the cumulative figures, in columns 1 to ``years``."""
+    head, cumulative = rows
     chart: Any = book.workbook.add_chart({"type": "line"})
     chart.add_series(
         {
             "name": "Cumulative discounted fiscal net (£)",
-            "categories": [SHEET, head, 1, head, T],
-            "values": [SHEET, row, 1, row, T],
+            "categories": [SHEET, head, 1, head, years],
+            "values": [SHEET, cumulative, 1, cumulative, years],
             "line": {"color": "#1F4E78", "width": 2.25},
             "marker": {"type": "circle", "size": 5},
         }
     )
-    chart.set_title({"name": "Cumulative cash flow of the project looked up"})
+    chart.set_title({"name": title})
     chart.set_y_axis({"num_format": "£#,##0", "major_gridlines": {"visible": True}})
     chart.set_x_axis({"name": "Financial year"})
     chart.set_legend({"position": "bottom"})
-    ws.insert_chart(row + 2, 0, chart, {"x_scale": 1.6, "y_scale": 1.0, "object_position": 1})
-    return row + 2 + 16
+    book.sheets[SHEET].insert_chart(
+        at, 0, chart, {"x_scale": 1.6, "y_scale": 1.0, "object_position": 1}
+    )
 
 
 def _block(
@@ -441,15 +459,9 @@ def _cash_flows(
     """Yearly cash flows (real, undiscounted) with the cashable split, then by agency."""
     assert d.years is not None and d.costs is not None
     T = ctx.run.settings.appraisal_years
-    base = ctx.run.settings.base_year
     no = p + 1
     yr, cr, ov = d.years, d.costs, d.outcomes
-    book.text(ws, row, 0, "Cash flows by financial year (£, real, undiscounted)", book.bold)
-    row += 1
-    head = row
-    book.text(ws, row, 0, "", book.header)
-    for t in range(T):
-        ws.write_string(row, 1 + t, financial_year(base, t), book.header)
+    head = row = _years_header(book, ws, ctx, row)
     ws.write_string(row, 1 + T, "Total", book.header)
     money = book.fmt("money")
     y = ctx.years[ctx.years["_p"] == p].sort_values("t")
@@ -630,29 +642,14 @@ def _charts(
     T = ctx.run.settings.appraisal_years
     payback: Any = ctx.results.summary.at[p, "payback_year"]
     base = ctx.run.settings.base_year
-    height = 16  # rows a chart takes
+    height = CHART_ROWS
     if flows is not None:
-        head, cumulative = flows
-        chart: Any = book.workbook.add_chart({"type": "line"})
-        chart.add_series(
-            {
-                "name": "Cumulative discounted fiscal net (£)",
-                "categories": [SHEET, head, 1, head, T],
-                "values": [SHEET, cumulative, 1, cumulative, T],
-                "line": {"color": "#1F4E78", "width": 2.25},
-                "marker": {"type": "circle", "size": 5},
-            }
-        )
         paid = (
             f"payback in {financial_year(base, int(payback))}"
             if payback == payback and payback is not None
             else "no payback within the period"
         )
-        chart.set_title({"name": f"Cumulative cash flow: {paid}"})
-        chart.set_y_axis({"num_format": "£#,##0", "major_gridlines": {"visible": True}})
-        chart.set_x_axis({"name": "Financial year"})
-        chart.set_legend({"position": "bottom"})
-        ws.insert_chart(row, 0, chart, {"x_scale": 1.6, "y_scale": 1.0, "object_position": 1})
+        cumulative_chart(book, flows, T, f"Cumulative cash flow: {paid}", row)
         row += height
     if agencies is not None and agencies[1]:
         head, count = agencies

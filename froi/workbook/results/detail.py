@@ -725,12 +725,12 @@ def write_detail(detail: Detail, ctx: Context, live: Live) -> None:
     if detail.project_agencies is not None:
         _write_project_agencies(detail.project_agencies, ctx, detail)
     if detail.usage is not None:
-        write_usage(detail.usage, ctx, live.used, live.model)
+        write_usage(detail.usage, ctx, live.model, live.used, live.used_rows)
         if detail.comparison_agencies is not None:
             write_comparison_agencies(detail.comparison_agencies, ctx, detail.usage, live.model)
     if detail.case_outcomes is not None:
-        frame = case_outcome_rows(ctx, live.used_rows, live.reference)
-        write_case_outcomes(detail.case_outcomes, frame, ctx, live.used, live.model)
+        frame = case_outcome_rows(ctx, live.reference)
+        write_case_outcomes(detail.case_outcomes, frame, ctx, live.model, live.used, live.used_rows)
     if detail.cases is not None:
         write_cases(detail.cases, ctx, detail.case_outcomes, live.model, live.reference)
         if detail.teams is not None:

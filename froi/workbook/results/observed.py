@@ -39,6 +39,7 @@ USAGE = (
     Column("group", "Group", "text", 13),
     Column("row", "Row on the ComparisonUsage sheet", "integer"),
     Column("unit_cost_code", "Unit cost code", "text"),
+    Column("unit_cost_no", "Row of Unit costs used", "integer"),
     Column("agency", "Agency", "text"),
     Column("agency_no", "Agency #", "integer"),
     Column("quantity", "Units used (whole group)", "number"),
@@ -92,7 +93,48 @@ TEAMS = (
 )
 
 
-def write_usage(t: Table, ctx: Context, used: Table, model: Model) -> None:
+def write_costed_rows(
+    t: Table,
+    sheet: str,
+    frame: pd.DataFrame,
+    total: str,
+    model: Model,
+    used: Table,
+    used_rows: dict[str, int],
+) -> None:
+    """Cost each row of ``frame`` from its cells on input sheet ``sheet`` (METHOD 3 and 4):
+    its row there, its unit cost code and quantity are those cells, its unit cost's row of
+    Unit costs used is a MATCH by that code (change the code and the value follows), its
+    value at base-year prices is that row's, and column ``total`` is ``quantity x value``."""
+    sheet_row = frame["sheet_row"].to_numpy(dtype=np.int64)
+    t.numbers("row", sheet_row)
+    rows = range(len(frame))
+    inputs = model.inputs
+    codes = frame["unit_cost_code"]
+    t.formulas(
+        "unit_cost_code", [inputs.cell(sheet, "unit_cost_code", int(r)) for r in sheet_row], codes
+    )
+    t.formulas(
+        "unit_cost_no",
+        [f"MATCH({t.at('unit_cost_code', i)},{used.named('code')},0)" for i in rows],
+        [used_rows.get(str(c), np.nan) for c in codes],
+    )
+    t.formulas(
+        "quantity",
+        [f"N({inputs.cell(sheet, 'quantity', int(r))})" for r in sheet_row],
+        frame["quantity"],
+    )
+    t.formulas(
+        "v_base",
+        [f"INDEX({used.named('v_base')},{t.at('unit_cost_no', i)})" for i in rows],
+        frame["v_base"],
+    )
+    t.formulas(total, [f"{t.at('quantity', i)}*{t.at('v_base', i)}" for i in rows], frame[total])
+
+
+def write_usage(
+    t: Table, ctx: Context, model: Model, used: Table, used_rows: dict[str, int]
+) -> None:
     """Each usage row costed from its ComparisonUsage cells: change the units used or the
     unit cost code there, or a unit cost on UnitCosts, and the costs avoided follow."""
     u = ctx.usage
@@ -100,27 +142,7 @@ def write_usage(t: Table, ctx: Context, used: Table, model: Model) -> None:
     for key in ("group", "agency"):
         t.texts(key, u[key])
     t.numbers("agency_no", agency_numbers(ctx, u))
-    sheet_row = u["sheet_row"].to_numpy(dtype=np.int64)
-    t.numbers("row", sheet_row)
-    rows = range(len(u))
-    inputs = model.inputs
-    t.formulas(
-        "unit_cost_code",
-        [inputs.cell("ComparisonUsage", "unit_cost_code", int(r)) for r in sheet_row],
-        u["unit_cost_code"],
-    )
-    t.formulas(
-        "quantity",
-        [f"N({inputs.cell('ComparisonUsage', 'quantity', int(r))})" for r in sheet_row],
-        u["quantity"],
-    )
-    codes, values = used.named("code"), used.named("v_base")
-    t.formulas(
-        "v_base",
-        [f"INDEX({values},MATCH({t.at('unit_cost_code', i)},{codes},0))" for i in rows],
-        u["v_base"],
-    )
-    t.formulas("cost", [f"{t.at('quantity', i)}*{t.at('v_base', i)}" for i in rows], u["cost"])
+    write_costed_rows(t, "ComparisonUsage", u, "cost", model, used, used_rows)
 
 
 def cases_cell(model: Model, field: str, p: int) -> str:
@@ -177,12 +199,10 @@ def write_comparison_agencies(t: Table, ctx: Context, usage: Table, model: Model
     )
 
 
-def case_outcome_rows(
-    ctx: Context, used_rows: dict[str, int], reference: ReferenceData
-) -> pd.DataFrame:
+def case_outcome_rows(ctx: Context, reference: ReferenceData) -> pd.DataFrame:
     """The case-level projects' CaseOutcomes rows: their row there, their case's row on
-    Cases, their unit cost's row of Unit costs used, value at base-year prices and value
-    (the engine's figures, METHOD 4: quantity x value at base-year prices)."""
+    Cases, value at base-year prices and value (the engine's figures, METHOD 4: quantity x
+    value at base-year prices)."""
     run = ctx.run
     outcomes, cases = run.lists["case_outcomes"], run.lists["cases"]
     owner = pd.MultiIndex.from_frame(cases[["_p", "case_id"]]).get_indexer(
@@ -206,7 +226,6 @@ def case_outcome_rows(
     }
     values = np.array([v_base[c] for c in codes], dtype=np.float64)
     out: pd.DataFrame = frame.reset_index(drop=True).assign(
-        unit_cost_no=[used_rows.get(c, np.nan) for c in codes],
         v_base=values,
         benefit=frame["quantity"].to_numpy(dtype=np.float64) * values,
     )
@@ -214,39 +233,18 @@ def case_outcome_rows(
 
 
 def write_case_outcomes(
-    t: Table, frame: pd.DataFrame, ctx: Context, used: Table, model: Model
+    t: Table,
+    frame: pd.DataFrame,
+    ctx: Context,
+    model: Model,
+    used: Table,
+    used_rows: dict[str, int],
 ) -> None:
     """Each case outcome valued from its CaseOutcomes cells (see the module docstring)."""
     keys(t, ctx, frame)
-    sheet_row = frame["sheet_row"].to_numpy(dtype=np.int64)
-    t.numbers("row", sheet_row)
     t.texts("case_id", frame["case_id"])
     t.numbers("case_row", frame["case_row"])
-    rows = range(len(frame))
-    inputs = model.inputs
-    t.formulas(
-        "unit_cost_code",
-        [inputs.cell("CaseOutcomes", "unit_cost_code", int(r)) for r in sheet_row],
-        frame["unit_cost_code"],
-    )
-    t.formulas(
-        "unit_cost_no",
-        [f"MATCH({t.at('unit_cost_code', i)},{used.named('code')},0)" for i in rows],
-        frame["unit_cost_no"],
-    )
-    t.formulas(
-        "quantity",
-        [f"N({inputs.cell('CaseOutcomes', 'quantity', int(r))})" for r in sheet_row],
-        frame["quantity"],
-    )
-    t.formulas(
-        "v_base",
-        [f"INDEX({used.named('v_base')},{t.at('unit_cost_no', i)})" for i in rows],
-        frame["v_base"],
-    )
-    t.formulas(
-        "benefit", [f"{t.at('quantity', i)}*{t.at('v_base', i)}" for i in rows], frame["benefit"]
-    )
+    write_costed_rows(t, "CaseOutcomes", frame, "benefit", model, used, used_rows)
 
 
 def write_cases(
