@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from calculator.agencies import agency_choices
@@ -45,7 +45,7 @@ from .limits import DEFAULT_LIMITS
 from .names import label_of
 from .package import column_letter
 from .unit_cost_fields import UNIT_COST_FIELDS
-from .xmlrows import MAX_TEXT, Block, style
+from .xmlrows import MAX_TEXT, Block, style, text_cells
 
 #: The one style of an input cell, in the template, the samples and a results workbook:
 #: a pale yellow fill with dark blue text (the results workbook's legend explains it).
@@ -126,28 +126,6 @@ class _Formats:
         return self.plain
 
 
-def write_cell(ws: Any, row: int, col: int, value: Any, spec: Field | None, fmt: _Formats) -> None:
-    """One value, exactly (see the module docstring)."""
-    if value is None:
-        return
-    if isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt.boolean)
-    elif isinstance(value, int | float):
-        number = float(value)
-        if not math.isfinite(number):
-            ws.write_string(row, col, str(value), fmt.plain)
-        elif spec is not None and spec.kind == "rate":
-            ws.write_number(row, col, number, fmt.percent(percent_format(number)))
-        elif spec is not None and spec.unit.startswith("£"):
-            ws.write_number(row, col, number, fmt.money)
-        else:
-            ws.write_number(row, col, number, fmt.plain)
-    else:
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        quoted = text.startswith(FORMULA_TRIGGERS)
-        ws.write_string(row, col, text, fmt.quoted if quoted else fmt.plain)
-
-
 def _project_record(project: Mapping[str, Any]) -> dict[str, Any]:
     record = {
         k: v
@@ -224,10 +202,17 @@ def _table(
 
 
 def input_cells(
-    ws: Any, letter: str, rows: range, values: list[Any], spec: Field | None, fmt: _Formats
+    ws: Any,
+    letter: str,
+    rows: Sequence[int],
+    values: list[Any],
+    spec: Field | None,
+    fmt: _Formats,
 ) -> list[str]:
-    """A column of input cells as their XML, each value exactly as :func:`write_cell`
-    writes it (the same formats), for a :class:`~froi.workbook.xmlrows.Block`."""
+    """A column of input cells as their XML, for a :class:`~froi.workbook.xmlrows.Block`:
+    the one rule for writing a value exactly (see the module docstring): true/false as a
+    boolean, a finite number as a number (a rate in the shortest percentage that shows it
+    in full, money as £), anything else as text, quoted when it could start a formula."""
     rate = spec is not None and spec.kind == "rate"
     number_style = style(fmt.money if spec is not None and spec.unit.startswith("£") else fmt.plain)
     text_style, quoted_style = style(fmt.plain), style(fmt.quoted)
@@ -317,13 +302,21 @@ def _settings_sheet(
     ws.set_column(2, 2, 90)
     known = {f.name for f in SETTINGS}
     rows = [*SETTINGS, *(Field(k, "text", "") for k in settings if k not in known)]
-    for i, spec in enumerate(rows, start=1):
-        ws.write_string(i, 0, spec.name)
-        write_cell(ws, i, 1, settings.get(spec.name), spec, fmt)
-        if spec.help:
-            ws.write_string(i, 2, f"{spec.help}. Default: {describe_default(spec)}.")
-        if lists is not None and spec.name in known:
-            lists.validate_cell(ws, i, 1, spec)
+    block = Block(ws, 1, len(rows))
+    block.put(0, text_cells(ws, "A", block.numbers, [spec.name for spec in rows]))
+    block.put(  # each setting's value as its own field would be written
+        1,
+        [
+            input_cells(ws, "B", [r], [settings.get(spec.name)], spec, fmt)[0]
+            for r, spec in zip(block.numbers, rows, strict=True)
+        ],
+    )
+    about = [f"{s.help}. Default: {describe_default(s)}." if s.help else None for s in rows]
+    block.put(2, text_cells(ws, "C", block.numbers, about))
+    if lists is not None:
+        for i, spec in enumerate(rows, start=1):
+            if spec.name in known:
+                lists.validate_cell(ws, i, 1, spec)
     return names
 
 
@@ -381,10 +374,11 @@ class _Lists:
     def finish(self) -> None:
         ws = self.workbook.add_worksheet("Lists")
         fmt = _Formats(self.workbook)
+        block = Block(ws, 1, max(len(values) for _, _, values in self.columns))
         for col, (name, title, values) in enumerate(self.columns):
             ws.write_string(0, col, title, fmt.header)
-            for row, value in enumerate(values, start=1):
-                write_cell(ws, row, col, value, None, fmt)
+            padded = [*values, *[None] * (block.rows - len(values))]
+            block.put(col, input_cells(ws, block.letter(col), block.numbers, padded, None, fmt))
             ws.set_column(
                 col,
                 col,

@@ -24,12 +24,12 @@ from __future__ import annotations
 import itertools
 import math
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import MethodType
 from typing import IO, Any
 
 import numpy as np
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellFormulaTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 #: A block with more rows than this keeps its columns' XML in temporary files, not memory.
@@ -345,6 +345,20 @@ def row_refs(prefix: str, rows: Sequence[int]) -> Sequence[str]:
     return [f"{prefix}{r}" for r in rows]
 
 
+class ColumnRefs(dict[str, Sequence[str]]):
+    """References to given rows of named columns (``refs["n"][i]``), each column's made
+    by :func:`row_refs` when first asked for: ``prefix(name)`` is what goes before the
+    row number (``$C`` on the same sheet, ``Outcomes!$G$`` on another)."""
+
+    def __init__(self, prefix: Callable[[str], str], rows: Sequence[int]) -> None:
+        super().__init__()
+        self.prefix, self.rows = prefix, rows
+
+    def __missing__(self, name: str) -> Sequence[str]:
+        refs = self[name] = row_refs(self.prefix(name), self.rows)
+        return refs
+
+
 def _cell_xml(ws: Any, row: int, col: int, cell: Any) -> str:
     """One XlsxWriter cell's XML, captured from its own writer."""
     original = ws.fh
@@ -364,8 +378,6 @@ def _cell_xml(ws: Any, row: int, col: int, cell: Any) -> str:
 def _merge(line: str, own: dict[int, str]) -> str:
     """A block row's joined cells with other cells of the row put in column order; a cell
     of the row written on its own replaces the block's cell in its column."""
-    from xlsxwriter.utility import xl_cell_to_rowcol
-
     cells = [c + "</c>" for c in line.split("</c>") if c]
     keyed = [(xl_cell_to_rowcol(c[6 : c.index('"', 6)])[1], c) for c in cells]
     # a cell written on its own replaces the block's cell there (XlsxWriter's rule: the

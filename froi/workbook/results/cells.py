@@ -38,7 +38,15 @@ from ..writer import (
     FORMULA_TRIGGERS,  # what may start a formula, shared with input sheets
     INPUT_STYLE,
 )
-from ..xmlrows import MAX_ROWS, Block, formula_cells, install, number_cells, row_refs, text_cells
+from ..xmlrows import (
+    MAX_ROWS,
+    Block,
+    ColumnRefs,
+    formula_cells,
+    install,
+    number_cells,
+    text_cells,
+)
 
 #: Number formats by style name (METHOD: money in whole pounds, ratios to two decimals).
 NUMBER_FORMATS = {
@@ -225,21 +233,6 @@ class Book:
         ws.write_formula(row, col, formula, fmt, cached(value))
 
 
-class _Refs(dict[str, Sequence[str]]):
-    """:meth:`Table.refs`: a column's references made on first use."""
-
-    def __init__(self, table: Table) -> None:
-        super().__init__()
-        self.table = table
-
-    def __missing__(self, key: str) -> Sequence[str]:
-        first = self.table.top + 2
-        refs = self[key] = row_refs(
-            f"${self.table.letter(key)}", range(first, first + self.table.rows)
-        )
-        return refs
-
-
 class Table:
     """One Excel table on its own sheet (or at ``top`` of a shared one).
 
@@ -293,7 +286,8 @@ class Table:
     def refs(self) -> dict[str, Sequence[str]]:
         """Same-sheet references to every data row of each column (``refs()["n"][i]`` is
         ``at("n", i)``), each column's made when first asked for."""
-        return _Refs(self)
+        first = self.top + 2
+        return ColumnRefs(lambda key: f"${self.letter(key)}", range(first, first + self.rows))
 
     def range(self, key: str, *, local: bool = False) -> str:
         """The whole data range of column ``key``: ``Years!$C$2:$C$9`` (``$C$2:$C$9``

@@ -24,7 +24,6 @@ from calculator.appraisal import appraise
 from calculator.fields import COST_TYPES
 from calculator.reference import ReferenceData
 
-from ..xmlrows import row_refs
 from .cells import Book, Column, Table, is_blank
 from .context import KEY, Context, agency_numbers, keys
 from .live import Model, financial_year, schedule_rows
@@ -399,8 +398,7 @@ def _write_outcomes(t: Table, ctx: Context, live: Live) -> None:
     t.texts("agency", o["agency"])
     t.numbers("agency_no", agency_numbers(ctx, o))
     rows = range(len(o))
-    cols = inputs.columns["Outcomes"]
-    cell = {f: row_refs(f"Outcomes!${cols[f]}$", sheet_row.tolist()) for f in cols}
+    cell = inputs.cells("Outcomes", sheet_row.tolist())
     at = t.refs()
 
     t.formulas("unit_cost_code", cell["unit_cost_code"], o["unit_cost_code"])
@@ -543,8 +541,7 @@ def _write_costs(t: Table, ctx: Context, live: Live) -> None:
     t.texts("agency", c["agency"])
     t.numbers("agency_no", agency_numbers(ctx, c))
     rows = range(len(c))
-    cols = inputs.columns["Costs"]
-    cell = {f: row_refs(f"Costs!${cols[f]}$", sheet_row.tolist()) for f in cols}
+    cell = inputs.cells("Costs", sheet_row.tolist())
     at = t.refs()
 
     t.formulas("year", cell["year"], c["year"])

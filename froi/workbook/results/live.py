@@ -23,6 +23,7 @@ Monte Carlo and the bootstrap) is said on the sheets concerned.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ from ..layout import SHEET_BY_NAME
 from ..limits import DEFAULT_LIMITS
 from ..package import column_letter
 from ..writer import sheet_fields
+from ..xmlrows import ColumnRefs
 from .cells import Book
 
 DEFLATORS_SHEET = "Deflators"
@@ -66,6 +68,13 @@ class Inputs:
     def cell(self, sheet: str, field: str, row: int) -> str:
         """``Outcomes!$G$5``: field ``field`` of the item on (1-based) row ``row``."""
         return f"{quote_sheet(sheet)}!${self.columns[sheet][field]}${row}"
+
+    def cells(self, sheet: str, rows: Sequence[int]) -> dict[str, Sequence[str]]:
+        """:meth:`cell` of every field for each of ``rows``: ``cells(sheet, rows)[field][i]``
+        (a field's references made when first asked for; see ColumnRefs)."""
+        return ColumnRefs(
+            lambda field: f"{quote_sheet(sheet)}!${self.columns[sheet][field]}$", rows
+        )
 
     def column(self, sheet: str, field: str, rows: int = UNIT_COST_ROWS) -> str:
         """``UnitCosts!$D$2:$D$200001``: a field's column below the header."""

@@ -109,27 +109,21 @@ def write_costed_rows(
     sheet_row = frame["sheet_row"].to_numpy(dtype=np.int64)
     t.numbers("row", sheet_row)
     rows = range(len(frame))
-    inputs = model.inputs
+    cell, at = model.inputs.cells(sheet, sheet_row.tolist()), t.refs()
     codes = frame["unit_cost_code"]
-    t.formulas(
-        "unit_cost_code", [inputs.cell(sheet, "unit_cost_code", int(r)) for r in sheet_row], codes
-    )
+    t.formulas("unit_cost_code", cell["unit_cost_code"], codes)
     t.formulas(
         "unit_cost_no",
-        [f"MATCH({t.at('unit_cost_code', i)},{used.named('code')},0)" for i in rows],
+        [f"MATCH({at['unit_cost_code'][i]},{used.named('code')},0)" for i in rows],
         [used_rows.get(str(c), np.nan) for c in codes],
     )
-    t.formulas(
-        "quantity",
-        [f"N({inputs.cell(sheet, 'quantity', int(r))})" for r in sheet_row],
-        frame["quantity"],
-    )
+    t.formulas("quantity", [f"N({cell['quantity'][i]})" for i in rows], frame["quantity"])
     t.formulas(
         "v_base",
-        [f"INDEX({used.named('v_base')},{t.at('unit_cost_no', i)})" for i in rows],
+        [f"INDEX({used.named('v_base')},{at['unit_cost_no'][i]})" for i in rows],
         frame["v_base"],
     )
-    t.formulas(total, [f"{t.at('quantity', i)}*{t.at('v_base', i)}" for i in rows], frame[total])
+    t.formulas(total, [f"{at['quantity'][i]}*{at['v_base'][i]}" for i in rows], frame[total])
 
 
 def write_usage(

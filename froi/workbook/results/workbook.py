@@ -50,7 +50,7 @@ have names no input sheet has.
 beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with an
 apostrophe on the result sheets (:func:`froi.workbook.results.cells.neutralise`) and
 written under Excel's quote prefix on the input sheets, so it reads back as typed
-(:func:`froi.workbook.writer.write_cell`); the workbook is opened with XlsxWriter's
+(:func:`froi.workbook.writer.input_cells`); the workbook is opened with XlsxWriter's
 string conversions off.  Numbers are never altered.
 
 Unit costs used, Provenance (engine version, tables with versions and SHA-256, the
