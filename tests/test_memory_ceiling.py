@@ -13,7 +13,7 @@ where it started.  About 40 seconds here (the workbook is made once, then read).
 Writing that workbook's results workbook (150 MB, about 13 million cells) is held under
 the same ceiling: the long tables are written as blocks of XML that wait in temporary
 files (:mod:`froi.workbook.xmlrows`), and every such file is closed afterwards.  About
-60 seconds more.
+30 seconds more.
 """
 
 from __future__ import annotations
