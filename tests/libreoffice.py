@@ -26,17 +26,18 @@ def require_soffice() -> str:
 
 
 def recalculate(
-    files: list[Path], out: Path, profile: Path, timeout: int
+    files: list[Path], out: Path, profile: Path, timeout: int, to: str = "xlsx"
 ) -> subprocess.CompletedProcess[str]:
-    """Convert ``files`` to .xlsx in ``out`` in one headless LibreOffice start with a fresh
-    profile, which recalculates every formula; the caller checks the return code."""
+    """Convert ``files`` to .xlsx (or ``to``: "pdf" prints them) in ``out`` in one
+    headless LibreOffice start with a fresh profile, which recalculates every formula;
+    the caller checks the return code."""
     return subprocess.run(
         [
             require_soffice(),
             f"-env:UserInstallation={profile.as_uri()}",
             "--headless",
             "--convert-to",
-            "xlsx",
+            to,
             "--outdir",
             str(out),
             *(str(f) for f in files),

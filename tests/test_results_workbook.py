@@ -1259,3 +1259,41 @@ def test_the_zip_level_of_a_results_workbook_stays_in_its_own_thread(
         other.join()
     alone = (tmp_path / "alone.xlsx").read_bytes()
     assert (tmp_path / "meanwhile.xlsx").read_bytes() == alone
+
+
+def test_a_one_project_committee_summary_prints_on_at_most_three_pages(
+    tmp_path: Path, default_reference: ReferenceData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: the Project summary of a one-project workbook, printed by LibreOffice with
+    its charts, takes at most three A4 pages (every other sheet hidden, so only it prints)."""
+    from froi.workbook.results import cells as result_cells
+    from froi.workbook.results.committee import SHEET
+    from froi.workbook.writer import write_input_sheets
+    from tests.libreoffice import recalculate
+
+    made = result_cells.Book.sheet
+
+    def only_the_summary_prints(self: result_cells.Book, name: str) -> Any:
+        ws = made(self, name)
+        if name != SHEET:
+            ws.hide()
+        return ws
+
+    monkeypatch.setattr(result_cells.Book, "sheet", only_the_summary_prints)
+    sample = ROOT / "sample_workbooks" / "edge_of_care_appraisal.json"
+    doc = json.loads(sample.read_text(encoding="utf-8"))
+    results = compute(doc, default_reference)
+    path = tmp_path / "summary.xlsx"
+
+    def hidden_inputs(workbook: Any, document: Any) -> None:
+        write_input_sheets(workbook, document, default_reference)
+        for sheet in SHEETS:
+            workbook.get_worksheet_by_name(sheet.name).hide()
+
+    write_results_workbook(results, path, reference=default_reference, inputs_writer=hidden_inputs)
+    monkeypatch.undo()
+    done = recalculate([path], tmp_path, tmp_path / "profile", timeout=240, to="pdf")
+    assert done.returncode == 0, done.stderr
+    pdf = (tmp_path / "summary.pdf").read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= 3, pages
