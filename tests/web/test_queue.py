@@ -287,6 +287,7 @@ def test_a_job_started_while_the_queue_is_unreachable_is_sent_when_it_returns(
     after JOB_STALE_AFTER) and it runs once, however often it is sent."""
     upload_and_confirm(client, SAMPLES / "edge_of_care_appraisal.xlsx")
     app.config.update(JOB_RESEND_INTERVAL=0.2, JOB_STALE_AFTER=3600)
+    jobs.ensure_workers(app)  # running on the good queue, as outside tests
     with unreachable_queue(app):
         token = page(client.get("/portfolio/")).hidden()["csrf_token"]
         started = client.post("/portfolio/export", data={"csrf_token": token})
@@ -471,9 +472,9 @@ def test_each_job_gives_its_memory_back_when_it_ends(
     released: list[int] = []
     monkeypatch.setattr(jobs, "release_memory", lambda: released.append(1) or True)
     upload_and_confirm(client, SAMPLES / "edge_of_care_appraisal.xlsx")
-    jobs.wait_for_jobs(app, timeout=120)  # its results workbook, a task of its own
-    assert released == [1]
-    released.clear()
+    jobs.wait_for_jobs(app, timeout=120)
+    # its results workbook was written by a helper process, whose memory ends with it
+    assert released == []
     token = page(client.get("/portfolio/")).hidden()["csrf_token"]
     first = client.post("/portfolio/export", data={"csrf_token": token})
     jobs.wait_for_jobs(app, timeout=120)

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Worker
 from redis import ConnectionPool
 
 log = logging.getLogger(__name__)
@@ -71,15 +72,62 @@ def huey_of(app: Flask) -> Huey:
     return huey
 
 
+class WakeableWorker(Worker):  # type: ignore[misc]
+    """A huey worker thread that a task queued by its own process wakes at once.
+
+    Huey's worker looks at a queue that cannot wake it (SQLite) every ``delay`` seconds,
+    backing off to ``max_delay`` while idle: a job queued by a request would wait up to
+    that long.  This one also wakes when its process has just queued something
+    (:func:`wake`); tasks queued by other processes are still found by looking.
+    """
+
+    queued: threading.Event
+    delay: float
+    default_delay: float
+    max_delay: float
+    backoff: float
+
+    def sleep(self) -> None:
+        if self.queued.wait(min(self.delay, self.max_delay)):
+            self.queued.clear()  # each worker that wakes looks at the queue next
+            self.delay = self.default_delay
+        else:
+            self.delay *= self.backoff
+
+
 class InProcessConsumer(Consumer):  # type: ignore[misc]
     """A huey consumer whose workers are threads of a web process.
 
     It installs no signal handlers (they belong to the web server, and only a main
-    thread may install them) and is stopped by :func:`stop_consumer`.
+    thread may install them) and is stopped by :func:`stop_consumer`.  Its workers wake
+    when this process queues a task (:class:`WakeableWorker`).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.queued = threading.Event()
+        super().__init__(*args, **kwargs)
+
+    def _create_worker(self) -> WakeableWorker:
+        worker: WakeableWorker = super()._create_worker()
+        worker.queued = self.queued
+        return worker
+
+    worker_class = WakeableWorker
+
+    def stop(self, graceful: bool = False) -> None:
+        self.stop_flag.set()
+        self.queued.set()  # an idle worker stops now, not when it would next look
+        super().stop(graceful)
 
     def _set_signal_handlers(self) -> None:
         return None
+
+
+def wake(app: Flask) -> None:
+    """Wake this process's idle workers: it has just queued a task."""
+    consumer: InProcessConsumer | None = app.extensions["froi"].get("consumer")
+    if consumer is not None:
+        consumer.queued.set()
 
 
 def start_consumer(app: Flask, workers: int) -> InProcessConsumer:

@@ -349,7 +349,7 @@ def _compute(
     """Compute and save, or leave nothing saved and the upload as it was checked."""
     upload_id = upload.id
     try:
-        run, _results = compute_upload(session, upload, rule, actor, progress)
+        compute_upload(session, upload, rule, actor, progress)
     except InvalidInput:
         session.rollback()
         check_upload(session, session.get(models.Upload, upload_id) or upload)
@@ -365,8 +365,6 @@ def _compute(
         session.rollback()
         _mark(session, upload_id, CHECKED)  # nothing was saved: it can be confirmed again
         raise
-    # the results are ready; the workbook (seconds for 1,000 projects) is written after
-    jobs.after("results_workbook", run.id, upload_id)
 
 
 def _mark(session: Session, upload_id: int, status: str) -> None:

@@ -74,7 +74,7 @@ from werkzeug.wrappers import Response
 from froi.memory import release_memory
 
 from ..accounts.access import owned
-from ..core import audit, failures, models, observe, queue, retention
+from ..core import audit, failures, models, observe, offload, queue, retention
 from ..core.db import Database, get_session
 from ..core.formatting import date_time
 
@@ -482,12 +482,19 @@ def _resend_later(app: Flask) -> None:
         froi["resender"].start()
 
 
-def _enqueue(app: Flask, task: Any, *args: Any) -> None:
+def ensure_workers(app: Flask) -> None:
+    """Start this process's workers on the embedded queue if they are not running (tests
+    start them only when they queue work)."""
     froi = app.extensions["froi"]
     if froi["consumer_allowed"]:
         with froi["job_lock"]:
-            if "consumer" not in froi:  # tests start workers only when they queue work
+            if "consumer" not in froi:
                 queue.start_consumer(app, int(app.config["JOB_WORKERS"]))
+
+
+def _enqueue(app: Flask, task: Any, *args: Any) -> None:
+    froi = app.extensions["froi"]
+    ensure_workers(app)
     message = task.s(*args)
     with froi["job_lock"]:  # counted before it can run (and be counted off)
         froi["job_pending"].add(message.id)
@@ -496,6 +503,7 @@ def _enqueue(app: Flask, task: Any, *args: Any) -> None:
     except BaseException:
         _done_with(app, message.id)
         raise
+    queue.wake(app)
 
 
 def _done_with(app: Flask, task_id: str | None) -> None:
@@ -728,12 +736,15 @@ def pending_tasks(app: Flask) -> int:
 
 def wait_for_jobs(app: Flask, timeout: float = 60) -> None:
     """Wait until every task this process queued has run, including those queued by other
-    tasks (tests, and shutting down).  With Redis the tasks run elsewhere: wait until no
-    job is queued or running."""
+    tasks, and the work it gave its helper process (:mod:`..core.offload`) is done (tests,
+    and shutting down).  With Redis the tasks run elsewhere: wait until no job is queued
+    or running."""
     deadline = time.monotonic() + timeout
     db: Database = app.extensions["froi"]["db"]
     while time.monotonic() < deadline:
-        if queue.embedded(app):
+        if offload.busy():
+            pass
+        elif queue.embedded(app):
             if not pending_tasks(app):
                 return
         else:
@@ -749,12 +760,14 @@ def wait_for_jobs(app: Flask, timeout: float = 60) -> None:
 
 
 def shutdown(app: Flask, timeout: float = 60) -> None:
-    """Let the jobs under way finish, then stop this process's workers."""
+    """Let the jobs under way (and the helper process's work) finish, then stop this
+    process's workers."""
     resender: Resender | None = app.extensions["froi"].get("resender")
     if resender is not None:
         resender.stopped.set()
     if "consumer" in app.extensions["froi"]:
         wait_for_jobs(app, timeout)
+    offload.wait_all(timeout)
     queue.stop_consumer(app, timeout)
 
 

@@ -1,15 +1,19 @@
 """The results workbook of a run, written once and kept as a cache file.
 
-Writing the standard results workbook of 1,000 projects takes about ten seconds, so
-once an upload is computed (and its results page can be shown) the workbook is written
-on the job queue (:func:`.jobs.after`) into ``<instance>/results/``, and the download
-serves that file.  A portfolio export (a job of its own, :mod:`froi.web.portfolio.routes`)
-keeps its workbook there the same way (:func:`write_export`), and its download
-serves only the kept file (a missing one is written again by the export's job).  It is a
-cache, not a record: the run holds everything, and a file that is missing (another
-machine, a cleared folder, the retention period passed) is written again from the run's
-stored input, on its stored table version and with its computation time, so it comes
-out the same.
+Writing the standard results workbook of 1,000 projects takes about three seconds.  So
+as soon as a confirmed upload's figures are computed, a helper process
+(:mod:`..core.offload`) starts writing its workbook into a temporary file of
+``<instance>/results/`` (``RESULTS_DIR``) while the job saves the run on another core
+(:func:`start_writing`); once the run is committed the file takes the run's name, and the
+download serves it (a download that comes first waits for it).  Where no helper can be
+started (or ``RESULTS_WORKBOOK_PROCESS`` is off) the workbook is written by a task on the
+job queue (:func:`.jobs.after`) instead.  A portfolio export (a job of its own,
+:mod:`froi.web.portfolio.routes`) keeps its workbook there too (:func:`write_export`),
+and its download serves only the kept file (a missing one is written again by the
+export's job).  It is a cache, not a record: the run holds everything, and a file that
+is missing (another machine, a cleared folder, the retention period passed) is written
+again from the run's stored input, on its stored table version and with its computation
+time, so it comes out the same.
 """
 
 from __future__ import annotations
@@ -19,19 +23,27 @@ import io
 import logging
 import os
 import tempfile
+import threading
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
 from calculator.engine import Results, compute
+from calculator.reference import ReferenceData
 from froi.workbook.results import write_results_workbook
 
-from ..core import models
+from ..core import models, offload
 from ..core.db import database
 from ..core.reference import reference_for
 from . import jobs
 
 log = logging.getLogger(__name__)
+
+#: Seconds a download waits for the workbook this process is writing before writing it
+#: again itself.
+WAIT_FOR_WRITING = 300
 
 
 def _path(run: models.Run, prefix: str, source: str) -> Path:
@@ -40,8 +52,7 @@ def _path(run: models.Run, prefix: str, source: str) -> Path:
     database = current_app.extensions["froi"]["db"].engine.url.render_as_string()
     key = "|".join((database, str(run.id), run.input_sha256, run.computed_at.isoformat(), source))
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    folder = current_app.config.get("RESULTS_DIR") or Path(current_app.instance_path) / "results"
-    return Path(folder) / f"{prefix}-{run.id}-{digest}.xlsx"
+    return results_folder() / f"{prefix}-{run.id}-{digest}.xlsx"
 
 
 def cache_path(run: models.Run, upload: models.Upload) -> Path:
@@ -72,6 +83,90 @@ def write_workbook(
         results, stream, reference=reference, input_sha256=input_sha256, input_name=input_name
     )
     return stream.getvalue()
+
+
+def results_folder() -> Path:
+    """Where kept workbooks are (``RESULTS_DIR``, else ``<instance>/results``)."""
+    folder = current_app.config.get("RESULTS_DIR") or Path(current_app.instance_path) / "results"
+    return Path(folder)
+
+
+class Writing:
+    """A computed upload's results workbook being written by a helper process
+    (:mod:`..core.offload`) into a temporary file of the results folder while the run
+    is saved; :meth:`keep` names it the run's workbook once the run is committed,
+    :meth:`discard` throws it away if it is not.  Either must be said, once."""
+
+    def __init__(self, work: offload.Work, part: Path) -> None:
+        self.work, self.part = work, part
+
+    def keep(self, path: Path) -> None:
+        """When written, the run's kept workbook ``path``; a download meanwhile waits for
+        it (:func:`workbook_bytes`)."""
+        with _writing_lock:
+            _writing[path] = self
+
+        def kept(future: Future[Any]) -> None:
+            try:
+                if future.cancelled() or future.exception() is not None:
+                    log.warning(
+                        "results workbook %s not written: %r",
+                        path,
+                        None if future.cancelled() else future.exception(),
+                    )
+                    self.part.unlink(missing_ok=True)
+                else:
+                    os.replace(self.part, path)
+            finally:
+                with _writing_lock:
+                    if _writing.get(path) is self:
+                        del _writing[path]
+
+        self.work.then(kept)
+
+    def discard(self) -> None:
+        """The run was not saved: stop writing, or delete what was written."""
+        self.work.future.cancel()
+        self.work.then(lambda _future: self.part.unlink(missing_ok=True))
+
+
+_writing_lock = threading.Lock()
+#: The workbooks this process is writing, by the path they will have.
+_writing: dict[Path, Writing] = {}
+
+
+def start_writing(
+    results: Results, reference: ReferenceData, upload: models.Upload
+) -> Writing | None:
+    """Start writing a computed upload's results workbook in a helper process; None when
+    that is switched off (``RESULTS_WORKBOOK_PROCESS``) or cannot be done here (the
+    folder cannot be written, no process can be started), so that the caller writes it
+    on the queue as before."""
+    if not current_app.config.get("RESULTS_WORKBOOK_PROCESS", True):
+        return None
+    try:
+        folder = results_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=folder, prefix="writing-", suffix=".part")
+        os.close(handle)
+    except OSError:
+        log.warning("results folder cannot be written: workbook written later", exc_info=True)
+        return None
+    part = Path(name)
+    try:
+        work = offload.submit(
+            write_results_workbook,
+            results,
+            part,
+            reference=reference,
+            input_sha256=upload.sha256,
+            input_name=upload.file_name,
+        )
+    except Exception:
+        log.warning("no helper process: workbook written on the queue", exc_info=True)
+        part.unlink(missing_ok=True)
+        return None
+    return Writing(work, part)
 
 
 def _write(run: models.Run, upload: models.Upload) -> bytes:
@@ -129,6 +224,10 @@ def write_export(run: models.Run, results: Results | None = None) -> Path:
 def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:
     """The run's results workbook: the kept file, or written again (and kept)."""
     path = cache_path(run, upload)
+    with _writing_lock:
+        writing = _writing.get(path)
+    if writing is not None:  # being written by this process's helper: wait for it
+        writing.work.wait(WAIT_FOR_WRITING)
     if path.is_file():
         return path.read_bytes()
     body = _write(run, upload)

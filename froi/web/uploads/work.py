@@ -36,6 +36,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ from ..core.reference import current_table, reference_for
 from ..core.result_chunks import results_dict
 from ..core.running import audit_run, new_run
 from ..projects import view
+from . import jobs, result_files
 
 #: Statuses of an upload (see :class:`~froi.web.core.models.Upload`).
 RECEIVED, CHECKING, INVALID, REFUSED, CHECKED = (
@@ -340,6 +342,35 @@ def compute_upload(
     def computed(done: int, total: int) -> None:
         progress(f"Computing the results of each project: {done:,} of {total:,}", done, total)
 
+    # the results workbook is written on another core while the run is saved
+    writing = result_files.start_writing(results, reference, upload)
+    try:
+        run = _save(session, upload, rule, actor, progress, doc, results, table, computed, now)
+    except BaseException:
+        if writing is not None:
+            writing.discard()
+        raise
+    if writing is not None:
+        writing.keep(result_files.cache_path(run, upload))
+    else:
+        jobs.after("results_workbook", run.id, upload.id)
+    return run, results
+
+
+def _save(
+    session: Session,
+    upload: models.Upload,
+    rule: str,
+    actor: Actor,
+    progress: Report,
+    doc: dict[str, Any],
+    results: Results,
+    table: models.UnitCostTable,
+    computed: Callable[[int, int], None],
+    now: datetime,
+) -> models.Run:
+    """Save the computed upload's run and projects, with their audit records; commits."""
+    count = len(results.summary)
     figures = results_dict(results, CHUNK, computed)
     projects = plan_projects(session, upload, doc, rule)
     progress(f"Saving {count:,} projects and the run", count, count)
@@ -386,7 +417,7 @@ def compute_upload(
         "clash_rule": rule,
     }
     session.commit()
-    return run, results
+    return run
 
 
 def _projects(count: int) -> str:

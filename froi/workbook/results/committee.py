@@ -29,7 +29,8 @@ import numpy as np
 
 from calculator.engine import NOT_REPORTED
 
-from .cells import Book, Table, neutralise
+from ..xmlrows import Block, formula_cells, number_cells
+from .cells import Book, Table, cached_list, neutralise
 from .context import Context
 from .detail import Detail, Live
 from .live import financial_year
@@ -741,27 +742,24 @@ def write_portfolio(book: Book, ctx: Context, summary: Table, live: Live) -> Non
         ws.set_column(col, col, 30 if key == "name" else 14 if style != "text" else 12)
     match_of = summary.named("no")
     n = ctx.projects
-    for p in range(n):
-        r = p + 1
-        ws.write_number(r, 0, p + 1, book.fmt("integer"))
-        match = f"MATCH($A{r + 1},{match_of},0)"
-        for col, (key, _, style) in enumerate(columns[1:], start=1):
-            figure = f"INDEX({summary.named(key)},{match})"
-            value: Any = s.at[p, key]
-            if key == "payback_year":
-                paid = value == value and value is not None
-                book.formula(
-                    ws,
-                    r,
-                    col,
-                    f'IF(ISNUMBER({figure}),{live.model.financial_year(figure)},"")',
-                    None,
-                    financial_year(base, int(value)) if paid else "",
-                )
-            else:
-                if style == "text" and isinstance(value, str):
-                    value = neutralise(value)  # as Summary shows it
-                book.formula(ws, r, col, f'IF({figure}="","",{figure})', book.fmt(style), value)
+    # the rows of projects as a block written a column at a time (froi.workbook.xmlrows)
+    block = Block(ws, 1, n)
+    rows = block.numbers
+    block.put(0, number_cells("A", rows, np.arange(1, n + 1), book.fmt("integer")))
+    for col, (key, _, style) in enumerate(columns[1:], start=1):
+        named = summary.named(key)
+        figures = [f"INDEX({named},MATCH($A{r},{match_of},0))" for r in rows]
+        values: list[Any] = s[key].tolist()
+        fmt = book.fmt(style)
+        if key == "payback_year":
+            formulas = [f'IF(ISNUMBER({f}),{live.model.financial_year(f)},"")' for f in figures]
+            values = ["" if v is None or v != v else financial_year(base, int(v)) for v in values]
+            fmt = None
+        else:
+            formulas = [f'IF({f}="","",{f})' for f in figures]
+            if style == "text":  # as Summary shows it
+                values = [neutralise(v) if isinstance(v, str) else v for v in values]
+        block.put(col, formula_cells(block.letter(col), rows, formulas, cached_list(values), fmt))
     total = n + 1
     ws.write_string(total, 1, "Total", book.bold)
     keys = [k for k, _, _ in columns]

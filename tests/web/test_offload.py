@@ -1,0 +1,161 @@
+"""The helper process that writes results workbooks beside the web process
+(froi.web.core.offload), and the embedded workers that a queued task wakes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from froi.web.core import offload, queue
+from froi.web.core.db import get_session
+from froi.web.core.models import Run, Upload
+from froi.web.uploads import jobs, result_files, work
+
+from .conftest import SAMPLES
+from .test_batch import confirm, upload, upload_and_confirm
+
+SAMPLE = SAMPLES / "edge_of_care_appraisal.xlsx"
+
+
+def settled(work_: offload.Work) -> list[Future[Any]]:
+    seen: list[Future[Any]] = []
+    work_.then(seen.append)
+    assert work_.wait(60), "the helper did not finish within a minute"
+    return seen
+
+
+def test_work_runs_in_another_process_and_settles_once_its_callback_has_run() -> None:
+    work_ = offload.submit(os.getpid)
+    assert offload.busy() >= 1
+    (future,) = settled(work_)
+    assert future.result() != os.getpid()
+    assert offload.wait_all(60) and offload.busy() == 0
+    with pytest.raises(RuntimeError, match="said already"):
+        work_.then(lambda _f: None)
+
+
+def test_an_error_in_the_helper_reaches_the_future_and_a_dead_helper_is_replaced() -> None:
+    (failed,) = settled(offload.submit(int, "not a number"))
+    assert isinstance(failed.exception(), ValueError)
+    (died,) = settled(offload.submit(os._exit, 3))  # a helper killed (for its memory, say)
+    assert isinstance(died.exception(), BrokenProcessPool)
+    (again,) = settled(offload.submit(os.getpid))  # a new helper takes the next piece
+    assert again.result() != os.getpid()
+
+
+def test_an_idle_embedded_worker_wakes_when_its_process_queues_a_task() -> None:
+    """Huey's worker would sleep out its backed-off delay; this one wakes at the nudge."""
+
+    class Storage:
+        blocking = False
+
+    class Huey:
+        storage = Storage()
+
+        def dequeue(self) -> None:
+            return None
+
+    consumer_flag = threading.Event()
+    worker = queue.WakeableWorker(Huey(), consumer_flag, 30.0, 30.0, 1.15)
+    worker.queued = threading.Event()
+    woke = threading.Event()
+
+    def idle() -> None:
+        worker.loop()  # finds nothing and sleeps up to 30 s
+        woke.set()
+
+    threading.Thread(target=idle, daemon=True).start()
+    time.sleep(0.2)
+    assert not woke.is_set()
+    worker.queued.set()
+    assert woke.wait(10), "the worker slept on after a task was queued"
+    assert worker.delay == worker.default_delay and not worker.queued.is_set()
+
+
+def kept_workbook(app: Flask) -> tuple[Path, Path]:
+    with app.app_context():
+        run = get_session().scalars(select(Run)).one()
+        upload_row = get_session().scalars(select(Upload)).one()
+        return result_files.cache_path(run, upload_row), result_files.results_folder()
+
+
+def test_the_workbook_is_written_by_the_helper_while_the_run_is_saved(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written in the helper process, not this one (writing here would fail); a download
+    that comes while it is being written waits for it; no temporary file is left."""
+
+    def not_here(*_args: Any, **_kwargs: Any) -> bytes:
+        raise AssertionError("the workbook was written by the web process")
+
+    monkeypatch.setattr(result_files, "_write", not_here)
+    busy = offload.submit(time.sleep, 1.5)  # the helper is busy: the workbook waits
+    busy.then(lambda _f: None)
+    results = upload_and_confirm(client, SAMPLE)
+    kept, folder = kept_workbook(app)
+    assert not kept.exists()  # still being written when the download is asked for
+    download = client.get(results + ".xlsx")
+    assert download.status_code == 200 and download.data == kept.read_bytes()
+    book = openpyxl.load_workbook(kept, read_only=True)
+    assert "Summary" in book.sheetnames
+    book.close()
+    jobs.wait_for_jobs(app, timeout=60)
+    assert [p.name for p in folder.iterdir()] == [kept.name]
+
+
+def test_a_confirm_that_saves_nothing_keeps_no_workbook(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(work, "plan_projects", fails)
+    checked = upload(client, SAMPLE)
+    with pytest.raises(RuntimeError, match="went away"):
+        confirm(client, checked.headers["Location"])
+    jobs.wait_for_jobs(app, timeout=60)
+    with app.app_context():
+        assert get_session().scalars(select(Run)).first() is None
+        folder = result_files.results_folder()
+        assert get_session().scalars(select(Upload)).one().status == "checked"
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_a_workbook_the_helper_could_not_write_is_written_by_the_download(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    busy = offload.submit(time.sleep, 1.5)
+    busy.then(lambda _f: None)
+    results = upload_and_confirm(client, SAMPLE)
+    kept, folder = kept_workbook(app)
+    for part in folder.iterdir():  # the folder is emptied before the helper writes
+        part.unlink()
+    folder.rmdir()
+    with caplog.at_level(logging.WARNING, logger=result_files.__name__):
+        jobs.wait_for_jobs(app, timeout=60)
+    assert "not written" in caplog.text and not kept.exists()
+    download = client.get(results + ".xlsx")
+    assert download.status_code == 200 and download.data == kept.read_bytes()
+
+
+def test_with_the_helper_switched_off_the_queue_writes_the_workbook(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["RESULTS_WORKBOOK_PROCESS"] = False
+    upload_and_confirm(client, SAMPLE)
+    assert offload.busy() == 0
+    jobs.wait_for_jobs(app, timeout=120)
+    kept, _folder = kept_workbook(app)
+    assert kept.is_file()
