@@ -25,8 +25,8 @@ workbook computes the same figures as the JSON document it was written from.  Be
 in the same run, bare XlsxWriter writes as many cells (numbers; numbers in its
 constant_memory mode; short formulas with cached values), and the results workbook is
 written again compressed by zlib (at level 1, and at XlsxWriter's default 6) instead of
-ISA-L, so the cells-per-second rates and the options can be compared.  Targets (issue 12): upload to results at most 5 s, the
-workbook written in at most 3 s.
+ISA-L, so the cells-per-second rates and the options can be compared.  Targets (issue
+12): upload to results at most 5 s, the workbook written in at most 3 s.
 """
 
 from __future__ import annotations

@@ -136,12 +136,12 @@ _writing: dict[Path, Writing] = {}
 
 
 def start_writing(
-    results: Results, reference: ReferenceData, upload: models.Upload
+    results: Results, reference: ReferenceData, upload: models.Upload, document: dict[str, Any]
 ) -> Writing | None:
-    """Start writing a computed upload's results workbook in a helper process; None when
-    that is switched off (``RESULTS_WORKBOOK_PROCESS``) or cannot be done here (the
-    folder cannot be written, no process can be started), so that the caller writes it
-    on the queue as before."""
+    """Start writing a computed upload's results workbook (of ``results``, computed from the
+    canonical input ``document``) in a helper process; None when that is switched off
+    (``RESULTS_WORKBOOK_PROCESS``) or cannot be done here (the folder cannot be written, no
+    process can be started), so that the caller writes it on the queue as before."""
     if not current_app.config.get("RESULTS_WORKBOOK_PROCESS", True):
         return None
     try:
@@ -161,6 +161,7 @@ def start_writing(
             reference=reference,
             input_sha256=upload.sha256,
             input_name=upload.file_name,
+            document=document,
         )
     except Exception:
         log.warning("no helper process: workbook written on the queue", exc_info=True)

@@ -343,7 +343,7 @@ def compute_upload(
         progress(f"Computing the results of each project: {done:,} of {total:,}", done, total)
 
     # the results workbook is written on another core while the run is saved
-    writing = result_files.start_writing(results, reference, upload)
+    writing = result_files.start_writing(results, reference, upload, doc)
     try:
         run = _save(session, upload, rule, actor, progress, doc, results, table, computed, now)
     except BaseException:

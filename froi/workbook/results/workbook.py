@@ -218,6 +218,7 @@ def write_results_workbook(
     input_sha256: str | None = None,
     input_name: str | None = None,
     inputs_writer: InputsWriter | None = None,
+    document: dict[str, Any] | None = None,
 ) -> None:
     """Write the standard results workbook of ``results`` to ``path`` (or a binary stream).
 
@@ -226,13 +227,16 @@ def write_results_workbook(
     (``ValueError``).  ``input_sha256`` and ``input_name`` identify the input file;
     ``inputs_writer(workbook, document)`` replaces the built-in writer of the input sheets
     (it receives the XlsxWriter workbook and the run's canonical input document).
+    ``document`` is that document when the caller has it at hand (the service computed
+    the results from it): it must be what ``run_document(results.run)`` gives, which is
+    then not built again.
     A file that cannot be created raises the ``OSError`` that says why.
     """
     ctx = context(results)
     check_reference(ctx, reference)
     book = Book(xlsxwriter.Workbook(path, WORKBOOK_OPTIONS))
     try:
-        _write(book, results, ctx, reference, input_sha256, input_name, inputs_writer)
+        _write(book, results, ctx, reference, input_sha256, input_name, inputs_writer, document)
         with fast_zip():
             book.workbook.close()
     except xlsxwriter.exceptions.FileCreateError as exc:  # the file, not the workbook
@@ -251,6 +255,7 @@ def _write(
     input_sha256: str | None,
     input_name: str | None,
     inputs_writer: InputsWriter | None,
+    document: dict[str, Any] | None = None,
 ) -> None:
     """Every sheet of the results workbook, before it is stored."""
     summary = plan_summary(book, ctx)
@@ -291,7 +296,8 @@ def _write(
     write_warnings(warnings, ctx)
     write_about(book, [(n, SHEET_NOTES[n]) for n in order if n in SHEET_NOTES], NOTES)
 
-    document = run_document(ctx.run)
+    if document is None:
+        document = run_document(ctx.run)
     if inputs_writer is not None:
         inputs_writer(book.workbook, document)
     else:  # the template's own writer: same columns, dropdowns and text handling
