@@ -158,6 +158,9 @@ def test_a_gunicorn_worker_told_to_exit_finishes_its_job(
         assert session.get(Upload, upload_id).status == COMPUTED  # type: ignore[union-attr]
         assert session.scalar(select(func.count()).select_from(Run)) == 1
         assert session.scalar(select(func.count()).select_from(Project)) == PROJECTS
+    # the worker's helper process wrote the results workbook before the worker exited
+    kept = [p.name for p in Path(env["FROI_RESULTS_DIR"]).iterdir()]
+    assert len(kept) == 1 and kept[0].startswith(f"run-{done.run_id or ''}"), kept
     log = (tmp_path / "gunicorn.log").read_text()
     assert f"Worker exiting (pid: {pid})" in log
     # gunicorn started another worker, which answers

@@ -96,6 +96,12 @@ def _new_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=_context(), max_tasks_per_child=1)
 
 
+def available() -> bool:
+    """Whether this process can have a helper: a daemonic process (each of huey's worker
+    processes under ``make worker``) may not start processes of its own."""
+    return not multiprocessing.current_process().daemon
+
+
 def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Work:
     """Run ``fn(*args, **kwargs)`` in this process's helper (a module-level function, its
     arguments picklable).  A helper that died (killed for its memory, say) broke the pool:

@@ -872,6 +872,7 @@ def init_app(app: Flask, consumer: bool = True) -> None:
     """The queue, its tasks and, on the embedded default, this process's workers (with
     ``TESTING``, only once the app first queues something)."""
     app.config.setdefault("JOB_WORKERS", 2)
+    app.config.setdefault("RESULTS_WORKBOOK_PROCESS", True)  # result_files.start_writing
     app.config.setdefault("JOB_LEASE", 60)
     app.config.setdefault("JOB_MAX_ATTEMPTS", 3)
     app.config.setdefault("JOB_STALE_AFTER", 15 * 60)

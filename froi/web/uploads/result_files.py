@@ -140,9 +140,10 @@ def start_writing(
 ) -> Writing | None:
     """Start writing a computed upload's results workbook (of ``results``, computed from the
     canonical input ``document``) in a helper process; None when that is switched off
-    (``RESULTS_WORKBOOK_PROCESS``) or cannot be done here (the folder cannot be written, no
-    process can be started), so that the caller writes it on the queue as before."""
-    if not current_app.config.get("RESULTS_WORKBOOK_PROCESS", True):
+    (``RESULTS_WORKBOOK_PROCESS``) or cannot be done here (a worker process of ``make
+    worker``, which may not start processes; the folder cannot be written), so that the
+    caller has it written by a task on the queue instead."""
+    if not current_app.config["RESULTS_WORKBOOK_PROCESS"] or not offload.available():
         return None
     try:
         folder = results_folder()

@@ -18,7 +18,8 @@ use may have changed since the check), computes every project in one engine call
 (:func:`calculator.engine.compute_run`), stores one :class:`~froi.web.core.models.Run` whose input
 is the workbook's canonical document (:func:`run_document`, so it re-runs like any
 other run), adds or updates a project per uploaded project, and marks the upload
-computed, all in one transaction: nothing is half-saved.
+computed, all in one transaction: nothing is half-saved.  While that is saved, a helper
+process writes the results workbook from the computed figures on the other core.
 
 **Name clashes.**  A project whose reference is already used by a project of the
 organisation is, by the person's choice on the check page, either added under a new
@@ -325,7 +326,9 @@ def compute_upload(
     progress: Report = no_progress,
 ) -> tuple[models.Run, Results]:
     """Compute a checked upload, save its run and projects and commit them together,
-    with their audit records (``actor`` confirmed it).
+    with their audit records (``actor`` confirmed it).  Its results workbook is written
+    meanwhile by a helper process and kept once the run is committed
+    (:func:`.result_files.start_writing`), or else by a task on the queue afterwards.
 
     Raises :class:`InvalidInput` (nothing saved) if the workbook no longer checks.
     """
@@ -346,12 +349,13 @@ def compute_upload(
     writing = result_files.start_writing(results, reference, upload, doc)
     try:
         run = _save(session, upload, rule, actor, progress, doc, results, table, computed, now)
+        kept = result_files.cache_path(run, upload)
     except BaseException:
         if writing is not None:
             writing.discard()
         raise
     if writing is not None:
-        writing.keep(result_files.cache_path(run, upload))
+        writing.keep(kept)
     else:
         jobs.after("results_workbook", run.id, upload.id)
     return run, results
