@@ -164,3 +164,23 @@ def test_uploads_and_results_files_are_deleted_after_the_retention_period(
     assert "older than 1 day" in runner.invoke(args=["purge", "--dry-run"]).output
     huey = app.extensions["froi"]["huey"]
     assert any(key.endswith("froi.purge") for key in huey._registry._registry)
+
+
+def test_a_killed_helpers_temporary_files_are_deleted_after_an_hour(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    """A helper process killed while writing a workbook leaves its temporary file and its
+    marker: the purge deletes them once they are an hour old, not after 90 days."""
+    results = Path(app.config["RESULTS_DIR"])
+    results.mkdir(parents=True, exist_ok=True)
+    old_part, old_marker = results / "writing-old.part", results / "run-1-abc.writing"
+    new_part = results / "writing-new.part"
+    for path in (old_part, old_marker, new_part):
+        path.write_bytes(b"x")
+    two_hours_ago = time.time() - 2 * 3600
+    for path in (old_part, old_marker):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    done = runner.invoke(args=["purge"])
+    assert done.exit_code == 0, done.output
+    assert "2 results files (" in done.output
+    assert not old_part.exists() and not old_marker.exists() and new_part.exists()

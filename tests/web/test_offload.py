@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import logging
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -28,6 +31,21 @@ from .conftest import SAMPLES
 from .test_batch import confirm, upload, upload_and_confirm
 
 SAMPLE = SAMPLES / "edge_of_care_appraisal.xlsx"
+
+
+def held_until(gate: str, seconds: float = 60) -> None:
+    """Run in the helper: keep it busy until the file ``gate`` exists (so the work queued
+    behind it waits for the test, however fast or slow the machine)."""
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def hold(tmp_path: Path) -> Path:
+    """Hold the helper busy until the returned file is created."""
+    gate = tmp_path / "gate"
+    offload.submit(held_until, str(gate)).then(lambda _f: None)
+    return gate
 
 
 def settled(work_: offload.Work) -> list[Future[Any]]:
@@ -101,7 +119,7 @@ def kept_workbook(app: Flask) -> tuple[Path, Path]:
 
 
 def test_the_workbook_is_written_by_the_helper_while_the_run_is_saved(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Written in the helper process, not this one (writing here would fail); a download
     that comes while it is being written waits for it; no temporary file is left."""
@@ -110,11 +128,11 @@ def test_the_workbook_is_written_by_the_helper_while_the_run_is_saved(
         raise AssertionError("the workbook was written by the web process")
 
     monkeypatch.setattr(result_files, "_write", not_here)
-    busy = offload.submit(time.sleep, 1.5)  # the helper is busy: the workbook waits
-    busy.then(lambda _f: None)
+    gate = hold(tmp_path)  # the helper is busy: the workbook waits behind
     results = upload_and_confirm(client, SAMPLE)
     kept, folder = kept_workbook(app)
-    assert not kept.exists()  # still being written when the download is asked for
+    assert not kept.exists() and kept.with_suffix(".writing").exists()
+    threading.Timer(0.3, gate.touch).start()  # let it go once the download is waiting
     download = client.get(results + ".xlsx")
     assert download.status_code == 200 and download.data == kept.read_bytes()
     # the same cells as the workbook written here from the stored run
@@ -157,15 +175,15 @@ def test_a_confirm_that_saves_nothing_keeps_no_workbook(
 
 
 def test_a_workbook_the_helper_could_not_write_is_written_by_the_download(
-    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    busy = offload.submit(time.sleep, 1.5)
-    busy.then(lambda _f: None)
+    gate = hold(tmp_path)
     results = upload_and_confirm(client, SAMPLE)
     kept, folder = kept_workbook(app)
     for part in folder.iterdir():  # the folder is emptied before the helper writes
         part.unlink()
     folder.rmdir()
+    gate.touch()
     with caplog.at_level(logging.WARNING, logger=result_files.__name__):
         jobs.wait_for_jobs(app, timeout=60)
     assert "not written" in caplog.text and not kept.exists()
@@ -182,3 +200,47 @@ def test_with_the_helper_switched_off_the_queue_writes_the_workbook(
     jobs.wait_for_jobs(app, timeout=120)
     kept, _folder = kept_workbook(app)
     assert kept.is_file()
+
+
+def test_a_download_in_another_process_waits_for_the_workbook_being_written(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another web process is writing it (its marker names a running process of this
+    machine): the download waits for the file; a marker whose process has ended is not
+    waited for."""
+    app.config["RESULTS_WORKBOOK_PROCESS"] = False  # no helper here: the marker speaks
+    results = upload_and_confirm(client, SAMPLE)
+    jobs.wait_for_jobs(app, timeout=120)
+    kept, _folder = kept_workbook(app)
+    body = kept.read_bytes()
+    kept.unlink()
+    marker = kept.with_suffix(".writing")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        marker.write_text(f"{socket.gethostname()} {other.pid}", encoding="utf-8")
+
+        def not_here(*_args: Any, **_kwargs: Any) -> bytes:
+            raise AssertionError("written again although another process was writing it")
+
+        monkeypatch.setattr(result_files, "_write", not_here)
+        threading.Timer(0.5, lambda: (kept.write_bytes(body), marker.unlink())).start()
+        assert client.get(results + ".xlsx").data == body
+    finally:
+        other.kill()
+        other.wait()
+    kept.unlink()
+    marker.write_text(f"{socket.gethostname()} {other.pid}", encoding="utf-8")  # ended
+    monkeypatch.undo()
+    assert client.get(results + ".xlsx").status_code == 200 and kept.is_file()
+
+
+def test_the_helper_setting_takes_true_or_false_only(app: Flask) -> None:
+    assert app.config["RESULTS_WORKBOOK_PROCESS"] is True  # the default
+    bare = Flask(__name__)
+    for given, read in ((False, False), (True, True)):  # FROI_...=false / true, as JSON
+        bare.config["RESULTS_WORKBOOK_PROCESS"] = given
+        assert jobs.flag(bare, "RESULTS_WORKBOOK_PROCESS", True) is read
+    for wrong in ("False", "no", "off", 0):  # not JSON's false: refused, not taken as yes
+        bare.config["RESULTS_WORKBOOK_PROCESS"] = wrong
+        with pytest.raises(ValueError, match="FROI_RESULTS_WORKBOOK_PROCESS must be true or"):
+            jobs.flag(bare, "RESULTS_WORKBOOK_PROCESS", True)

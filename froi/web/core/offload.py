@@ -1,17 +1,19 @@
 """Work that keeps a core busy for seconds, done in a process of its own.
 
 The threads of a web process share one interpreter lock.  A results workbook written by
-one of them (about 3 s for 1,000 projects) holds up everything else the process does
+one of them (about 2.5 s for 1,000 projects) holds up everything else the process does
 meanwhile: the job saving those same results, the pages it serves.  Written in a process
 of its own it runs on another core beside them, and the memory it took (hundreds of
 megabytes for a large workbook) goes back to the system when that process ends.
 
-Each web or worker process has one such helper process at a time
+Each web process has one such helper process at a time
 (:class:`~concurrent.futures.ProcessPoolExecutor` with one worker that ends after each
-piece of work).  Helpers are forked from multiprocessing's *forkserver*, a clean process
-started once that has already imported the workbook writer, so a helper starts in
-milliseconds, not after a second of imports, and inherits none of the web process's
-threads, locks or connections.  Arguments and results travel pickled: a 1,000-project
+piece of work); ``make worker``'s processes have none (huey makes them daemonic, and a
+daemonic process may not start processes: :func:`available`).  Helpers are forked from
+multiprocessing's *forkserver*, a clean process that each web process starts once (about
+75 MB, with the workbook writer already imported), so a helper starts in milliseconds,
+not after a second of imports, and inherits none of the web process's threads, locks or
+connections.  Arguments and results travel pickled: a 1,000-project
 run's results are 8 MB and take 0.02 s.
 
 :func:`submit` gives a :class:`Work`; whoever submitted it says once what to do when it
@@ -48,7 +50,7 @@ class Work:
     def __init__(self, future: Future[Any]) -> None:
         self.future = future
         self.settled = threading.Event()
-        self._then_given = False
+        self.given = False  # whether what to do when it is done was said (then)
         with _lock:
             _under_way.add(self)
 
@@ -56,9 +58,9 @@ class Work:
         """Call ``callback(future)`` when the work is done (at once if it is), then count
         the work as settled.  Say it once; the callback runs in the pool's own thread,
         so it must not need a request or an app context."""
-        if self._then_given:
+        if self.given:
             raise RuntimeError("what to do with this work was said already")
-        self._then_given = True
+        self.given = True
         self.future.add_done_callback(self._settle(callback))
 
     def _settle(self, callback: Callable[[Future[Any]], None]) -> Callable[[Future[Any]], None]:
@@ -73,11 +75,6 @@ class Work:
                 self.settled.set()
 
         return settle
-
-    def cancel(self) -> None:
-        """Not wanted after all: stop it if it has not started, and settle it."""
-        self.future.cancel()
-        self.then(lambda _future: None)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until the work is done and its callback has run; whether it has."""
@@ -107,19 +104,21 @@ def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Work:
     arguments picklable).  A helper that died (killed for its memory, say) broke the pool:
     a new one is made."""
     global _pool
-    with _lock:
-        for attempt in (1, 2):
+    for attempt in (1, 2):
+        with _lock:
             if _pool is None:
                 _pool = _new_pool()
-            try:
-                future = _pool.submit(fn, *args, **kwargs)
-                break
-            except BrokenProcessPool:
-                _pool.shutdown(wait=False, cancel_futures=True)
-                _pool = None
-                if attempt == 2:
-                    raise
-    return Work(future)
+            pool = _pool
+        try:  # outside the lock: a first submit starts the fork server (half a second)
+            return Work(pool.submit(fn, *args, **kwargs))
+        except BrokenProcessPool:
+            with _lock:
+                if _pool is pool:
+                    _pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def busy() -> int:

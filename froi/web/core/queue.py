@@ -89,7 +89,8 @@ class WakeableWorker(Worker):  # type: ignore[misc]
 
     def sleep(self) -> None:
         if self.queued.wait(min(self.delay, self.max_delay)):
-            self.queued.clear()  # each worker that wakes looks at the queue next
+            if not self.stop_flag.is_set():  # stopping: the other workers must wake too
+                self.queued.clear()  # each worker that wakes looks at the queue next
             self.delay = self.default_delay
         else:
             self.delay *= self.backoff

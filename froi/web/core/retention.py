@@ -64,7 +64,8 @@ def purge(
     app: Flask, days: int | None = None, now: datetime | None = None, dry_run: bool = False
 ) -> Purged:
     """Delete the uploads and cached results files older than ``days`` (the setting's
-    period unless given); what was (or, with ``dry_run``, would be) deleted."""
+    period unless given), and temporary files of the results folder older than an hour;
+    what was (or, with ``dry_run``, would be) deleted."""
     days = retention_days(app) if days is None else days
     cutoff = (now or models.utcnow()) - timedelta(days=days)
     purged = Purged()
@@ -103,10 +104,16 @@ def purge(
             purged.upload_bytes += size
         session.commit()
     folder = results_folder(app)
-    for path in sorted(folder.glob("*.xlsx")) if folder.is_dir() else []:
+    # workbooks older than the period, and what a helper process killed while writing left
+    # behind (its temporary file and its marker) once it is an hour old
+    leftover = (now or models.utcnow()) - timedelta(hours=1)
+    found = [(p, cutoff) for p in folder.glob("*.xlsx")] if folder.is_dir() else []
+    for pattern in ("*.part", "*.writing") if folder.is_dir() else ():
+        found += [(p, leftover) for p in folder.glob(pattern)]
+    for path, before in sorted(found):
         try:
             stat = path.stat()
-            if stat.st_mtime >= cutoff.timestamp():
+            if stat.st_mtime >= before.timestamp():
                 continue
             if not dry_run:
                 path.unlink()

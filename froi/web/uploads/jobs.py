@@ -762,12 +762,13 @@ def wait_for_jobs(app: Flask, timeout: float = 60) -> None:
 def shutdown(app: Flask, timeout: float = 60) -> None:
     """Let the jobs under way (and the helper process's work) finish, then stop this
     process's workers."""
+    deadline = time.monotonic() + timeout
     resender: Resender | None = app.extensions["froi"].get("resender")
     if resender is not None:
         resender.stopped.set()
     if "consumer" in app.extensions["froi"]:
         wait_for_jobs(app, timeout)
-    offload.wait_all(timeout)
+    offload.wait_all(max(0.0, deadline - time.monotonic()))
     queue.stop_consumer(app, timeout)
 
 
@@ -868,11 +869,21 @@ def _register_tasks(app: Flask) -> None:
     huey.on_startup(name="froi.sweep_on_start")(sweep_on_start)
 
 
+def flag(app: Flask, name: str, default: bool) -> bool:
+    """A yes-or-no setting: ``true`` or ``false`` (as ``FROI_<name>``), refused otherwise
+    with what is accepted (a mistyped ``False`` must not count as yes)."""
+    value = app.config.get(name, default)
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"FROI_{name} must be true or false, not {value!r}")
+
+
 def init_app(app: Flask, consumer: bool = True) -> None:
     """The queue, its tasks and, on the embedded default, this process's workers (with
     ``TESTING``, only once the app first queues something)."""
     app.config.setdefault("JOB_WORKERS", 2)
-    app.config.setdefault("RESULTS_WORKBOOK_PROCESS", True)  # result_files.start_writing
+    # result_files.start_writing; FROI_RESULTS_WORKBOOK_PROCESS=true or false
+    app.config["RESULTS_WORKBOOK_PROCESS"] = flag(app, "RESULTS_WORKBOOK_PROCESS", True)
     app.config.setdefault("JOB_LEASE", 60)
     app.config.setdefault("JOB_MAX_ATTEMPTS", 3)
     app.config.setdefault("JOB_STALE_AFTER", 15 * 60)

@@ -1,13 +1,14 @@
 """The results workbook of a run, written once and kept as a cache file.
 
-Writing the standard results workbook of 1,000 projects takes about three seconds.  So
-as soon as a confirmed upload's figures are computed, a helper process
+Writing the standard results workbook of 1,000 projects takes about 2.5 seconds.  So as
+soon as a confirmed upload's figures are computed, a helper process
 (:mod:`..core.offload`) starts writing its workbook into a temporary file of
 ``<instance>/results/`` (``RESULTS_DIR``) while the job saves the run on another core
 (:func:`start_writing`); once the run is committed the file takes the run's name, and the
-download serves it (a download that comes first waits for it).  Where no helper can be
-started (or ``RESULTS_WORKBOOK_PROCESS`` is off) the workbook is written by a task on the
-job queue (:func:`.jobs.after`) instead.  A portfolio export (a job of its own,
+download serves it (a download that comes first, in any process of the machine, waits
+for it).  Where there can be no helper (``make worker``'s processes, or
+``RESULTS_WORKBOOK_PROCESS`` off) the workbook is written by a task on the job queue
+(:func:`.jobs.after`) instead.  A portfolio export (a job of its own,
 :mod:`froi.web.portfolio.routes`) keeps its workbook there too (:func:`write_export`),
 and its download serves only the kept file (a missing one is written again by the
 export's job).  It is a cache, not a record: the run holds everything, and a file that
@@ -22,8 +23,10 @@ import hashlib
 import io
 import logging
 import os
+import socket
 import tempfile
 import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -101,8 +104,15 @@ class Writing:
         self.work, self.part = work, part
 
     def keep(self, path: Path) -> None:
-        """When written, the run's kept workbook ``path``; a download meanwhile waits for
-        it (:func:`workbook_bytes`)."""
+        """When written, the run's kept workbook ``path``.  Meanwhile a marker beside it
+        (``<name>.writing``, naming this machine and process) tells a download in any
+        process that it is coming (:func:`workbook_bytes`).  Raises nothing: a workbook
+        not kept is written by its first download."""
+        marker = path.with_suffix(MARKER)
+        try:
+            marker.write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
+        except OSError:
+            log.warning("marker %s not written", marker, exc_info=True)
         with _writing_lock:
             _writing[path] = self
 
@@ -114,10 +124,13 @@ class Writing:
                         path,
                         None if future.cancelled() else future.exception(),
                     )
-                    self.part.unlink(missing_ok=True)
                 else:
                     os.replace(self.part, path)
+            except OSError:
+                log.warning("results workbook %s not kept", path, exc_info=True)
             finally:
+                self.part.unlink(missing_ok=True)  # gone already once renamed
+                marker.unlink(missing_ok=True)
                 with _writing_lock:
                     if _writing.get(path) is self:
                         del _writing[path]
@@ -130,6 +143,8 @@ class Writing:
         self.work.then(lambda _future: self.part.unlink(missing_ok=True))
 
 
+#: The suffix of the marker of a workbook being written (see :meth:`Writing.keep`).
+MARKER = ".writing"
 _writing_lock = threading.Lock()
 #: The workbooks this process is writing, by the path they will have.
 _writing: dict[Path, Writing] = {}
@@ -223,13 +238,44 @@ def write_export(run: models.Run, results: Results | None = None) -> Path:
     return path
 
 
-def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:
-    """The run's results workbook: the kept file, or written again (and kept)."""
-    path = cache_path(run, upload)
+def _writer_alive(marker: Path) -> bool:
+    """Whether the process that left ``marker`` may still be writing its workbook: on
+    this machine, whether that process is running; on another (a shared results folder),
+    whether the marker is younger than :data:`WAIT_FOR_WRITING`."""
+    try:
+        host, pid = marker.read_text(encoding="utf-8").split()
+        if host != socket.gethostname():
+            return time.time() - marker.stat().st_mtime < WAIT_FOR_WRITING
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # running, as another user
+    except (OSError, ValueError):
+        return False  # gone meanwhile, or not a marker
+    return True
+
+
+def _wait_for_writing(path: Path) -> None:
+    """Wait (up to :data:`WAIT_FOR_WRITING`) for the workbook ``path`` when a helper of
+    this process, or of another whose marker is beside it, is writing it."""
     with _writing_lock:
         writing = _writing.get(path)
-    if writing is not None:  # being written by this process's helper: wait for it
+    if writing is not None:
         writing.work.wait(WAIT_FOR_WRITING)
+        return
+    marker = path.with_suffix(MARKER)
+    deadline = time.monotonic() + WAIT_FOR_WRITING
+    while not path.is_file() and time.monotonic() < deadline and _writer_alive(marker):
+        time.sleep(0.1)
+
+
+def workbook_bytes(run: models.Run, upload: models.Upload) -> bytes:
+    """The run's results workbook: the kept file (waited for while a helper writes it),
+    or written again (and kept)."""
+    path = cache_path(run, upload)
+    if not path.is_file():
+        _wait_for_writing(path)
     if path.is_file():
         return path.read_bytes()
     body = _write(run, upload)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import tempfile
 from collections import Counter
@@ -63,6 +64,8 @@ from ..core.result_chunks import results_dict
 from ..core.running import audit_run, new_run
 from ..projects import view
 from . import jobs, result_files
+
+log = logging.getLogger(__name__)
 
 #: Statuses of an upload (see :class:`~froi.web.core.models.Upload`).
 RECEIVED, CHECKING, INVALID, REFUSED, CHECKED = (
@@ -349,15 +352,21 @@ def compute_upload(
     writing = result_files.start_writing(results, reference, upload, doc)
     try:
         run = _save(session, upload, rule, actor, progress, doc, results, table, computed, now)
-        kept = result_files.cache_path(run, upload)
     except BaseException:
         if writing is not None:
             writing.discard()
         raise
-    if writing is not None:
-        writing.keep(kept)
-    else:
-        jobs.after("results_workbook", run.id, upload.id)
+    # saved: nothing from here may fail the confirm (a workbook not kept is written by its
+    # first download)
+    try:
+        if writing is not None:
+            writing.keep(result_files.cache_path(run, upload))
+        else:
+            jobs.after("results_workbook", run.id, upload.id)
+    except Exception:
+        log.warning("results workbook of run %s left to its download", run.id, exc_info=True)
+        if writing is not None and not writing.work.given:
+            writing.discard()
     return run, results
 
 
