@@ -11,7 +11,11 @@ would be polled):
 - upload -> check page ready;
 - confirm -> results page ready (the projects, the run and the upload saved);
 - -> the results workbook downloaded;
-- the portfolio page of those projects, first visit and again.
+- the portfolio page of those projects, first visit and again;
+
+then the same journey with the results workbook written by a task on the queue after the
+run is saved (``RESULTS_WORKBOOK_PROCESS`` off, as under ``make worker``) instead of by
+the helper process beside the save.
 
 The baseline, timed in the same run on the same file, is the command line's path:
 :func:`froi.workbook.reader.compute_workbook` then
@@ -157,6 +161,13 @@ def main() -> int:
         assert client.get("/portfolio/").status_code == 200
         t_first = time.perf_counter() - first
         t_again, _ = best_of(args.runs, lambda: client.get("/portfolio/"))
+        # the option measured beside it: no helper process, the workbook written by a
+        # task on the queue after the run is saved (as under make worker)
+        app.config["RESULTS_WORKBOOK_PROCESS"] = False
+        queued: dict[str, float] = {}
+        for _ in range(args.runs):
+            for stage, seconds in journey(app, client, source).items():
+                queued[stage] = min(queued.get(stage, float("inf")), seconds)
         jobs.shutdown(app)
 
     print(f"baseline: command line, read + compute + results workbook   {t_cli:7.2f} s")
@@ -165,6 +176,11 @@ def main() -> int:
         print(f"  {stage:<58}{seconds:7.2f} s")
     total = best["upload to downloadable results"]
     print(f"  ratio service / command line{'':<31}{total / t_cli:7.2f}x")
+    print("the same with FROI_RESULTS_WORKBOOK_PROCESS=false (written by a queued task after):")
+    for stage, seconds in queued.items():
+        print(f"  {stage:<58}{seconds:7.2f} s")
+    slower = queued["upload to downloadable results"]
+    print(f"  ratio to the helper process{'':<32}{slower / total:7.2f}x")
     shown = args.runs * args.projects
     print(f"portfolio page of {shown:,} projects: first {t_first:.2f} s, again {t_again:.2f} s")
     return 0

@@ -192,14 +192,25 @@ def test_a_workbook_the_helper_could_not_write_is_written_by_the_download(
 
 
 def test_with_the_helper_switched_off_the_queue_writes_the_workbook(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The queue's task marks the workbook it is writing (so a download meanwhile waits
+    for it rather than writing its own) and removes the mark when done."""
     app.config["RESULTS_WORKBOOK_PROCESS"] = False
+    marked: list[list[str]] = []
+    write = result_files._write
+
+    def spy(run: Run, upload_row: Upload) -> bytes:
+        marked.append([p.name for p in result_files.results_folder().glob("*.writing")])
+        return write(run, upload_row)
+
+    monkeypatch.setattr(result_files, "_write", spy)
     upload_and_confirm(client, SAMPLE)
     assert offload.busy() == 0
     jobs.wait_for_jobs(app, timeout=120)
-    kept, _folder = kept_workbook(app)
-    assert kept.is_file()
+    kept, folder = kept_workbook(app)
+    assert kept.is_file() and marked == [[kept.with_suffix(".writing").name]]
+    assert [p.name for p in folder.iterdir()] == [kept.name]
 
 
 def test_a_download_in_another_process_waits_for_the_workbook_being_written(

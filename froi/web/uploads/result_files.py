@@ -108,11 +108,7 @@ class Writing:
         (``<name>.writing``, naming this machine and process) tells a download in any
         process that it is coming (:func:`workbook_bytes`).  Raises nothing: a workbook
         not kept is written by its first download."""
-        marker = path.with_suffix(MARKER)
-        try:
-            marker.write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
-        except OSError:
-            log.warning("marker %s not written", marker, exc_info=True)
+        marker = _mark(path)
         with _writing_lock:
             _writing[path] = self
 
@@ -145,6 +141,18 @@ class Writing:
 
 #: The suffix of the marker of a workbook being written (see :meth:`Writing.keep`).
 MARKER = ".writing"
+
+
+def _mark(path: Path) -> Path:
+    """Leave the marker saying this process (on this machine) is writing ``path``; the
+    writer deletes it when done."""
+    marker = path.with_suffix(MARKER)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
+    except OSError:
+        log.warning("marker %s not written", marker, exc_info=True)
+    return marker
 _writing_lock = threading.Lock()
 #: The workbooks this process is writing, by the path they will have.
 _writing: dict[Path, Writing] = {}
@@ -215,7 +223,11 @@ def store(run_id: int, upload_id: int) -> None:
             return
         path = cache_path(run, upload)
         if not path.is_file():
-            _keep(path, _write(run, upload))
+            marker = _mark(path)  # a download meanwhile waits for this, not writes its own
+            try:
+                _keep(path, _write(run, upload))
+            finally:
+                marker.unlink(missing_ok=True)
 
 
 def write_export(run: models.Run, results: Results | None = None) -> Path:
