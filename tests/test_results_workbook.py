@@ -1241,8 +1241,9 @@ def test_rows_on_the_detail_sheets_point_at_this_workbooks_input_rows(
 def test_the_zip_level_of_a_results_workbook_stays_in_its_own_thread(
     tmp_path: Path, default_reference: ReferenceData
 ) -> None:
-    """Storing a results workbook (zip level 1) in one thread leaves a template stored in
-    another thread at that moment at zlib's default level: the same bytes as alone."""
+    """Storing a results workbook (ISA-L's deflate at level 1) in one thread leaves a
+    template stored in another thread at that moment to zlib at its default level: the
+    same bytes as alone."""
     import threading
 
     from froi.workbook.results.workbook import fast_zip
