@@ -153,6 +153,8 @@ def _mark(path: Path) -> Path:
     except OSError:
         log.warning("marker %s not written", marker, exc_info=True)
     return marker
+
+
 _writing_lock = threading.Lock()
 #: The workbooks this process is writing, by the path they will have.
 _writing: dict[Path, Writing] = {}
