@@ -22,9 +22,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from froi.web.core import offload, queue
+from froi.web.core import offload, queue, settings
 from froi.web.core.db import get_session
 from froi.web.core.models import Run, Upload
+from froi.web.core.retention import results_folder
 from froi.web.uploads import jobs, result_files, work
 
 from .conftest import SAMPLES
@@ -60,6 +61,8 @@ def test_work_runs_in_another_process_and_settles_once_its_callback_has_run() ->
     assert offload.busy() >= 1
     (future,) = settled(work_)
     assert future.result() != os.getpid()
+    (after,) = settled(offload.submit(os.getpid))  # each helper ends after its work
+    assert after.result() not in (os.getpid(), future.result())
     assert offload.wait_all(60) and offload.busy() == 0
     with pytest.raises(RuntimeError, match="said already"):
         work_.then(lambda _f: None)
@@ -115,7 +118,7 @@ def kept_workbook(app: Flask) -> tuple[Path, Path]:
     with app.app_context():
         run = get_session().scalars(select(Run)).one()
         upload_row = get_session().scalars(select(Upload)).one()
-        return result_files.cache_path(run, upload_row), result_files.results_folder()
+        return result_files.cache_path(run, upload_row), results_folder(app)
 
 
 def test_the_workbook_is_written_by_the_helper_while_the_run_is_saved(
@@ -169,7 +172,7 @@ def test_a_confirm_that_saves_nothing_keeps_no_workbook(
     jobs.wait_for_jobs(app, timeout=60)
     with app.app_context():
         assert get_session().scalars(select(Run)).first() is None
-        folder = result_files.results_folder()
+        folder = results_folder(app)
         assert get_session().scalars(select(Upload)).one().status == "checked"
     assert not folder.exists() or list(folder.iterdir()) == []
 
@@ -201,7 +204,7 @@ def test_with_the_helper_switched_off_the_queue_writes_the_workbook(
     write = result_files._write
 
     def spy(run: Run, upload_row: Upload) -> bytes:
-        marked.append([p.name for p in result_files.results_folder().glob("*.writing")])
+        marked.append([p.name for p in results_folder(app).glob("*.writing")])
         return write(run, upload_row)
 
     monkeypatch.setattr(result_files, "_write", spy)
@@ -250,8 +253,39 @@ def test_the_helper_setting_takes_true_or_false_only(app: Flask) -> None:
     bare = Flask(__name__)
     for given, read in ((False, False), (True, True)):  # FROI_...=false / true, as JSON
         bare.config["RESULTS_WORKBOOK_PROCESS"] = given
-        assert jobs.flag(bare, "RESULTS_WORKBOOK_PROCESS", True) is read
+        assert settings.flag(bare, "RESULTS_WORKBOOK_PROCESS", True) is read
     for wrong in ("False", "no", "off", 0):  # not JSON's false: refused, not taken as yes
         bare.config["RESULTS_WORKBOOK_PROCESS"] = wrong
         with pytest.raises(ValueError, match="FROI_RESULTS_WORKBOOK_PROCESS must be true or"):
-            jobs.flag(bare, "RESULTS_WORKBOOK_PROCESS", True)
+            settings.flag(bare, "RESULTS_WORKBOOK_PROCESS", True)
+
+
+@pytest.mark.parametrize("helper", [True, False])
+def test_nothing_after_the_save_fails_the_confirm(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, helper: bool
+) -> None:
+    """Once the run is committed, a failure to keep the workbook (or to queue its task:
+    Redis gone) leaves the upload computed, not open to a second confirm; the download
+    writes the workbook."""
+    app.config["RESULTS_WORKBOOK_PROCESS"] = helper
+    path_of = result_files.cache_path
+
+    def fails(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the queue went away")
+
+    if helper:
+        monkeypatch.setattr(result_files, "cache_path", fails)
+    else:
+        monkeypatch.setattr(jobs, "after", fails)
+    results = upload_and_confirm(client, SAMPLE)
+    assert results.endswith("/results")
+    jobs.wait_for_jobs(app, timeout=120)
+    with app.app_context():
+        assert get_session().scalars(select(Upload)).one().status == "computed"
+        run = get_session().scalars(select(Run)).one()
+        upload_row = get_session().scalars(select(Upload)).one()
+        kept = path_of(run, upload_row)
+        assert not kept.exists() and list(results_folder(app).glob("*.part")) == []
+    monkeypatch.undo()
+    download = client.get(results + ".xlsx")
+    assert download.status_code == 200 and download.data == kept.read_bytes()

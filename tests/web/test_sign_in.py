@@ -212,6 +212,18 @@ def test_the_secure_setting_comes_from_the_environment(
         app.extensions["froi"]["db"].engine.dispose()
 
 
+def test_a_secure_setting_that_is_not_true_or_false_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """FROI_HTTPS=False (not JSON's false) would be text, and text counts as yes: the
+    service refuses to start rather than guess, naming the setting."""
+    monkeypatch.setenv("FROI_HTTPS", "False")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'e.sqlite'}")
+    monkeypatch.setenv("FROI_SECRET_KEY", "from the environment")
+    with pytest.raises(ValueError, match="FROI_HTTPS must be true or false, not 'False'"):
+        create_app(instance_path=str(tmp_path / "instance"))
+
+
 def test_sign_out_ends_the_session(client: FlaskClient) -> None:
     response = submit(client, "/projects/", {}, action="/sign-out")
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"

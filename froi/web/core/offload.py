@@ -99,26 +99,25 @@ def available() -> bool:
     return not multiprocessing.current_process().daemon
 
 
+def _current_pool(broken: ProcessPoolExecutor | None = None) -> ProcessPoolExecutor:
+    """This process's pool, made when there is none or when it is ``broken``."""
+    global _pool
+    with _lock:
+        if _pool is None or _pool is broken:
+            _pool = _new_pool()
+        return _pool
+
+
 def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Work:
     """Run ``fn(*args, **kwargs)`` in this process's helper (a module-level function, its
     arguments picklable).  A helper that died (killed for its memory, say) broke the pool:
-    a new one is made."""
-    global _pool
-    for attempt in (1, 2):
-        with _lock:
-            if _pool is None:
-                _pool = _new_pool()
-            pool = _pool
-        try:  # outside the lock: a first submit starts the fork server (half a second)
-            return Work(pool.submit(fn, *args, **kwargs))
-        except BrokenProcessPool:
-            with _lock:
-                if _pool is pool:
-                    _pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    a new one takes the work."""
+    pool = _current_pool()
+    try:  # outside the lock: a first submit starts the fork server (half a second)
+        return Work(pool.submit(fn, *args, **kwargs))
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        return Work(_current_pool(broken=pool).submit(fn, *args, **kwargs))
 
 
 def busy() -> int:

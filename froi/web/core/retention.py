@@ -57,6 +57,7 @@ def retention_days(app: Flask) -> int:
 
 
 def results_folder(app: Flask) -> Path:
+    """Where results workbooks are kept (``RESULTS_DIR``, else ``<instance>/results``)."""
     return Path(app.config.get("RESULTS_DIR") or Path(app.instance_path) / "results")
 
 

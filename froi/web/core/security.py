@@ -19,6 +19,8 @@ from flask import Flask, request
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Response
 
+from . import settings
+
 #: Only the service's own scripts, styles, images and forms; nothing may frame a page.
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -55,7 +57,7 @@ def _version_string(handler: WSGIRequestHandler) -> str:
 
 def init_app(app: Flask) -> None:
     """Add the headers to every response of ``app``; Secure cookies under HTTPS."""
-    https = bool(app.config.get("HTTPS"))
+    https = settings.flag(app, "HTTPS", False)
     if https:
         app.config["SESSION_COOKIE_SECURE"] = True
     # the development server writes its banner itself, outside the app; its handler

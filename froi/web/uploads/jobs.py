@@ -74,7 +74,7 @@ from werkzeug.wrappers import Response
 from froi.memory import release_memory
 
 from ..accounts.access import owned
-from ..core import audit, failures, models, observe, offload, queue, retention
+from ..core import audit, failures, models, observe, offload, queue, retention, settings
 from ..core.db import Database, get_session
 from ..core.formatting import date_time
 
@@ -869,21 +869,11 @@ def _register_tasks(app: Flask) -> None:
     huey.on_startup(name="froi.sweep_on_start")(sweep_on_start)
 
 
-def flag(app: Flask, name: str, default: bool) -> bool:
-    """A yes-or-no setting: ``true`` or ``false`` (as ``FROI_<name>``), refused otherwise
-    with what is accepted (a mistyped ``False`` must not count as yes)."""
-    value = app.config.get(name, default)
-    if isinstance(value, bool):
-        return value
-    raise ValueError(f"FROI_{name} must be true or false, not {value!r}")
-
-
 def init_app(app: Flask, consumer: bool = True) -> None:
     """The queue, its tasks and, on the embedded default, this process's workers (with
     ``TESTING``, only once the app first queues something)."""
     app.config.setdefault("JOB_WORKERS", 2)
-    # result_files.start_writing; FROI_RESULTS_WORKBOOK_PROCESS=true or false
-    app.config["RESULTS_WORKBOOK_PROCESS"] = flag(app, "RESULTS_WORKBOOK_PROCESS", True)
+    settings.flag(app, "RESULTS_WORKBOOK_PROCESS", True)  # result_files.start_writing
     app.config.setdefault("JOB_LEASE", 60)
     app.config.setdefault("JOB_MAX_ATTEMPTS", 3)
     app.config.setdefault("JOB_STALE_AFTER", 15 * 60)

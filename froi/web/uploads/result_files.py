@@ -25,7 +25,6 @@ import logging
 import os
 import socket
 import tempfile
-import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -40,12 +39,13 @@ from froi.workbook.results import write_results_workbook
 from ..core import models, offload
 from ..core.db import database
 from ..core.reference import reference_for
+from ..core.retention import results_folder
 from . import jobs
 
 log = logging.getLogger(__name__)
 
-#: Seconds a download waits for the workbook this process is writing before writing it
-#: again itself.
+#: Seconds a download waits for a workbook being written (see :func:`_mark`) before
+#: writing it again itself.
 WAIT_FOR_WRITING = 300
 
 
@@ -55,7 +55,7 @@ def _path(run: models.Run, prefix: str, source: str) -> Path:
     database = current_app.extensions["froi"]["db"].engine.url.render_as_string()
     key = "|".join((database, str(run.id), run.input_sha256, run.computed_at.isoformat(), source))
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    return results_folder() / f"{prefix}-{run.id}-{digest}.xlsx"
+    return results_folder(current_app) / f"{prefix}-{run.id}-{digest}.xlsx"
 
 
 def cache_path(run: models.Run, upload: models.Upload) -> Path:
@@ -88,12 +88,6 @@ def write_workbook(
     return stream.getvalue()
 
 
-def results_folder() -> Path:
-    """Where kept workbooks are (``RESULTS_DIR``, else ``<instance>/results``)."""
-    folder = current_app.config.get("RESULTS_DIR") or Path(current_app.instance_path) / "results"
-    return Path(folder)
-
-
 class Writing:
     """A computed upload's results workbook being written by a helper process
     (:mod:`..core.offload`) into a temporary file of the results folder while the run
@@ -109,8 +103,6 @@ class Writing:
         process that it is coming (:func:`workbook_bytes`).  Raises nothing: a workbook
         not kept is written by its first download."""
         marker = _mark(path)
-        with _writing_lock:
-            _writing[path] = self
 
         def kept(future: Future[Any]) -> None:
             try:
@@ -127,9 +119,6 @@ class Writing:
             finally:
                 self.part.unlink(missing_ok=True)  # gone already once renamed
                 marker.unlink(missing_ok=True)
-                with _writing_lock:
-                    if _writing.get(path) is self:
-                        del _writing[path]
 
         self.work.then(kept)
 
@@ -155,11 +144,6 @@ def _mark(path: Path) -> Path:
     return marker
 
 
-_writing_lock = threading.Lock()
-#: The workbooks this process is writing, by the path they will have.
-_writing: dict[Path, Writing] = {}
-
-
 def start_writing(
     results: Results, reference: ReferenceData, upload: models.Upload, document: dict[str, Any]
 ) -> Writing | None:
@@ -171,7 +155,7 @@ def start_writing(
     if not current_app.config["RESULTS_WORKBOOK_PROCESS"] or not offload.available():
         return None
     try:
-        folder = results_folder()
+        folder = results_folder(current_app)
         folder.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=folder, prefix="writing-", suffix=".part")
         os.close(handle)
@@ -271,13 +255,9 @@ def _writer_alive(marker: Path) -> bool:
 
 
 def _wait_for_writing(path: Path) -> None:
-    """Wait (up to :data:`WAIT_FOR_WRITING`) for the workbook ``path`` when a helper of
-    this process, or of another whose marker is beside it, is writing it."""
-    with _writing_lock:
-        writing = _writing.get(path)
-    if writing is not None:
-        writing.work.wait(WAIT_FOR_WRITING)
-        return
+    """Wait (up to :data:`WAIT_FOR_WRITING`) for the workbook ``path`` while the marker
+    beside it says a live process is writing it (this one's helper, another web
+    process's, or the queue's task)."""
     marker = path.with_suffix(MARKER)
     deadline = time.monotonic() + WAIT_FOR_WRITING
     while not path.is_file() and time.monotonic() < deadline and _writer_alive(marker):

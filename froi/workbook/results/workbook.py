@@ -64,12 +64,12 @@ import contextlib
 import contextvars
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
 import xlsxwriter
 import xlsxwriter.exceptions
-import xlsxwriter.workbook
 from isal import isal_zlib
 
 from calculator.engine import Results
@@ -323,31 +323,24 @@ _ZIP: contextvars.ContextVar[tuple[str, int] | None] = contextvars.ContextVar(
 )
 
 
-def _zip_file(*args: Any, **kwargs: Any) -> zipfile.ZipFile:
-    """XlsxWriter's ``ZipFile``, at the level :func:`fast_zip` set for this thread."""
-    chosen = _ZIP.get()
-    if chosen is not None:
-        kwargs.setdefault("compresslevel", chosen[1])
-    return zipfile.ZipFile(*args, **kwargs)
-
-
 _zipfile_compressor = zipfile._get_compressor  # type: ignore[attr-defined]
 
 
 def _compressor(compress_type: int, compresslevel: int | None = None) -> Any:
-    """zipfile's compressor of a part: ISA-L's raw deflate while :func:`fast_zip` chose
-    it in this thread, else zipfile's own (zlib)."""
+    """zipfile's compressor of a part: while :func:`fast_zip` chose one in this thread,
+    ISA-L's or zlib's raw deflate at the chosen level, else zipfile's own."""
     chosen = _ZIP.get()
-    if compress_type == zipfile.ZIP_DEFLATED and chosen is not None and chosen[0] == "isal":
-        return isal_zlib.compressobj(chosen[1], isal_zlib.DEFLATED, -15)
-    return _zipfile_compressor(compress_type, compresslevel)
+    if compress_type != zipfile.ZIP_DEFLATED or chosen is None:
+        return _zipfile_compressor(compress_type, compresslevel)
+    engine, level = chosen
+    module: Any = isal_zlib if engine == "isal" else zlib
+    return module.compressobj(level, module.DEFLATED, -15)
 
 
-# XlsxWriter offers no option for the compression; the module's ``ZipFile`` is what it
-# calls, and zipfile asks its ``_get_compressor`` for each part.  Both are replaced once,
-# and the choice is a context variable, so a results workbook stored in one thread never
-# changes how a template stored in another at that moment is compressed.
-xlsxwriter.workbook.ZipFile = _zip_file
+# XlsxWriter offers no option for the compression, and zipfile asks its module's
+# ``_get_compressor`` for each part: it is replaced once, and the choice is a context
+# variable, so a results workbook stored in one thread never changes how a template
+# stored in another at that moment is compressed.
 zipfile._get_compressor = _compressor  # type: ignore[attr-defined]
 
 
